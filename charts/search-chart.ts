@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { Chart, type ChartProps, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { SEARCH_DEFAULT_PORT, SEARCH_ENV } from '../workloads/search/config.js';
+import { VALKEY_PORT, VALKEY_SERVICE } from './cache-chart.js';
+import { hardened, podSecurity } from './lib/container.js';
+import { componentLabels } from './lib/labels.js';
+import { podDisruptionBudget, spreadAcrossZonesAndHosts } from './lib/patches.js';
+import { finishPod, mountScratch } from './lib/pod.js';
+import { toSize } from './lib/quantity.js';
+import type { SearchValues, ValkeyValues } from './values/schema.js';
+
+export const SEARCH_COMPONENT = 'search';
+export const INDEX_BUILD_COMPONENT = 'index-build';
+export const SEARCH_SERVICE_PORT = 80;
+const DATA_MOUNT = '/data';
+const INDEX_DIR = `${DATA_MOUNT}/index`;
+
+export interface SearchChartProps extends ChartProps {
+  readonly image: string;
+  readonly search: SearchValues;
+  /** Where the Valkey client Service and its password are. */
+  readonly valkey: Pick<ValkeyValues, 'namespace' | 'passwordSecret'>;
+}
+
+/**
+ * The product-search service: a Deployment that mounts the embeddings volume read-only and is ready only once its
+ * index is loaded (`/readyz`), the index-build Job that writes that volume, a Service, an HPA and a PDB.
+ */
+export class SearchChart extends Chart {
+  constructor(scope: Construct, id: string, props: SearchChartProps) {
+    super(scope, id, props);
+    const { search, image } = props;
+    const namespace = search.namespace;
+    const podLabels = componentLabels(SEARCH_COMPONENT);
+
+    const embeddings = new kplus.PersistentVolumeClaim(this, 'Embeddings', {
+      metadata: { name: 'search-embeddings', namespace },
+      accessModes: [
+        search.embeddings.accessMode === 'ReadWriteMany' ? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY : kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE,
+      ],
+      storageClassName: search.embeddings.storageClass,
+      storage: toSize(search.embeddings.size),
+    });
+    const passwordSecret = kplus.Secret.fromSecretName(this, 'ValkeyPassword', props.valkey.passwordSecret.name);
+
+    const deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: 'search', namespace, labels: podLabels },
+      securityContext: podSecurity(),
+      containers: [
+        hardened({
+          name: 'search',
+          image,
+          args: ['search', 'serve'],
+          portNumber: SEARCH_DEFAULT_PORT,
+          envVariables: {
+            [SEARCH_ENV.host]: kplus.EnvValue.fromValue('0.0.0.0'),
+            [SEARCH_ENV.port]: kplus.EnvValue.fromValue(String(SEARCH_DEFAULT_PORT)),
+            [SEARCH_ENV.dataDir]: kplus.EnvValue.fromValue(INDEX_DIR),
+            [SEARCH_ENV.modelDir]: kplus.EnvValue.fromValue(search.indexBuild.modelPath),
+            [SEARCH_ENV.valkeyUrl]: kplus.EnvValue.fromValue(`redis://${VALKEY_SERVICE}.${props.valkey.namespace}.svc:${VALKEY_PORT}`),
+            [SEARCH_ENV.valkeyPassword]: kplus.EnvValue.fromSecretValue({ secret: passwordSecret, key: props.valkey.passwordSecret.key }),
+          },
+          readiness: kplus.Probe.fromHttpGet('/readyz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(5) }),
+          liveness: kplus.Probe.fromHttpGet('/healthz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),
+          // Loading a large index takes a while; liveness must not kill the pod meanwhile.
+          startup: kplus.Probe.fromHttpGet('/healthz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(5), failureThreshold: 60 }),
+          resourceValues: search.resources,
+        }),
+      ],
+    });
+    for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
+    const container = deployment.containers[0]!;
+    container.mount(DATA_MOUNT, kplus.Volume.fromPersistentVolumeClaim(this, 'EmbeddingsVolume', embeddings, { readOnly: true }), { readOnly: true });
+    mountScratch(deployment, container, 'tmp', '/tmp', 256);
+    finishPod(deployment, search.pool);
+    spreadAcrossZonesAndHosts(deployment, podLabels);
+
+    new kplus.Service(this, 'Service', {
+      metadata: { name: 'search', namespace },
+      selector: deployment,
+      ports: [{ name: 'http', port: SEARCH_SERVICE_PORT, targetPort: SEARCH_DEFAULT_PORT }],
+    });
+    new kplus.HorizontalPodAutoscaler(this, 'Hpa', {
+      metadata: { name: 'search', namespace },
+      target: deployment,
+      minReplicas: search.autoscaling.minReplicas,
+      maxReplicas: search.autoscaling.maxReplicas,
+      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(search.autoscaling.targetCpuPercent))],
+    });
+    podDisruptionBudget(this, { name: 'search', namespace, podLabels, maxUnavailable: 1 });
+
+    this.addIndexBuildJob(image, search, embeddings);
+  }
+
+  /**
+   * A Job's pod template is immutable, so the name carries a hash of what it runs: a new image or new paths
+   * make a new Job instead of a failed apply.
+   */
+  private addIndexBuildJob(image: string, search: SearchValues, embeddings: kplus.PersistentVolumeClaim): void {
+    const { catalogPath, rulesPath, modelPath, resources } = search.indexBuild;
+    const args = ['search', 'index', '--catalog', catalogPath, '--rules', rulesPath, '--model', modelPath, '--out', INDEX_DIR];
+    const hash = createHash('sha256').update(JSON.stringify({ image, args, resources })).digest('hex').slice(0, 8);
+    const podLabels = componentLabels(INDEX_BUILD_COMPONENT);
+    const job = new kplus.Job(this, 'IndexBuild', {
+      metadata: { name: `search-index-${hash}`, namespace: search.namespace, labels: podLabels },
+      securityContext: podSecurity(),
+      backoffLimit: 2,
+      activeDeadline: Duration.hours(2),
+      ttlAfterFinished: Duration.days(1),
+      containers: [hardened({ name: 'index-build', image, args, resourceValues: resources })],
+    });
+    for (const [key, value] of Object.entries(podLabels)) job.podMetadata.addLabel(key, value);
+    const container = job.containers[0]!;
+    container.mount(DATA_MOUNT, kplus.Volume.fromPersistentVolumeClaim(this, 'IndexBuildVolume', embeddings));
+    mountScratch(job, container, 'tmp', '/tmp', 1024);
+    finishPod(job, search.pool);
+  }
+}

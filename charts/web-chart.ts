@@ -1,0 +1,95 @@
+import { Chart, type ChartProps, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { hardened, podSecurity } from './lib/container.js';
+import { componentLabels } from './lib/labels.js';
+import { podDisruptionBudget, spreadAcrossZonesAndHosts } from './lib/patches.js';
+import { finishPod, mountScratch } from './lib/pod.js';
+import { mebibytesOf } from './lib/quantity.js';
+import type { WebValues } from './values/schema.js';
+import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
+
+export const WEB_COMPONENT = 'web';
+/** UID of the nginx-unprivileged image. */
+const NGINX_UID = 101;
+
+export interface WebChartProps extends ChartProps {
+  readonly web: WebValues;
+}
+
+/**
+ * The public website: the app container behind an nginx page cache in the same pod (the cache tiers are the
+ * CDN's), a Service, an Ingress for the CDN's origin, an HPA on CPU, a PDB and spreading across zones and hosts.
+ */
+export class WebChart extends Chart {
+  constructor(scope: Construct, id: string, props: WebChartProps) {
+    super(scope, id, props);
+    const web = props.web;
+    const namespace = web.namespace;
+    const podLabels = componentLabels(WEB_COMPONENT);
+
+    const nginxConf = new kplus.ConfigMap(this, 'NginxConf', {
+      metadata: { name: 'web-nginx', namespace },
+      data: { 'nginx.conf': renderNginxConf(web) },
+    });
+
+    const deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: 'web', namespace, labels: podLabels },
+      securityContext: podSecurity(NGINX_UID),
+      containers: [
+        hardened({
+          name: 'nginx',
+          image: web.nginxImage,
+          user: NGINX_UID,
+          portNumber: NGINX_PORT,
+          readiness: kplus.Probe.fromHttpGet(NGINX_HEALTH_PATH, { port: NGINX_PORT, periodSeconds: Duration.seconds(5) }),
+          liveness: kplus.Probe.fromHttpGet(NGINX_HEALTH_PATH, { port: NGINX_PORT, periodSeconds: Duration.seconds(20) }),
+          resourceValues: web.nginxResources,
+        }),
+        hardened({
+          name: 'app',
+          image: web.image,
+          portNumber: web.appPort,
+          envVariables: { PORT: kplus.EnvValue.fromValue(String(web.appPort)) },
+          readiness: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(5) }),
+          liveness: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),
+          startup: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(5), failureThreshold: 24 }),
+          resourceValues: web.resources,
+        }),
+      ],
+    });
+    for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
+    const [nginx, app] = deployment.containers;
+    nginx!.mount('/etc/nginx/nginx.conf', kplus.Volume.fromConfigMap(this, 'NginxConfVolume', nginxConf), { subPath: 'nginx.conf', readOnly: true });
+    mountScratch(deployment, nginx!, 'nginx-tmp', '/tmp', 256);
+    // nginx may overshoot max_size briefly while its cache manager catches up: leave a quarter of headroom.
+    mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
+    mountScratch(deployment, app!, 'app-tmp', '/tmp', 256);
+    finishPod(deployment, web.pool);
+    spreadAcrossZonesAndHosts(deployment, podLabels);
+
+    const service = new kplus.Service(this, 'Service', {
+      metadata: { name: 'web', namespace },
+      selector: deployment,
+      ports: [{ name: 'http', port: 80, targetPort: NGINX_PORT }],
+    });
+
+    const ingress = new kplus.Ingress(this, 'Ingress', {
+      metadata: { name: 'web', namespace },
+      className: web.ingress.className,
+    });
+    ingress.addHostDefaultBackend(web.ingress.host, kplus.IngressBackend.fromService(service, { port: 80 }));
+    if (web.ingress.tlsSecretName) {
+      ingress.addTls([{ hosts: [web.ingress.host], secret: kplus.Secret.fromSecretName(this, 'TlsSecret', web.ingress.tlsSecretName) }]);
+    }
+
+    new kplus.HorizontalPodAutoscaler(this, 'Hpa', {
+      metadata: { name: 'web', namespace },
+      target: deployment,
+      minReplicas: web.autoscaling.minReplicas,
+      maxReplicas: web.autoscaling.maxReplicas,
+      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(web.autoscaling.targetCpuPercent))],
+    });
+    podDisruptionBudget(this, { name: 'web', namespace, podLabels, maxUnavailable: 1 });
+  }
+}

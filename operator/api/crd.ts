@@ -1,0 +1,169 @@
+import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from './keys.js';
+import { DEFAULT_DOWNTIME_REPLICAS, DEFAULT_GRACE_PERIOD } from './power-schedule.js';
+
+type Schema = Record<string, unknown>;
+
+const rfc3339 = { type: 'string', format: 'date-time' } as const;
+const dnsLabel = { type: 'string', maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' } as const;
+
+const labelSelector: Schema = {
+  type: 'object',
+  description: 'Selects namespaces by label, as a Deployment selects pods.',
+  properties: {
+    matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    matchExpressions: {
+      type: 'array',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        required: ['key', 'operator'],
+        properties: {
+          key: { type: 'string' },
+          operator: { type: 'string', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: { type: 'array', items: { type: 'string' }, maxItems: 64 },
+        },
+      },
+    },
+  },
+  'x-kubernetes-map-type': 'atomic',
+};
+
+const managedCounts: Schema = {
+  type: 'object',
+  properties: {
+    deployments: { type: 'integer', minimum: 0 },
+    statefulSets: { type: 'integer', minimum: 0 },
+    cronJobs: { type: 'integer', minimum: 0 },
+  },
+};
+
+const spec: Schema = {
+  type: 'object',
+  description: 'Which namespaces sleep, and when.',
+  properties: {
+    namespaces: { type: 'array', items: dnsLabel, maxItems: 256, 'x-kubernetes-list-type': 'set', description: 'Namespaces by name; combined (OR) with namespaceSelector.' },
+    namespaceSelector: labelSelector,
+    timeZone: { type: 'string', maxLength: 64, description: 'IANA time zone for timespans that name none. Default UTC.' },
+    uptime: {
+      type: 'string',
+      maxLength: 1024,
+      description: 'Comma list of timespans during which the namespaces are awake, e.g. "Mon-Fri 07:30-20:30 Europe/Berlin". Exclusive with downtime.',
+    },
+    downtime: {
+      type: 'string',
+      maxLength: 1024,
+      description: 'Comma list of timespans during which the namespaces are asleep. Exclusive with uptime.',
+    },
+    downtimeReplicas: { type: 'integer', minimum: 0, default: DEFAULT_DOWNTIME_REPLICAS, description: 'Replicas of Deployments and StatefulSets while asleep.' },
+    suspend: { type: 'boolean', default: false, description: 'Stops all actions; workloads stay as they are.' },
+    excludedWorkloads: {
+      type: 'array',
+      maxItems: 256,
+      description: 'Workloads never touched, by kind and name in every selected namespace.',
+      items: {
+        type: 'object',
+        required: ['kind', 'name'],
+        properties: { kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'CronJob'] }, name: { type: 'string', maxLength: 253 } },
+      },
+    },
+    gracePeriod: {
+      type: 'string',
+      pattern: '^([0-9]+(s|m|h))+$',
+      default: DEFAULT_GRACE_PERIOD,
+      description: 'Workloads created while asleep are left running this long.',
+    },
+  },
+  'x-kubernetes-validations': [
+    { rule: 'has(self.uptime) != has(self.downtime)', message: 'set exactly one of uptime or downtime' },
+    { rule: 'has(self.namespaces) || has(self.namespaceSelector)', message: 'set namespaces, namespaceSelector or both' },
+  ],
+};
+
+const status: Schema = {
+  type: 'object',
+  properties: {
+    observedGeneration: { type: 'integer', format: 'int64' },
+    nextSleep: rfc3339,
+    nextWake: rfc3339,
+    namespaces: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: {
+        type: 'object',
+        required: ['name', 'phase'],
+        properties: {
+          name: { type: 'string' },
+          phase: { type: 'string', enum: ['Awake', 'Asleep', 'Waking', 'Sleeping', 'Suspended', 'Failed'] },
+          nextSleep: rfc3339,
+          nextWake: rfc3339,
+          managed: managedCounts,
+          lastError: { type: 'string' },
+        },
+      },
+    },
+    conditions: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: {
+        type: 'object',
+        required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+        properties: {
+          type: { type: 'string' },
+          status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+          reason: { type: 'string' },
+          message: { type: 'string' },
+          lastTransitionTime: rfc3339,
+          observedGeneration: { type: 'integer', format: 'int64' },
+        },
+      },
+    },
+  },
+};
+
+/** The PowerSchedule CustomResourceDefinition (cluster-scoped, status subresource, printer columns). */
+export function powerScheduleCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME },
+    spec: {
+      group: GROUP,
+      scope: 'Cluster',
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: KIND.toLowerCase(), shortNames: ['psched'] },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Uptime', type: 'string', jsonPath: '.spec.uptime' },
+            { name: 'Downtime', type: 'string', jsonPath: '.spec.downtime' },
+            { name: 'Zone', type: 'string', jsonPath: '.spec.timeZone' },
+            { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend' },
+            { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+            { name: 'Next Sleep', type: 'date', jsonPath: '.status.nextSleep' },
+            { name: 'Next Wake', type: 'date', jsonPath: '.status.nextWake' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'Puts namespaces to sleep (Deployments and StatefulSets scaled down, CronJobs suspended) on a schedule and wakes them exactly as they were.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec,
+                status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { API_VERSION, KIND } from './keys.js';
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'CronJob';
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  /** Name in every selected namespace. */
+  name: string;
+}
+
+export interface PowerScheduleSpec {
+  /** Namespaces by name; combined (OR) with `namespaceSelector`. */
+  namespaces?: string[];
+  namespaceSelector?: LabelSelector;
+  /** IANA zone for timespans that name none. @default "UTC" */
+  timeZone?: string;
+  /** Timespans during which the namespaces are awake; asleep otherwise. Exclusive with `downtime`. */
+  uptime?: string;
+  /** Timespans during which the namespaces are asleep; awake otherwise. Exclusive with `uptime`. */
+  downtime?: string;
+  /** Replicas of Deployments and StatefulSets while asleep. @default 0 */
+  downtimeReplicas?: number;
+  /** Stops all actions; workloads stay as they are. @default false */
+  suspend?: boolean;
+  /** Workloads never touched. */
+  excludedWorkloads?: WorkloadRef[];
+  /** Workloads created while asleep are left running this long. @default "15m" */
+  gracePeriod?: string;
+}
+
+export type NamespacePhase = 'Awake' | 'Asleep' | 'Waking' | 'Sleeping' | 'Suspended' | 'Failed';
+
+export interface ManagedCounts {
+  deployments: number;
+  statefulSets: number;
+  cronJobs: number;
+}
+
+export interface NamespaceStatus {
+  name: string;
+  phase: NamespacePhase;
+  nextSleep?: string;
+  nextWake?: string;
+  managed: ManagedCounts;
+  lastError?: string;
+}
+
+export interface Condition {
+  type: 'Ready' | 'ScheduleValid';
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface PowerScheduleStatus {
+  observedGeneration?: number;
+  nextSleep?: string;
+  nextWake?: string;
+  namespaces?: NamespaceStatus[];
+  conditions?: Condition[];
+}
+
+export interface PowerSchedule {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: { name: string; generation?: number; resourceVersion?: string; uid?: string; labels?: Record<string, string> };
+  spec: PowerScheduleSpec;
+  status?: PowerScheduleStatus;
+}
+
+export const DEFAULT_DOWNTIME_REPLICAS = 0;
+export const DEFAULT_GRACE_PERIOD = '15m';
+export const DEFAULT_TIME_ZONE = 'UTC';
+
+export function downtimeReplicasOf(spec: PowerScheduleSpec): number {
+  return spec.downtimeReplicas ?? DEFAULT_DOWNTIME_REPLICAS;
+}
+
+export function gracePeriodOf(spec: PowerScheduleSpec): string {
+  return spec.gracePeriod ?? DEFAULT_GRACE_PERIOD;
+}
+
+export function timeZoneOf(spec: PowerScheduleSpec): string {
+  return spec.timeZone ?? DEFAULT_TIME_ZONE;
+}
