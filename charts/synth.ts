@@ -5,7 +5,11 @@ import { stringify } from 'yaml';
 import { buildCharts } from './index.js';
 import type { Values } from './values/schema.js';
 
-export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+export type Manifest = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
 
 /** One environment's output: file path (relative to `dist/<env>/`) → its objects. */
 export type RenderedEnvironment = ReadonlyArray<{ readonly file: string; readonly objects: readonly Manifest[] }>;

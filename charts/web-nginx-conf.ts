@@ -128,7 +128,9 @@ ${privateLocations}
       proxy_cache pages;
       proxy_cache_valid 200 365d;
       proxy_ignore_headers Set-Cookie;
+      # proxy_hide_header here replaces the http-level list, so Cache-Control is named again.
       proxy_hide_header Set-Cookie;
+      proxy_hide_header Cache-Control;
       add_header Cache-Control "${CDN_TIERS.static.cacheControl}" always;
       add_header X-Cache-Status $upstream_cache_status always;
     }

@@ -1,0 +1,113 @@
+import { strict as assert } from 'node:assert';
+import type { Manifest } from '../../charts/synth.js';
+import { ENVIRONMENTS } from '../../charts/values/schema.js';
+import { objectsOf, podTemplates } from '../helpers/manifests.js';
+import {
+  allViolations,
+  checkLabels,
+  checkPinnedImages,
+  checkPoolPinning,
+  checkProbes,
+  checkRbac,
+  checkResources,
+  checkRestrictedSecurity,
+  requiredPool,
+} from '../helpers/policy.js';
+
+function clone(objects: readonly Manifest[]): Manifest[] {
+  return structuredClone(objects) as Manifest[];
+}
+
+function firstDeployment(objects: Manifest[]): { spec: { template: { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } } } } {
+  return objects.find((o) => o.kind === 'Deployment') as unknown as ReturnType<typeof firstDeployment>;
+}
+
+describe('policy over every environment', () => {
+  for (const env of ENVIRONMENTS) {
+    describe(env, () => {
+      const objects = objectsOf(env);
+
+      it('has no policy violations at all', () => {
+        assert.deepEqual(allViolations(objects), []);
+      });
+
+      it('pins every pod to the pool of its role', () => {
+        const expected = (component: string | undefined): string | undefined => {
+          if (env !== 'prod') return 'dev';
+          return { erp: 'erp', web: 'web', search: 'search', 'index-build': 'search', valkey: 'cache', operator: 'erp' }[component ?? ''];
+        };
+        const pods = podTemplates(objects);
+        assert.ok(pods.length >= 4, `expected workloads in ${env}, found ${pods.length}`);
+        assert.deepEqual(checkPoolPinning(objects, (pod) => expected(pod.labels['app.kubernetes.io/component'])), []);
+        for (const pod of pods) assert.ok(expected(pod.labels['app.kubernetes.io/component']), `${pod.owner} has an unexpected component`);
+      });
+    });
+  }
+});
+
+describe('policy checks fail on broken manifests', () => {
+  const good = objectsOf('prod');
+
+  it('catches a pod without pool affinity', () => {
+    const objects = clone(good);
+    delete firstDeployment(objects).spec.template.spec.affinity;
+    assert.match(checkPoolPinning(objects).join('\n'), /no required node affinity/);
+  });
+
+  it('catches a pod that tolerates every taint', () => {
+    const objects = clone(good);
+    firstDeployment(objects).spec.template.spec.tolerations = [{ operator: 'Exists' }];
+    assert.match(checkPoolPinning(objects).join('\n'), /no toleration|another pool/);
+  });
+
+  it('catches a second node selector term that lets the pod escape its pool', () => {
+    const objects = clone(good);
+    const spec = firstDeployment(objects).spec.template.spec as unknown as { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } } };
+    spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.push({ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] });
+    assert.equal(requiredPool(podTemplates(objects)[0]!), undefined);
+  });
+
+  it('catches privilege escalation, missing seccomp and a writable root', () => {
+    const objects = clone(good);
+    const spec = firstDeployment(objects).spec.template.spec;
+    const container = spec.containers[0] as { securityContext: Record<string, unknown> };
+    container.securityContext.allowPrivilegeEscalation = true;
+    container.securityContext.readOnlyRootFilesystem = false;
+    delete (spec.securityContext as Record<string, unknown>).seccompProfile;
+    const found = checkRestrictedSecurity(objects).join('\n');
+    assert.match(found, /allowPrivilegeEscalation/);
+    assert.match(found, /seccompProfile/);
+    assert.match(found, /root filesystem is writable/);
+  });
+
+  it('catches a container without requests or memory limit', () => {
+    const objects = clone(good);
+    firstDeployment(objects).spec.template.spec.containers[0]!.resources = {};
+    assert.equal(checkResources(objects).length, 3);
+  });
+
+  it('catches a missing readiness probe', () => {
+    const objects = clone(good);
+    delete firstDeployment(objects).spec.template.spec.containers[0]!.readinessProbe;
+    assert.match(checkProbes(objects).join('\n'), /no readiness probe/);
+  });
+
+  it('catches an unpinned image', () => {
+    const objects = clone(good);
+    firstDeployment(objects).spec.template.spec.containers[0]!.image = 'docker.io/library/nginx:latest';
+    assert.match(checkPinnedImages(objects).join('\n'), /not pinned/);
+  });
+
+  it('catches a wildcard RBAC rule', () => {
+    const objects = clone(good);
+    const role = objects.find((o) => o.kind === 'ClusterRole') as unknown as { rules: Array<Record<string, string[]>> };
+    role.rules.push({ apiGroups: ['apps'], resources: ['*'], verbs: ['get'] });
+    assert.match(checkRbac(objects).join('\n'), /wildcard/);
+  });
+
+  it('catches an object without app.kubernetes.io labels', () => {
+    const objects = clone(good);
+    objects[0]!.metadata.labels = {};
+    assert.match(checkLabels(objects).join('\n'), /no app.kubernetes.io\/name label/);
+  });
+});

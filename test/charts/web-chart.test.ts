@@ -1,0 +1,126 @@
+import { strict as assert } from 'node:assert';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CDN_TIERS, NGINX_PORT, renderNginxConf } from '../../charts/web-nginx-conf.js';
+import { requireBinary } from '../helpers/binaries.js';
+import { find, objectsOf, podTemplates, testValues } from '../helpers/manifests.js';
+import { freePort } from '../helpers/ports.js';
+
+describe('WebChart', () => {
+  const objects = objectsOf('prod');
+  const deployment = find(objects, 'Deployment', 'web', 'web');
+  const pod = podTemplates([deployment])[0]!;
+
+  it('runs the app image from values behind an nginx page cache configured from a generated ConfigMap', () => {
+    assert.deepEqual(pod.spec.containers.map((c) => c.name), ['nginx', 'app']);
+    assert.equal(pod.spec.containers[1]!.image, testValues('prod').web.image);
+    const conf = (find(objects, 'ConfigMap', 'web-nginx', 'web').data as Record<string, string>)['nginx.conf']!;
+    assert.ok(pod.spec.containers[0]!.volumeMounts!.some((m) => m.mountPath === '/etc/nginx/nginx.conf'));
+    assert.match(conf, /proxy_cache_path \/var\/cache\/nginx\/pages .* max_size=1024m/);
+  });
+
+  it('routes the CDN origin through an Ingress to the Service on the nginx port', () => {
+    const ingress = find(objects, 'Ingress', 'web', 'web').spec as { ingressClassName: string; rules: Array<{ host: string }>; tls: Array<{ secretName: string }> };
+    assert.equal(ingress.ingressClassName, 'nginx');
+    assert.equal(ingress.rules[0]!.host, 'shop.example.com');
+    assert.equal(ingress.tls[0]!.secretName, 'shop-tls');
+    const service = find(objects, 'Service', 'web', 'web').spec as { ports: Array<{ targetPort: number }> };
+    assert.equal(service.ports[0]!.targetPort, NGINX_PORT);
+  });
+
+  it('scales with an HPA (and leaves replicas to it), keeps a PDB and spreads across zones and hosts', () => {
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'web', 'web').spec as { minReplicas: number; maxReplicas: number; scaleTargetRef: { name: string } };
+    assert.deepEqual([hpa.minReplicas, hpa.maxReplicas, hpa.scaleTargetRef.name], [3, 20, 'web']);
+    assert.equal((deployment.spec as { replicas?: number }).replicas, undefined, 'a fixed replicas field would fight the HPA on every apply');
+    assert.equal(find(objects, 'PodDisruptionBudget', 'web', 'web').kind, 'PodDisruptionBudget');
+    assert.deepEqual(pod.spec.topologySpreadConstraints!.map((t) => t.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+  });
+
+  describe('the page cache, run in a real nginx', function () {
+    this.timeout(30_000);
+    let nginx: ChildProcess | undefined;
+    let app: Server | undefined;
+    let base = '';
+    let appHits = 0;
+
+    before(async function () {
+      const binary = requireBinary(this, ['nginx', '/usr/sbin/nginx'], 'the page-cache tiers are tested in a real nginx');
+      const appPort = await freePort();
+      const nginxPort = await freePort();
+      app = createServer((req, res) => {
+        appHits++;
+        res.setHeader('Cache-Control', 'public, max-age=999');
+        res.end(`app ${req.url} ${appHits}`);
+      });
+      await new Promise<void>((r) => app!.listen(appPort, '127.0.0.1', r));
+      const dir = mkdtempSync(join(tmpdir(), 'roleplane-nginx-run-'));
+      mkdirSync(join(dir, 'cache'));
+      // Run as root, nginx's workers drop to "nobody": let them write the cache as the pod's non-root user would.
+      chmodSync(dir, 0o777);
+      chmodSync(join(dir, 'cache'), 0o777);
+      const conf = renderNginxConf({ ...testValues('prod').web, appPort })
+        .replaceAll('/tmp/', `${dir}/`)
+        .replaceAll('/var/cache/nginx', join(dir, 'cache'))
+        .replaceAll(/\/dev\/std(err|out)/g, join(dir, 'std$1.log'))
+        .replace(`listen ${NGINX_PORT};`, `listen 127.0.0.1:${nginxPort};`)
+        .replace(`listen [::]:${NGINX_PORT};`, '')
+        .replace('worker_processes auto;', 'worker_processes 1;\ndaemon off;');
+      writeFileSync(join(dir, 'nginx.conf'), conf);
+      nginx = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+      base = `http://127.0.0.1:${nginxPort}`;
+      for (let i = 0; i < 50; i++) {
+        try {
+          if ((await fetch(`${base}/nginx-health`)).ok) return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      throw new Error('nginx did not start');
+    });
+
+    after(async () => {
+      nginx?.kill('SIGTERM');
+      await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
+    });
+
+    async function twice(path: string, headers: Record<string, string> = {}): Promise<{ cacheControl: string | null; second: string | null; hits: number }> {
+      const before = appHits;
+      const first = await fetch(`${base}${path}`, { headers });
+      await first.text();
+      const again = await fetch(`${base}${path}`, { headers });
+      await again.text();
+      return { cacheControl: first.headers.get('cache-control'), second: again.headers.get('x-cache-status'), hits: appHits - before };
+    }
+
+    it('keeps static assets a year, immutable', async () => {
+      const r = await twice('/assets/app.3f2a.js');
+      assert.deepEqual([r.cacheControl, r.second, r.hits], [CDN_TIERS.static.cacheControl, 'HIT', 1]);
+    });
+
+    it('keeps product pages an hour', async () => {
+      const r = await twice('/products/blue-mug');
+      assert.deepEqual([r.cacheControl, r.second, r.hits], [CDN_TIERS.product.cacheControl, 'HIT', 1]);
+    });
+
+    it('keeps search pages five minutes', async () => {
+      const r = await twice('/search?q=mug');
+      assert.deepEqual([r.cacheControl, r.second, r.hits], [CDN_TIERS.search.cacheControl, 'HIT', 1]);
+    });
+
+    it('never caches the API or user-specific pages', async () => {
+      for (const path of ['/api/cart', '/account/orders', '/checkout']) {
+        const r = await twice(path);
+        assert.deepEqual([r.cacheControl, r.hits], [CDN_TIERS.private.cacheControl, 2], path);
+      }
+    });
+
+    it('never serves a cached page to a request with the session cookie', async () => {
+      await twice('/products/red-mug');
+      const r = await twice('/products/red-mug', { cookie: 'session=abc' });
+      assert.deepEqual([r.cacheControl, r.hits], [CDN_TIERS.private.cacheControl, 2]);
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
+
+function roleplane(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+}
+
+describe('roleplane CLI', () => {
+  it('lists its subcommands in --help', () => {
+    const result = roleplane(['--help']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /Usage: roleplane/);
+    assert.match(result.stdout, /synth \[options\]/);
+  });
+
+  it('synthesizes the chosen environment into --out', () => {
+    const out = mkdtempSync(join(tmpdir(), 'roleplane-cli-'));
+    const result = roleplane(['synth', '--env', 'staging', '--out', out]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(readdirSync(out), ['staging']);
+    assert.match(result.stdout, /wrote .*staging\//);
+  });
+
+  it('fails with exit code 2, names the key, and writes nothing for a bad values file', () => {
+    const out = mkdtempSync(join(tmpdir(), 'roleplane-cli-'));
+    const values = join(out, 'values.yaml');
+    writeFileSync(values, 'prod:\n  web:\n    autoscaling:\n      minReplicas: 0\n');
+    const result = roleplane(['synth', '--out', join(out, 'dist')], { ROLEPLANE_VALUES: values });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /web\.autoscaling\.minReplicas: Too small/);
+    assert.equal(existsSync(join(out, 'dist')), false);
+  });
+
+  it('rejects an unknown environment by name', () => {
+    const result = roleplane(['synth', '--env', 'qa', '--out', mkdtempSync(join(tmpdir(), 'roleplane-cli-'))]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /--env: unknown environment "qa"/);
+  });
+});
