@@ -7,9 +7,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlin
 import { join, resolve } from 'node:path';
 
 import { cacheRoot, ensureBinaries, pinnedVersions } from './binaries.js';
+import { loadValues } from '../charts/values/load.js';
+import { ENVIRONMENTS } from '../charts/values/schema.js';
 import {
-  controlPlaneStatus, startControlPlane, statePaths, stopControlPlane, type ControlPlaneStatus,
+  controlPlaneStatus, readClusterInfo, startControlPlane, statePaths, stopControlPlane, type ControlPlaneStatus,
 } from './control-plane.js';
+import { kubectl } from './kubectl.js';
+import { prepareCluster } from './prepare.js';
 
 export interface ClusterCommandOptions {
   /** State directory of the cluster; defaults to `${XDG_CACHE_HOME:-~/.cache}/roleplane/cluster`. */
@@ -18,6 +22,11 @@ export interface ClusterCommandOptions {
   log?: (line: string) => void;
   /** Results (default: stdout). */
   out?: (line: string) => void;
+}
+
+export interface ClusterUpOptions extends ClusterCommandOptions {
+  /** Values file whose pools become fake nodes and whose storage classes are made. @default - built-in defaults */
+  valuesFile?: string;
 }
 
 export function defaultClusterDir(): string {
@@ -68,6 +77,8 @@ export interface ClusterUpResult {
   stateDir: string;
   kubeconfigPath: string;
   apiServerUrl: string;
+  /** Where kubectl and the other binaries of this cluster are. */
+  binDir: string;
   /** True when the cluster was already up and nothing was started. */
   alreadyRunning: boolean;
   /** Seconds from the start of the command until the cluster was ready. */
@@ -78,17 +89,21 @@ export interface ClusterUpResult {
  * Starts the local cluster (building the binaries first if needed) and leaves it running.
  * If it already runs and is healthy, only reports it; a half-running one is restarted.
  */
-export async function clusterUp(opts: ClusterCommandOptions = {}): Promise<ClusterUpResult> {
+export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterUpResult> {
   const dir = resolveDir(opts.dir);
   const log = opts.log ?? stderrLog;
   const out = opts.out ?? stdoutOut;
   const begin = Date.now();
+  // Values first: a bad file must fail before anything starts.
+  const values = ENVIRONMENTS.map((environment) => loadValues({ environment, ...(opts.valuesFile ? { file: opts.valuesFile } : {}) }));
   const result = await withLock(dir, async (): Promise<ClusterUpResult> => {
     const status = await controlPlaneStatus(dir);
-    if (status.ready && status.kubeconfigPath !== null && status.apiServerUrl !== null) {
+    const info = readClusterInfo(dir);
+    if (status.ready && status.kubeconfigPath !== null && status.apiServerUrl !== null && info !== null) {
       log(`already running in ${dir}`);
+      await prepareCluster({ kubectl: kubectl(info.binDir, status.kubeconfigPath), values, log });
       return {
-        stateDir: dir, kubeconfigPath: status.kubeconfigPath, apiServerUrl: status.apiServerUrl,
+        stateDir: dir, kubeconfigPath: status.kubeconfigPath, apiServerUrl: status.apiServerUrl, binDir: info.binDir,
         alreadyRunning: true, seconds: (Date.now() - begin) / 1000,
       };
     }
@@ -100,9 +115,15 @@ export async function clusterUp(opts: ClusterCommandOptions = {}): Promise<Clust
     log(`Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok}; state in ${dir}`);
     const binDir = await ensureBinaries((line) => log(line));
     const cp = await startControlPlane({ stateDir: dir, binDir, log });
+    try {
+      await prepareCluster({ kubectl: kubectl(binDir, cp.kubeconfigPath), values, log });
+    } catch (err) {
+      await cp.stop();
+      throw err;
+    }
     const seconds = (Date.now() - begin) / 1000;
     log(`ready in ${seconds.toFixed(1)} s; stop it with: roleplane cluster down`);
-    return { stateDir: dir, kubeconfigPath: cp.kubeconfigPath, apiServerUrl: cp.apiServerUrl, alreadyRunning: false, seconds };
+    return { stateDir: dir, kubeconfigPath: cp.kubeconfigPath, apiServerUrl: cp.apiServerUrl, binDir, alreadyRunning: false, seconds };
   });
   out(`KUBECONFIG=${result.kubeconfigPath}`);
   return result;

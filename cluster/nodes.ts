@@ -19,6 +19,8 @@ export interface FakeNodePool {
   taints: FakeNodeTaint[];
   capacity: { cpu: string; memory: string; pods: string };
   count: number;
+  /** Zones the nodes are spread over round-robin (`topology.kubernetes.io/zone`). @default - no zone label */
+  zones?: string[];
 }
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -60,6 +62,7 @@ function nodeFor(pool: FakeNodePool, index: number): V1Node {
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
         type: 'kwok',
+        ...(pool.zones && pool.zones.length > 0 ? { 'topology.kubernetes.io/zone': pool.zones[index % pool.zones.length]! } : {}),
         ...pool.labels,
       },
       annotations: {
