@@ -1,6 +1,10 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VALUES_FILE_ENV, ValuesError } from '../charts/values/load.js';
 import { clusterDown, clusterStatus, clusterUp } from '../cluster/cli.js';
+import { HEALTH_PORT, METRICS_PORT } from '../operator/api/keys.js';
+import { type OperatorCommandOptions, runOperator } from '../operator/main.js';
+import { setOverride } from '../operator/overrides.js';
+import { runExplain } from '../operator/schedule/explain.js';
 import { parseEnvironments, synth } from './synth.js';
 
 /** The `roleplane` command line; each component adds its subcommands here. */
@@ -48,7 +52,64 @@ export function buildProgram(): Command {
       if (!status.ready) process.exitCode = 3;
     });
 
+  const schedule = program.command('schedule').description('PowerSchedule timespans, offline');
+  schedule
+    .command('explain')
+    .description('evaluate a schedule at an instant; prints {"awake": bool, "nextTransition": UTC RFC3339 | null}')
+    .option('--uptime <spec>', 'timespans during which namespaces are awake, e.g. "Mon-Fri 07:00-20:00"')
+    .option('--downtime <spec>', 'timespans during which namespaces are asleep')
+    .option('--time-zone <zone>', 'IANA zone for timespans that name none (default UTC)')
+    .option('--at <time>', 'RFC3339 instant to evaluate at')
+    .action((opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string }) => {
+      emit(runExplain(opts));
+    });
+
+  program
+    .command('operator')
+    .description('run the power-schedule operator (scales dev and staging to zero on a schedule and restores them)')
+    .option('--kubeconfig <path>', 'kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
+    .option('--leader-elect', 'hold a Lease before acting (run with more than one replica)', false)
+    .option('--namespace <ns>', 'namespace of the Lease (default: $OPERATOR_NAMESPACE or roleplane-system)')
+    .option('--identity <name>', 'this replica in the Lease and Events (default: $POD_NAME or host-pid)')
+    .option('--metrics-port <port>', 'Prometheus /metrics port', parsePort, METRICS_PORT)
+    .option('--health-port <port>', '/healthz and /readyz port', parsePort, HEALTH_PORT)
+    .option('--concurrency <n>', 'patches in flight per namespace', parsePositiveInt, 8)
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (opts: OperatorCommandOptions) => {
+      process.exitCode = await runOperator(opts);
+    });
+
+  for (const mode of ['wake', 'sleep'] as const) {
+    program
+      .command(`${mode} <namespace>`)
+      .description(mode === 'wake' ? 'wake a namespace now (annotation roleplane.io/awake-until)' : 'put a namespace to sleep now (annotation roleplane.io/asleep-until)')
+      .option('--for <duration>', 'how long, e.g. 2h or 90m (default: until the schedule does the same by itself)')
+      .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+      .action(async (namespace: string, opts: { for?: string; kubeconfig?: string }) => {
+        const result = await setOverride({ namespace, mode, ...(opts.for ? { for: opts.for } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
+        process.stdout.write(`namespace ${namespace}: ${result.annotation}=${result.until}\n`);
+      });
+  }
+
   return program;
+}
+
+function emit(result: { stdout: string; stderr: string; exitCode: number }): void {
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.exitCode;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`not a port number: "${text}"`);
+  return port;
+}
+
+function parsePositiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`not a positive integer: "${text}"`);
+  return n;
 }
 
 /** Runs the CLI; returns the exit code instead of exiting so callers (tests, main.ts) decide. */

@@ -1,5 +1,5 @@
 import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from './keys.js';
-import { DEFAULT_DOWNTIME_REPLICAS, DEFAULT_GRACE_PERIOD } from './power-schedule.js';
+import { DEFAULT_DOWNTIME_REPLICAS, DEFAULT_GRACE_PERIOD, NAMESPACE_PHASES } from './power-schedule.js';
 
 type Schema = Record<string, unknown>;
 
@@ -94,7 +94,7 @@ const status: Schema = {
         required: ['name', 'phase'],
         properties: {
           name: { type: 'string' },
-          phase: { type: 'string', enum: ['Awake', 'Asleep', 'Waking', 'Sleeping', 'Suspended', 'Failed'] },
+          phase: { type: 'string', enum: [...NAMESPACE_PHASES] },
           nextSleep: rfc3339,
           nextWake: rfc3339,
           managed: managedCounts,

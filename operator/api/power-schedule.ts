@@ -39,7 +39,8 @@ export interface PowerScheduleSpec {
   gracePeriod?: string;
 }
 
-export type NamespacePhase = 'Awake' | 'Asleep' | 'Waking' | 'Sleeping' | 'Suspended' | 'Failed';
+export const NAMESPACE_PHASES = ['Awake', 'Asleep', 'Waking', 'Sleeping', 'Suspended', 'Excluded', 'Failed'] as const;
+export type NamespacePhase = (typeof NAMESPACE_PHASES)[number];
 
 export interface ManagedCounts {
   deployments: number;

@@ -1,0 +1,229 @@
+import { strict as assert } from 'node:assert';
+import { pino } from 'pino';
+import { ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION, EXCLUDE_LABEL, ORIGINAL_REPLICAS_ANNOTATION, ORIGINAL_SUSPEND_ANNOTATION } from '../../../operator/api/keys.js';
+import type { NamespacePhase, PowerSchedule, PowerScheduleSpec } from '../../../operator/api/power-schedule.js';
+import { reconcile } from '../../../operator/controller/reconcile.js';
+import { KubeApiError } from '../../../operator/kube/api.js';
+import { FakeKube, FixedClock } from '../../helpers/fake-kube.js';
+
+// Mon-Fri 07:00-20:00 in Berlin. 2026-11-27 is a Friday; Berlin is UTC+1 in November.
+const OFFICE_HOURS: PowerScheduleSpec = { namespaces: ['dev'], uptime: 'Mon-Fri 07:00-20:00', timeZone: 'Europe/Berlin' };
+const FRIDAY_NOON = '2026-11-27T11:00:00Z';
+const FRIDAY_NIGHT = '2026-11-27T19:00:00Z'; // 20:00 Berlin: the boundary itself
+const MONDAY_MORNING = '2026-11-30T06:00:00Z'; // 07:00 Berlin
+
+function schedule(spec: PowerScheduleSpec = OFFICE_HOURS, name = 'office-hours'): PowerSchedule {
+  return { apiVersion: 'roleplane.io/v1alpha1', kind: 'PowerSchedule', metadata: { name, generation: 1 }, spec };
+}
+
+function setup(spec?: PowerScheduleSpec) {
+  const kube = new FakeKube();
+  kube.addSchedule(schedule(spec));
+  kube.addNamespace('dev');
+  kube.addWorkload({ kind: 'StatefulSet', metadata: { name: 'valkey', namespace: 'dev' }, replicas: 1 });
+  kube.addWorkload({ kind: 'Deployment', metadata: { name: 'web', namespace: 'dev' }, replicas: 3 });
+  kube.addWorkload({ kind: 'Deployment', metadata: { name: 'search', namespace: 'dev' }, replicas: 2 });
+  kube.addWorkload({ kind: 'CronJob', metadata: { name: 'newsletter', namespace: 'dev' }, suspend: false });
+  const clock = new FixedClock(FRIDAY_NOON);
+  const deps = { api: kube, cache: kube, clock, log: pino({ level: 'silent' }), inFlight: new Map<string, string>(), phases: new Map<string, NamespacePhase>() };
+  // Each step sees the objects as the watch would deliver them after our writes.
+  const run = async (at: string) => {
+    clock.set(at);
+    deps.inFlight.clear();
+    const result = await reconcile('office-hours', deps);
+    kube.syncStatus();
+    return result;
+  };
+  return { kube, clock, deps, run };
+}
+
+function lastStatus(kube: FakeKube) {
+  return kube.statusWrites.at(-1)!.status;
+}
+
+describe('reconcile', () => {
+  it('does nothing while the schedule wants the namespace awake, and asks to run again at the next sleep', async () => {
+    const { kube, run } = setup();
+    const result = await run(FRIDAY_NOON);
+    assert.deepEqual(kube.patches, []);
+    assert.equal(result.requeueAfterMs, Date.parse(FRIDAY_NIGHT) - Date.parse(FRIDAY_NOON));
+    const ns = lastStatus(kube).namespaces![0]!;
+    assert.deepEqual([ns.phase, ns.nextSleep, ns.nextWake], ['Awake', '2026-11-27T19:00:00.000Z', MONDAY_MORNING.replace('Z', '.000Z')]);
+    assert.deepEqual(ns.managed, { deployments: 2, statefulSets: 1, cronJobs: 1 });
+  });
+
+  it('puts the namespace to sleep at the boundary: CronJobs, then Deployments, then StatefulSets, remembering each original in the same patch', async () => {
+    const { kube, run } = setup();
+    const result = await run(FRIDAY_NIGHT);
+    assert.deepEqual(kube.patches.map((p) => `${p.kind}/${p.name}`), ['CronJob/newsletter', 'Deployment/web', 'Deployment/search', 'StatefulSet/valkey']);
+    assert.deepEqual(kube.patches[0], { kind: 'CronJob', namespace: 'dev', name: 'newsletter', resourceVersion: kube.patches[0]!.resourceVersion, suspend: true, annotations: { [ORIGINAL_SUSPEND_ANNOTATION]: 'false' } });
+    assert.deepEqual(kube.patches[1]!.annotations, { [ORIGINAL_REPLICAS_ANNOTATION]: '3' });
+    assert.equal(kube.patches[1]!.replicas, 0);
+    assert.equal(kube.get('StatefulSet', 'dev', 'valkey').replicas, 0);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Asleep');
+    assert.equal(result.requeueAfterMs, Date.parse(MONDAY_MORNING) - Date.parse(FRIDAY_NIGHT));
+    assert.deepEqual(kube.events.map((e) => `${e.type} ${e.reason} ${e.regarding.kind}/${e.regarding.name}`), ['Normal Slept Namespace/dev']);
+  });
+
+  it('wakes exactly as it was: StatefulSets first, then Deployments, then CronJobs; annotations removed', async () => {
+    const { kube, run } = setup();
+    await run(FRIDAY_NIGHT);
+    kube.patches.length = 0;
+    await run(MONDAY_MORNING);
+    assert.deepEqual(kube.patches.map((p) => `${p.kind}/${p.name}`), ['StatefulSet/valkey', 'Deployment/web', 'Deployment/search', 'CronJob/newsletter']);
+    assert.deepEqual([kube.get('Deployment', 'dev', 'web').replicas, kube.get('Deployment', 'dev', 'search').replicas, kube.get('StatefulSet', 'dev', 'valkey').replicas], [3, 2, 1]);
+    assert.equal(kube.get('CronJob', 'dev', 'newsletter').suspend, false);
+    for (const w of kube.workloads('dev')) assert.deepEqual(w.metadata.annotations ?? {}, {}, `${w.kind}/${w.metadata.name}`);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Awake');
+  });
+
+  it('is level-triggered: an operator started late (Saturday) still puts the namespace to sleep', async () => {
+    const { kube, run } = setup();
+    await run('2026-11-28T15:00:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+  });
+
+  it('sends nothing on a second reconcile at the same state', async () => {
+    const { kube, run } = setup();
+    await run(FRIDAY_NIGHT);
+    const patches = kube.patches.length;
+    const statusWrites = kube.statusWrites.length;
+    await run('2026-11-27T19:00:05Z');
+    assert.equal(kube.patches.length, patches);
+    assert.equal(kube.statusWrites.length, statusWrites, 'an unchanged status is not written again');
+  });
+
+  it('keeps a human change made while asleep, forgets the original and warns', async () => {
+    const { kube, run } = setup();
+    await run(FRIDAY_NIGHT);
+    kube.edit('Deployment', 'dev', 'web', { replicas: 5 });
+    await run(MONDAY_MORNING);
+    const web = kube.get('Deployment', 'dev', 'web');
+    assert.equal(web.replicas, 5);
+    assert.equal(web.metadata.annotations?.[ORIGINAL_REPLICAS_ANNOTATION], undefined);
+    const warning = kube.events.find((e) => e.type === 'Warning')!;
+    assert.equal(warning.reason, 'ChangedWhileAsleep');
+    assert.match(warning.note, /changed to 5 while asleep \(3 before sleep\); keeping 5/);
+  });
+
+  it('scales a workload with an HPA to 0 (pausing the HPA) even when downtimeReplicas is 1, and restores it', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, downtimeReplicas: 1 });
+    kube.addHpa('dev', 'Deployment', 'web');
+    await run(FRIDAY_NIGHT);
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+    assert.equal(kube.get('Deployment', 'dev', 'search').replicas, 1);
+    await run(MONDAY_MORNING);
+    assert.deepEqual([kube.get('Deployment', 'dev', 'web').replicas, kube.get('Deployment', 'dev', 'search').replicas], [3, 2]);
+  });
+
+  it('leaves a workload already at or below downtimeReplicas alone, and a CronJob someone else suspended', async () => {
+    const { kube, run } = setup();
+    kube.addWorkload({ kind: 'Deployment', metadata: { name: 'idle', namespace: 'dev' }, replicas: 0 });
+    kube.addWorkload({ kind: 'CronJob', metadata: { name: 'paused', namespace: 'dev' }, suspend: true });
+    await run(FRIDAY_NIGHT);
+    await run(MONDAY_MORNING);
+    assert.ok(!kube.patches.some((p) => p.name === 'idle' || p.name === 'paused'));
+    assert.equal(kube.get('CronJob', 'dev', 'paused').suspend, true);
+  });
+
+  it('never touches excluded workloads (label or spec) and skips excluded namespaces', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, namespaces: ['dev', 'ops'], excludedWorkloads: [{ kind: 'Deployment', name: 'search' }] });
+    kube.addWorkload({ kind: 'Deployment', metadata: { name: 'keep', namespace: 'dev', labels: { [EXCLUDE_LABEL]: 'true' } }, replicas: 2 });
+    kube.addNamespace('ops', { labels: { [EXCLUDE_LABEL]: 'true' } });
+    kube.addWorkload({ kind: 'Deployment', metadata: { name: 'tool', namespace: 'ops' }, replicas: 1 });
+    await run(FRIDAY_NIGHT);
+    assert.deepEqual([kube.get('Deployment', 'dev', 'search').replicas, kube.get('Deployment', 'dev', 'keep').replicas, kube.get('Deployment', 'ops', 'tool').replicas], [2, 2, 1]);
+    assert.equal(lastStatus(kube).namespaces!.find((n) => n.name === 'ops')!.phase, 'Excluded');
+  });
+
+  it('wakes a workload that was excluded while asleep', async () => {
+    const { kube, run, deps } = setup();
+    await run(FRIDAY_NIGHT);
+    kube.addSchedule(schedule({ ...OFFICE_HOURS, excludedWorkloads: [{ kind: 'Deployment', name: 'web' }] }));
+    void deps;
+    await run('2026-11-27T22:00:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
+    assert.equal(kube.get('Deployment', 'dev', 'search').replicas, 0);
+  });
+
+  it('obeys awake-until over the schedule, and the schedule again once it has passed', async () => {
+    const { kube, run } = setup();
+    kube.addNamespace('dev', { annotations: { [AWAKE_UNTIL_ANNOTATION]: '2026-11-27T23:00:00Z' } });
+    const result = await run(FRIDAY_NIGHT);
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
+    assert.equal(result.requeueAfterMs, 4 * 3600_000);
+    assert.equal(lastStatus(kube).namespaces![0]!.nextSleep, '2026-11-27T23:00:00.000Z');
+    await run('2026-11-27T23:00:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+  });
+
+  it('obeys asleep-until during office hours', async () => {
+    const { kube, run } = setup();
+    kube.addNamespace('dev', { annotations: { [ASLEEP_UNTIL_ANNOTATION]: '2026-11-27T13:00:00Z' } });
+    await run(FRIDAY_NOON);
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+    await run('2026-11-27T13:00:01Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
+  });
+
+  it('reports an unreadable override annotation and follows the schedule', async () => {
+    const { kube, run } = setup();
+    kube.addNamespace('dev', { annotations: { [AWAKE_UNTIL_ANNOTATION]: 'tomorrow' } });
+    await run(FRIDAY_NIGHT);
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+    assert.match(lastStatus(kube).namespaces![0]!.lastError!, /roleplane.io\/awake-until="tomorrow" is not an RFC3339 time/);
+  });
+
+  it('gives a workload created while asleep its grace period, then puts it to sleep', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, gracePeriod: '15m' });
+    await run(FRIDAY_NIGHT);
+    kube.addWorkload({ kind: 'Deployment', metadata: { name: 'hotfix', namespace: 'dev', creationTimestamp: '2026-11-27T22:00:00.000Z' }, replicas: 1 });
+    const result = await run('2026-11-27T22:05:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'hotfix').replicas, 1);
+    assert.equal(result.requeueAfterMs, 10 * 60_000);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Sleeping');
+    await run('2026-11-27T22:15:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'hotfix').replicas, 0);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Asleep');
+  });
+
+  it('does nothing while suspended', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, suspend: true });
+    await run(FRIDAY_NIGHT);
+    assert.deepEqual(kube.patches, []);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Suspended');
+  });
+
+  it('sets ScheduleValid=False with the parser message for an invalid schedule and touches nothing', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, uptime: 'Mon-Fry 07:00-20:00' });
+    const result = await run(FRIDAY_NIGHT);
+    assert.deepEqual(kube.patches, []);
+    assert.equal(result.requeueAfterMs, null);
+    const valid = lastStatus(kube).conditions!.find((c) => c.type === 'ScheduleValid')!;
+    assert.equal(valid.status, 'False');
+    assert.match(valid.message, /uptime: unknown weekday "Fry"/);
+  });
+
+  it('retries a conflict soon instead of overwriting a concurrent change', async () => {
+    const { kube, run } = setup();
+    let failed = false;
+    kube.failPatch = (p) => (p.name === 'web' && !failed ? ((failed = true), new KubeApiError('conflict', 409)) : undefined);
+    const result = await run(FRIDAY_NIGHT);
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
+    assert.ok(result.requeueAfterMs !== null && result.requeueAfterMs <= 2_000);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Sleeping');
+    await run('2026-11-27T19:00:01Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+    assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Asleep');
+  });
+
+  it('reports other API errors per namespace and keeps going with the rest', async () => {
+    const { kube, run } = setup();
+    kube.failPatch = (p) => (p.name === 'web' ? new KubeApiError('patch Deployment dev/web: HTTP 500: etcd timeout', 500) : undefined);
+    await run(FRIDAY_NIGHT);
+    assert.equal(kube.get('Deployment', 'dev', 'search').replicas, 0);
+    const status = lastStatus(kube);
+    assert.match(status.namespaces![0]!.lastError!, /HTTP 500: etcd timeout/);
+    assert.equal(status.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+  });
+});
