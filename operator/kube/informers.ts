@@ -57,6 +57,7 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
   const count = opts.count ?? (() => undefined);
   const synced = new Set<string>();
+  const paths: string[] = [];
   let stopped = false;
 
   function counted<T extends KubernetesObject>(list: () => Promise<KubernetesListObject<T>>): ListPromise<T> {
@@ -68,6 +69,7 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
 
   function informer<T extends KubernetesObject>(path: string, list: ListPromise<T>, toEvent: (obj: T) => CacheEvent): CachedInformer<T> {
     const inf = makeInformer<T>(kc, path, list) as CachedInformer<T>;
+    paths.push(path);
     const emit = (obj: T) => opts.onEvent(toEvent(obj));
     inf.on('add', emit);
     inf.on('update', emit);
@@ -132,12 +134,14 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
     async start() {
       stopped = false;
       await Promise.all(all.map((i) => i.start()));
+      // Every list has returned: the cache is complete even if a watch has not said "connect" yet.
+      for (const path of paths) synced.add(path);
       opts.log.info({ informers: all.length }, 'caches synced');
     },
     async stop() {
       stopped = true;
       await Promise.all(all.map((i) => i.stop()));
     },
-    isSynced: () => synced.size === all.length,
+    isSynced: () => synced.size === paths.length,
   };
 }
