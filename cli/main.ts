@@ -5,6 +5,7 @@ import { HEALTH_PORT, METRICS_PORT } from '../operator/api/keys.js';
 import { type OperatorCommandOptions, runOperator } from '../operator/main.js';
 import { setOverride } from '../operator/overrides.js';
 import { runExplain } from '../operator/schedule/explain.js';
+import { runFiltersCommand } from '../workloads/search/filters/run-filters-command.js';
 import { parseEnvironments, synth } from './synth.js';
 
 /** The `roleplane` command line; each component adds its subcommands here. */
@@ -62,6 +63,15 @@ export function buildProgram(): Command {
     .option('--at <time>', 'RFC3339 instant to evaluate at')
     .action((opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string }) => {
       emit(runExplain(opts));
+    });
+
+  const search = program.command('search').description('the product-search service: query understanding, index build, HTTP server');
+  search
+    .command('filters <query>')
+    .description('print the filters extracted from a query as JSON: {"text", "filters", "exclude"}')
+    .requiredOption('--rules <file>', 'filter rules (filters.json)')
+    .action((query: string, opts: { rules: string }) => {
+      emit(runFiltersCommand({ rules: opts.rules, query }));
     });
 
   program
