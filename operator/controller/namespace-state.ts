@@ -44,16 +44,18 @@ function scheduleEdges(schedule: ParsedSchedule, from: Date): { nextSleep: Date 
  * An `awake-until` in the future wins over an `asleep-until` (waking is what people ask for in a hurry); an
  * override in the past is ignored. After an override ends the schedule applies again.
  */
-export function namespaceDesire(schedule: ParsedSchedule, ns: NamespaceObject, now: Date): NamespaceDesire {
+/** What the schedule alone wants at `now`; the same for every namespace, so a reconcile computes it once. */
+export function scheduleDesire(schedule: ParsedSchedule, now: Date): NamespaceDesire {
+  return { awake: desiredAwake(schedule, now), source: 'schedule', changesAt: nextTransition(schedule, now), ...scheduleEdges(schedule, now), problems: [] };
+}
+
+export function namespaceDesire(schedule: ParsedSchedule, ns: NamespaceObject, now: Date, base: NamespaceDesire = scheduleDesire(schedule, now)): NamespaceDesire {
   const problems: string[] = [];
   const awakeUntil = readOverride(ns, AWAKE_UNTIL_ANNOTATION, problems);
   const asleepUntil = readOverride(ns, ASLEEP_UNTIL_ANNOTATION, problems);
   const active = awakeUntil && awakeUntil > now ? { awake: true, until: awakeUntil, source: 'awake-until' as const } : asleepUntil && asleepUntil > now ? { awake: false, until: asleepUntil, source: 'asleep-until' as const } : undefined;
 
-  if (!active) {
-    const edges = scheduleEdges(schedule, now);
-    return { awake: desiredAwake(schedule, now), source: 'schedule', changesAt: nextTransition(schedule, now), ...edges, problems };
-  }
+  if (!active) return problems.length === 0 ? base : { ...base, problems };
   // When the override ends the schedule takes over: the override's end is a transition only if the schedule
   // wants the other state then; otherwise the schedule's own next edges after the end apply.
   const afterAwake = desiredAwake(schedule, active.until);

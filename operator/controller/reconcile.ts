@@ -13,13 +13,15 @@ import type { OperatorMetrics } from '../metrics.js';
 import { desiredAwake } from '../schedule/evaluate.js';
 import { type ParsedSchedule, parseSchedule } from '../schedule/grammar.js';
 import { mapLimit } from './map-limit.js';
-import { namespaceDesire, parseDurationMs } from './namespace-state.js';
+import { type NamespaceDesire, namespaceDesire, parseDurationMs, scheduleDesire } from './namespace-state.js';
 import { selectedNamespaces } from './select-namespaces.js';
 import { type Decision, isAsleepByUs, isExcluded, planSleep, planWake, SLEEP_ORDER, WAKE_ORDER } from './workloads.js';
 
 /** After a conflict (someone else wrote the object) the cache catches up within moments. */
 const RETRY_AFTER_CONFLICT_MS = 1_000;
 const RETRY_AFTER_ERROR_MS = 10_000;
+/** Namespaces worked on at once; each has up to `concurrency` patches in flight. */
+const NAMESPACES_IN_PARALLEL = 8;
 
 export interface ReconcileDeps {
   readonly api: KubeApi;
@@ -110,7 +112,8 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
   }
 
   const names = selectedNamespaces(schedule.spec, deps.cache.namespaces());
-  const outcomes = await mapLimit(names, 4, (ns) => reconcileNamespace(schedule, ns, parsed, graceMs, now, deps));
+  const base = scheduleDesire(parsed, now);
+  const outcomes = await mapLimit(names, NAMESPACES_IN_PARALLEL, (ns) => reconcileNamespace(schedule, ns, parsed, base, graceMs, now, deps));
   const statuses = outcomes.map((o) => o.status);
   const failed = statuses.filter((s) => s.lastError);
   const previous = schedule.status?.conditions;
@@ -143,10 +146,10 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
   return { requeueAfterMs: wakeAt === null ? null : Math.max(0, wakeAt - deps.clock.now().getTime()) };
 }
 
-async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed: ParsedSchedule, graceMs: number, now: Date, deps: ReconcileDeps): Promise<NamespaceOutcome> {
+async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed: ParsedSchedule, base: NamespaceDesire, graceMs: number, now: Date, deps: ReconcileDeps): Promise<NamespaceOutcome> {
   const ns = deps.cache.namespace(name);
   if (!ns) return { status: { name, phase: 'Failed', managed: zeroCounts(), lastError: 'namespace not found' }, wakeAt: null };
-  const desire = namespaceDesire(parsed, ns, now);
+  const desire = namespaceDesire(parsed, ns, now, base);
   const times = {
     ...(desire.nextSleep ? { nextSleep: desire.nextSleep.toISOString() } : {}),
     ...(desire.nextWake ? { nextWake: desire.nextWake.toISOString() } : {}),
