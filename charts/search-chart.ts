@@ -6,9 +6,10 @@ import { SEARCH_DEFAULT_PORT, SEARCH_ENV } from '../workloads/search/config.js';
 import { VALKEY_PORT, VALKEY_SERVICE } from './cache-chart.js';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
-import { podDisruptionBudget, spreadAcrossZonesAndHosts } from './lib/patches.js';
+import { spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch } from './lib/pod.js';
 import { toSize } from './lib/quantity.js';
+import { autoscale } from './lib/scaling.js';
 import type { SearchValues, ValkeyValues } from './values/schema.js';
 
 export const SEARCH_COMPONENT = 'search';
@@ -82,14 +83,7 @@ export class SearchChart extends Chart {
       selector: deployment,
       ports: [{ name: 'http', port: SEARCH_SERVICE_PORT, targetPort: SEARCH_DEFAULT_PORT }],
     });
-    new kplus.HorizontalPodAutoscaler(this, 'Hpa', {
-      metadata: { name: 'search', namespace },
-      target: deployment,
-      minReplicas: search.autoscaling.minReplicas,
-      maxReplicas: search.autoscaling.maxReplicas,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(search.autoscaling.targetCpuPercent))],
-    });
-    podDisruptionBudget(this, { name: 'search', namespace, podLabels, maxUnavailable: 1 });
+    autoscale(this, deployment, { name: 'search', namespace, podLabels, autoscaling: search.autoscaling });
 
     this.addIndexBuildJob(image, search, embeddings);
   }

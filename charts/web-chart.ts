@@ -3,9 +3,10 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
-import { podDisruptionBudget, spreadAcrossZonesAndHosts } from './lib/patches.js';
+import { spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
+import { autoscale } from './lib/scaling.js';
 import type { WebValues } from './values/schema.js';
 import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
 
@@ -83,13 +84,6 @@ export class WebChart extends Chart {
       ingress.addTls([{ hosts: [web.ingress.host], secret: kplus.Secret.fromSecretName(this, 'TlsSecret', web.ingress.tlsSecretName) }]);
     }
 
-    new kplus.HorizontalPodAutoscaler(this, 'Hpa', {
-      metadata: { name: 'web', namespace },
-      target: deployment,
-      minReplicas: web.autoscaling.minReplicas,
-      maxReplicas: web.autoscaling.maxReplicas,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(web.autoscaling.targetCpuPercent))],
-    });
-    podDisruptionBudget(this, { name: 'web', namespace, podLabels, maxUnavailable: 1 });
+    autoscale(this, deployment, { name: 'web', namespace, podLabels, autoscaling: web.autoscaling });
   }
 }

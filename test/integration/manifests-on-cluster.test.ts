@@ -12,6 +12,7 @@ import { fakePoolsFromValues, platformValues } from '../../cluster/prepare.js';
 import { synth } from '../../cli/synth.js';
 import type { PodSpec } from '../helpers/manifests.js';
 import { requiredPool } from '../helpers/policy.js';
+import { waitFor } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,20 +37,6 @@ function readmeApplyCommands(): string {
   return block[1]!;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function pods(k: TestCluster, namespaces = OUR_NAMESPACES): Promise<Pod[]> {
   const all = JSON.parse(await k.kubectl.must(['get', 'pods', '-A', '-o', 'json'])) as { items: Pod[] };

@@ -12,6 +12,7 @@ import { systemClock } from '../../operator/clock.js';
 import { type RunningOperator, startOperator } from '../../operator/operator.js';
 import { synth } from '../../cli/synth.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
@@ -20,20 +21,6 @@ const SA = { namespace: 'roleplane-system', name: 'roleplane-operator' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 function deployment(namespace: string, name: string, replicas: number, labels: Record<string, string> = {}) {
   const app = { app: name };
