@@ -35,11 +35,8 @@ function scheduledEnd(schedules: readonly PowerSchedule[], namespace: string, la
   const mine = schedules.filter((s) => selects(s.spec, { metadata: { name: namespace, labels } }, namespace));
   if (mine.length === 0) throw new Error(`no PowerSchedule selects namespace ${namespace}; give --for <duration>`);
   const schedule = mine[0]!;
-  const parsed = parseSchedule({
-    ...(schedule.spec.uptime ? { uptime: schedule.spec.uptime } : {}),
-    ...(schedule.spec.downtime ? { downtime: schedule.spec.downtime } : {}),
-    ...(schedule.spec.timeZone ? { timeZone: schedule.spec.timeZone } : {}),
-  });
+  const { uptime, downtime, timeZone } = schedule.spec;
+  const parsed = parseSchedule({ uptime, downtime, timeZone });
   const wantAwake = mode === 'wake';
   const next = nextTransition(parsed, now);
   if (desiredAwake(parsed, now) === wantAwake) {

@@ -96,7 +96,8 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
   let parsed: ParsedSchedule;
   let graceMs: number;
   try {
-    parsed = parseSchedule({ ...(schedule.spec.uptime !== undefined ? { uptime: schedule.spec.uptime } : {}), ...(schedule.spec.downtime !== undefined ? { downtime: schedule.spec.downtime } : {}), ...(schedule.spec.timeZone !== undefined ? { timeZone: schedule.spec.timeZone } : {}) });
+    const { uptime, downtime, timeZone } = schedule.spec;
+    parsed = parseSchedule({ uptime, downtime, timeZone });
     graceMs = parseDurationMs(gracePeriodOf(schedule.spec));
   } catch (err) {
     // An invalid schedule does nothing at all: no workload is touched until it is fixed.
