@@ -6,6 +6,7 @@ import { type OperatorCommandOptions, runOperator } from '../operator/main.js';
 import { setOverride } from '../operator/overrides.js';
 import { runExplain } from '../operator/schedule/explain.js';
 import { runFiltersCommand } from '../workloads/search/filters/run-filters-command.js';
+import { runIndexCommand } from '../workloads/search/index/build-index.js';
 import { parseEnvironments, synth } from './synth.js';
 
 /** The `roleplane` command line; each component adds its subcommands here. */
@@ -72,6 +73,18 @@ export function buildProgram(): Command {
     .requiredOption('--rules <file>', 'filter rules (filters.json)')
     .action((query: string, opts: { rules: string }) => {
       emit(runFiltersCommand({ rules: opts.rules, query }));
+    });
+
+  search
+    .command('index')
+    .description('embed a catalog and write embeddings.npy, products.jsonl, filters.json and manifest.json atomically into <out>')
+    .requiredOption('--catalog <jsonl>', 'products, one JSON object per line (id, title, price, attributes)')
+    .requiredOption('--rules <json>', 'filter rules (filters.json)')
+    .requiredOption('--out <dir>', 'index directory (replaced whole when the build succeeds)')
+    .option('--model <dir>', 'local model directory (default: the built-in tiny model)')
+    .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
+    .action(async (opts: { catalog: string; rules: string; out: string; model?: string; batchSize?: number }) => {
+      emit(await runIndexCommand({ catalog: opts.catalog, rules: opts.rules, out: opts.out, ...(opts.model ? { model: opts.model } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) }));
     });
 
   program

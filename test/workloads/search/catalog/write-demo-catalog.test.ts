@@ -1,0 +1,28 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoRules, generateCatalog } from '../../../../workloads/search/catalog/generate-catalog.js';
+import { writeDemoCatalog } from '../../../../workloads/search/catalog/write-demo-catalog.js';
+import { loadRules } from '../../../../workloads/search/filters/rules.js';
+
+describe('workloads/search/catalog/write-demo-catalog', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'roleplane-demo-catalog-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('writeDemoCatalog', () => {
+    it('writes the generated products as JSON Lines and the demo rules, and nothing else', async () => {
+      const out = join(dir, 'demo');
+      const result = await writeDemoCatalog({ outDir: out, count: 300, seed: 9 });
+      assert.deepEqual(result, { catalogPath: join(out, 'catalog.jsonl'), rulesPath: join(out, 'filters.json'), count: 300 });
+      assert.deepEqual(readdirSync(out).sort(), ['catalog.jsonl', 'filters.json']);
+      const lines = readFileSync(result.catalogPath, 'utf8').split('\n');
+      assert.equal(lines.pop(), '');
+      assert.deepEqual(lines.map((line) => JSON.parse(line)), JSON.parse(JSON.stringify([...generateCatalog({ count: 300, seed: 9 })])));
+      assert.deepEqual(loadRules(result.rulesPath).rules, demoRules());
+    });
+  });
+});
