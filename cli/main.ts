@@ -7,6 +7,7 @@ import { setOverride } from '../operator/overrides.js';
 import { runExplain } from '../operator/schedule/explain.js';
 import { runFiltersCommand } from '../workloads/search/filters/run-filters-command.js';
 import { runIndexCommand } from '../workloads/search/index/build-index.js';
+import { runSearchServe, type SearchServeOptions } from '../workloads/search/main.js';
 import { parseEnvironments, synth } from './synth.js';
 
 /** The `roleplane` command line; each component adds its subcommands here. */
@@ -85,6 +86,19 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
     .action(async (opts: { catalog: string; rules: string; out: string; model?: string; batchSize?: number }) => {
       emit(await runIndexCommand({ catalog: opts.catalog, rules: opts.rules, out: opts.out, ...(opts.model ? { model: opts.model } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) }));
+    });
+
+  search
+    .command('serve')
+    .description('serve /search, /products/:id/related, /related-searches, /autocomplete, /healthz, /readyz, /metrics')
+    .option('--data <dir>', 'index directory written by `search index` (also $SEARCH_DATA_DIR)')
+    .option('--port <port>', 'port (also $SEARCH_PORT; default 8080)', parsePort)
+    .option('--host <host>', 'address to listen on (also $SEARCH_HOST; default 0.0.0.0)')
+    .option('--valkey <url>', 'Valkey/Redis URL for the shared cache (also $SEARCH_VALKEY_URL; default: in-process cache)')
+    .option('--model <dir>', 'model directory (default: <data>/model, else $SEARCH_MODEL_DIR, else the built-in tiny model)')
+    .option('--log-level <level>', 'pino log level')
+    .action(async (opts: SearchServeOptions) => {
+      process.exitCode = await runSearchServe(opts);
     });
 
   program

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { loadSearchConfig, SEARCH_DEFAULTS, SEARCH_ENV, SearchConfigError } from '../../../../workloads/search/config.js';
+
+describe('loadSearchConfig', () => {
+  it('fills defaults around the one required setting', () => {
+    const config = loadSearchConfig({ [SEARCH_ENV.dataDir]: '/data/index' });
+    assert.deepEqual(config, {
+      host: '0.0.0.0',
+      port: 8080,
+      dataDir: '/data/index',
+      cacheTimeoutMs: SEARCH_DEFAULTS.cacheTimeoutMs,
+      cacheKeyPrefix: 'roleplane:search:',
+      embeddingTtlSeconds: 7 * 24 * 3600,
+      popularHalfLifeHours: 24,
+      popularMaxEntries: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable, and flags win over them', () => {
+    const env = {
+      [SEARCH_ENV.dataDir]: '/env/data',
+      [SEARCH_ENV.port]: '9000',
+      [SEARCH_ENV.host]: '127.0.0.1',
+      [SEARCH_ENV.modelDir]: '/models/mini',
+      [SEARCH_ENV.valkeyUrl]: 'redis://valkey.search.svc:6379',
+      [SEARCH_ENV.valkeyPassword]: 's3cret',
+      [SEARCH_ENV.cacheTimeoutMs]: '80',
+      [SEARCH_ENV.embeddingTtlSeconds]: '60',
+      [SEARCH_ENV.popularHalfLifeHours]: '0.5',
+      [SEARCH_ENV.popularMaxEntries]: '100',
+      [SEARCH_ENV.logLevel]: 'debug',
+    };
+    const config = loadSearchConfig(env, { dataDir: '/flag/data', port: 7000 });
+    assert.equal(config.dataDir, '/flag/data');
+    assert.equal(config.port, 7000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.modelDir, '/models/mini');
+    assert.equal(config.valkeyUrl, 'redis://valkey.search.svc:6379');
+    assert.equal(config.valkeyPassword, 's3cret');
+    assert.equal(config.cacheTimeoutMs, 80);
+    assert.equal(config.embeddingTtlSeconds, 60);
+    assert.equal(config.popularHalfLifeHours, 0.5);
+    assert.equal(config.popularMaxEntries, 100);
+    assert.equal(config.logLevel, 'debug');
+  });
+
+  const bad: Array<[string, Record<string, string>, RegExp]> = [
+    ['no data directory', {}, /^SEARCH_DATA_DIR \(or --data\): the index directory is required$/],
+    ['a port that is not a number', { [SEARCH_ENV.port]: 'http' }, /^SEARCH_PORT: must be an integer from 0 to 65535 \(got "http"\)$/],
+    ['a port out of range', { [SEARCH_ENV.port]: '70000' }, /^SEARCH_PORT: must be an integer from 0 to 65535 \(got "70000"\)$/],
+    ['a zero cache timeout', { [SEARCH_ENV.cacheTimeoutMs]: '0' }, /^SEARCH_CACHE_TIMEOUT_MS: must be an integer from 1 to 10000 \(got "0"\)$/],
+    ['a fractional TTL', { [SEARCH_ENV.embeddingTtlSeconds]: '1.5' }, /^SEARCH_EMBEDDING_TTL_SECONDS: must be an integer/],
+    ['a negative half-life', { [SEARCH_ENV.popularHalfLifeHours]: '-1' }, /^SEARCH_POPULAR_HALF_LIFE_HOURS: must be a number above 0 \(got "-1"\)$/],
+    ['a Valkey URL that is not a URL', { [SEARCH_ENV.valkeyUrl]: 'valkey.search.svc:6379' }, /^SEARCH_VALKEY_URL \(or --valkey\): /],
+    ['an http URL for Valkey', { [SEARCH_ENV.valkeyUrl]: 'http://valkey:6379' }, /expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/valkey:6379"\)/],
+    ['an unknown log level', { [SEARCH_ENV.logLevel]: 'loud' }, /^SEARCH_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
+  ];
+  for (const [name, env, message] of bad) {
+    it(`names the variable for ${name}`, () => {
+      const withData = name === 'no data directory' ? env : { [SEARCH_ENV.dataDir]: '/data', ...env };
+      assert.throws(
+        () => loadSearchConfig(withData),
+        (err: unknown) => err instanceof SearchConfigError && message.test(err.message),
+      );
+    });
+  }
+
+  it('keeps the variable names the chart sets', () => {
+    assert.deepEqual(
+      [SEARCH_ENV.host, SEARCH_ENV.port, SEARCH_ENV.dataDir, SEARCH_ENV.modelDir, SEARCH_ENV.valkeyUrl, SEARCH_ENV.valkeyPassword],
+      ['SEARCH_HOST', 'SEARCH_PORT', 'SEARCH_DATA_DIR', 'SEARCH_MODEL_DIR', 'SEARCH_VALKEY_URL', 'SEARCH_VALKEY_PASSWORD'],
+    );
+  });
+});

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { ValkeyCache, valkeyClientOptions } from '../../../../workloads/search/cache/valkey-cache.js';
+import { loadSearchIndex, type SearchIndex } from '../../../../workloads/search/index/load-data.js';
+import { requireBinary } from '../../../helpers/binaries.js';
+import { HashEmbedder } from '../../../helpers/hash-embedder.js';
+import { freePort } from '../../../helpers/ports.js';
+import { RedisServer } from '../../../helpers/redis-server.js';
+import { eventually, get, type SearchBody, silentLog, testApp } from './app-harness.js';
+import { type FixtureIndex, generateProducts, writeFixtureIndex } from './fixture-index.js';
+
+const HOUR = 3600 * 1000;
+const COMMAND_TIMEOUT_MS = 50;
+
+describe('ValkeyCache on a real redis-server', function () {
+  this.timeout(60_000);
+  let server: RedisServer;
+  let admin: Redis;
+  let prefixCounter = 0;
+  const nextPrefix = (): string => `test:${process.pid}:${(prefixCounter += 1)}:`;
+
+  before(async function () {
+    const binary = requireBinary(this, ['valkey-server', 'redis-server'], 'the Valkey cache tests start their own server on a free port');
+    server = await RedisServer.start(binary, await freePort());
+    admin = new Redis(server.url, { lazyConnect: true });
+    // The outage tests kill the server under this client too; its reconnection errors are expected.
+    admin.on('error', () => undefined);
+    await admin.connect();
+  });
+  after(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  async function connected(options: { prefix?: string; now?: () => number; maxEntries?: number } = {}): Promise<ValkeyCache> {
+    const cache = ValkeyCache.connect({
+      url: server.url,
+      log: silentLog,
+      keyPrefix: options.prefix ?? nextPrefix(),
+      halfLifeMs: HOUR,
+      maxEntries: options.maxEntries ?? 1000,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    await eventually(() => cache.isAvailable(), 5000, 'connected');
+    return cache;
+  }
+
+  describe('store', () => {
+    it('stores embeddings as raw float32 bytes with a TTL', async () => {
+      const prefix = nextPrefix();
+      const cache = await connected({ prefix });
+      try {
+        const vector = new Float32Array([0.25, -0.5, 1e-7, 3.4e38]);
+        await cache.setEmbedding('model:abc', vector, 120);
+        const [found, missing] = await cache.getEmbeddings(['model:abc', 'model:nope']);
+        assert.deepEqual(found, vector);
+        assert.equal(missing, undefined);
+        const raw = await admin.getBuffer(`${prefix}emb:model:abc`);
+        assert.equal(raw?.byteLength, 16);
+        assert.equal(raw?.readFloatLE(4), -0.5);
+        const ttl = await admin.ttl(`${prefix}emb:model:abc`);
+        assert.ok(ttl > 100 && ttl <= 120, `ttl ${ttl}`);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('treats a value that is not whole float32s as a miss', async () => {
+      const prefix = nextPrefix();
+      const cache = await connected({ prefix });
+      try {
+        await admin.set(`${prefix}emb:bad`, 'abcde');
+        assert.deepEqual(await cache.getEmbeddings(['bad']), [undefined]);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('decays popular query counts with the half-life (forward decay)', async () => {
+      let now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ now: () => now });
+      try {
+        await cache.recordQuery('red boots');
+        await cache.recordQuery('red boots');
+        await cache.recordQuery('blue dress');
+        now += HOUR;
+        await cache.recordQuery('red dress');
+        const all = await cache.popularQueries({ limit: 10 });
+        assert.deepEqual(all.map((q) => q.query), ['red boots', 'red dress', 'blue dress']);
+        const counts = Object.fromEntries(all.map((q) => [q.query, q.count]));
+        assert.ok(Math.abs((counts['red boots'] ?? 0) - 1) < 1e-9, `red boots ${counts['red boots']}`);
+        assert.ok(Math.abs((counts['red dress'] ?? 0) - 1) < 1e-9);
+        assert.ok(Math.abs((counts['blue dress'] ?? 0) - 0.5) < 1e-9);
+        // Read later, everything has halved: the ranking is the same, the counts follow the clock.
+        now += HOUR;
+        const later = await cache.popularQueries({ limit: 10 });
+        assert.deepEqual(later.map((q) => q.query), ['red boots', 'red dress', 'blue dress']);
+        assert.ok(Math.abs((later[0]?.count ?? 0) - 0.5) < 1e-9);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('finds popular queries by prefix, most popular first', async () => {
+      const cache = await connected({ now: () => Date.UTC(2026, 0, 1) });
+      try {
+        for (const q of ['red dress', 'red boots', 'red boots', 'redwood mug', 'blue boots', 'réd']) await cache.recordQuery(q);
+        assert.deepEqual((await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query), ['red boots', 'red dress', 'redwood mug']);
+        assert.deepEqual((await cache.popularQueries({ prefix: 'red ', limit: 1 })).map((q) => q.query), ['red boots']);
+        assert.deepEqual(await cache.popularQueries({ prefix: 'zzz', limit: 10 }), []);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('rebases scores when they grow large, without changing counts', async () => {
+      const prefix = nextPrefix();
+      let now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ prefix, now: () => now });
+      try {
+        await cache.recordQuery('old');
+        now += 70 * HOUR; // past the 64 half-life threshold
+        await cache.recordQuery('new');
+        await cache.recordQuery('new');
+        const epoch = Number(await admin.get(`${prefix}{popular}:epoch`));
+        assert.equal(epoch, Date.UTC(2026, 0, 1) + 70 * HOUR, 'the epoch moved forward by whole half-lives');
+        const scores = await admin.zrange(`${prefix}{popular}:scores`, 0, -1, 'WITHSCORES');
+        assert.ok(scores.filter((_, i) => i % 2 === 1).every((s) => Number(s) < 4), `scores stay small: ${scores.join(' ')}`);
+        const counts = Object.fromEntries((await cache.popularQueries({ limit: 10 })).map((q) => [q.query, q.count]));
+        assert.ok(Math.abs((counts.new ?? 0) - 2) < 1e-9);
+        assert.ok(Math.abs((counts.old ?? 0) - 2 ** -70) < 1e-30);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('keeps about maxEntries queries, in both sorted sets, letting newcomers in', async () => {
+      const prefix = nextPrefix();
+      const cache = await connected({ prefix, maxEntries: 3, now: () => Date.UTC(2026, 0, 1) });
+      try {
+        // q0 counted once, q1 twice, … q5 six times: the later, more popular queries must survive the trims.
+        for (let i = 0; i < 6; i += 1) for (let n = 0; n <= i; n += 1) await cache.recordQuery(`q${i}`);
+        assert.deepEqual((await cache.popularQueries({ limit: 3 })).map((q) => q.query), ['q5', 'q4', 'q3']);
+        const kept = await admin.zcard(`${prefix}{popular}:scores`);
+        assert.ok(kept >= 3 && kept <= 4, `${kept} kept (3 plus a slack of 1)`);
+        assert.equal(await admin.zcard(`${prefix}{popular}:lex`), kept);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('leaves a client it was given open', async () => {
+      const client = new Redis(server.url, valkeyClientOptions());
+      await eventually(() => client.status === 'ready', 5000, 'connected');
+      const cache = new ValkeyCache(client, { log: silentLog, halfLifeMs: HOUR, maxEntries: 10 });
+      await cache.close();
+      assert.equal(await client.ping(), 'PONG');
+      client.disconnect();
+    });
+
+    it('loads its scripts again on a server that lost them', async () => {
+      const cache = await connected();
+      try {
+        await cache.recordQuery('before');
+        await admin.script('FLUSH');
+        await cache.recordQuery('after');
+        assert.deepEqual((await cache.popularQueries({ limit: 10 })).map((q) => q.query).sort(), ['after', 'before']);
+      } finally {
+        await cache.close();
+      }
+    });
+  });
+
+  describe('the service with Valkey', () => {
+    const embedder = new HashEmbedder(32);
+    let fixture: FixtureIndex;
+    let index: SearchIndex;
+    let app: FastifyInstance;
+    let cache: ValkeyCache;
+
+    before(async () => {
+      fixture = await writeFixtureIndex(embedder, generateProducts(1000));
+      index = await loadSearchIndex(fixture.dir);
+    });
+    after(async () => {
+      await rm(fixture.dir, { recursive: true, force: true });
+    });
+    beforeEach(async () => {
+      if (!server.isRunning) await server.restart();
+      cache = await connected();
+      app = testApp({ index, embedder, cache, cacheTimeoutMs: COMMAND_TIMEOUT_MS });
+      await app.ready();
+    });
+    afterEach(async () => {
+      server.resume();
+      await app.close();
+    });
+
+    it('misses, then hits the query embedding in Valkey', async () => {
+      const first = await get<SearchBody>(app, '/search?q=rugged%20leather%20boots');
+      assert.equal(first.body.cache.embedding, 'miss');
+      await eventually(async () => (await get<SearchBody>(app, '/search?q=Rugged%20Leather%20Boots')).body.cache.embedding === 'hit', 2000, 'a hit');
+    });
+
+    it('serves autocomplete and related searches from the popular queries in Valkey', async () => {
+      for (const q of ['tan suede boots', 'tan suede boots', 'tan leather boots', 'coffee mug']) await get(app, `/search?q=${encodeURIComponent(q)}`);
+      await eventually(async () => (await cache.popularQueries({ limit: 10 })).length === 3, 2000, 'recorded');
+      const complete = await get<{ suggestions: Array<{ text: string; source: string }> }>(app, '/autocomplete?q=tan');
+      assert.deepEqual(complete.body.suggestions.slice(0, 3), [
+        { text: 'tan suede boots', source: 'popular' },
+        { text: 'tan leather boots', source: 'popular' },
+        { text: 'tan', source: 'catalog' },
+      ]);
+      const related = await get<{ searches: Array<{ query: string }> }>(app, '/related-searches?q=suede%20boots');
+      assert.deepEqual(related.body.searches.map((s) => s.query).slice(0, 2), ['tan suede boots', 'tan leather boots']);
+    });
+
+    /** Sends requests from `workers` loops until `stop` resolves; records every status and latency. */
+    async function load(workers: number, stop: Promise<void>): Promise<Array<{ status: number; ms: number; url: string }>> {
+      const samples: Array<{ status: number; ms: number; url: string }> = [];
+      let isDone = false;
+      void stop.then(() => (isDone = true));
+      const words = ['boots', 'wool', 'mug', 'red', 'navy', 'tan', 'cozy', 'slim', 'vintage', 'hoodie'];
+      await Promise.all(
+        Array.from({ length: workers }, async (_, worker) => {
+          for (let i = 0; !isDone; i += 1) {
+            const word = words[(i + worker) % words.length] as string;
+            const url = i % 4 === 3 ? `/autocomplete?q=${word.slice(0, 3)}` : `/search?q=${word}%20${i % 7}`;
+            const { status, ms } = await get(app, url);
+            samples.push({ status, ms, url });
+            // inject() and a skipped cache can complete on microtasks alone: yield so timers (the stop) run.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }),
+      );
+      return samples;
+    }
+
+    function summary(samples: Array<{ ms: number }>): string {
+      const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+      const at = (p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1);
+      return `${samples.length} requests, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+    }
+
+    it('keeps answering when Valkey is killed mid-run, then uses it again once restarted', async () => {
+      assert.equal((await get<SearchBody>(app, '/search?q=warm%20up')).body.cache.embedding, 'miss');
+      const killAt = new Promise<void>((resolve) => setTimeout(resolve, 300)).then(() => server.kill('SIGKILL'));
+      const samples = await load(4, killAt.then(() => new Promise((resolve) => setTimeout(resolve, 1500))));
+      const failed = samples.filter((s) => s.status !== 200);
+      assert.deepEqual(failed, [], 'zero failed requests');
+      const slowest = Math.max(...samples.map((s) => s.ms));
+      process.stdout.write(`      outage: ${summary(samples)}\n`);
+      assert.ok(slowest < 1000, `every request under 1 s (slowest ${slowest.toFixed(1)} ms)`);
+      assert.equal(cache.isAvailable(), false);
+      assert.equal((await get<SearchBody>(app, '/search?q=while%20down')).body.cache.embedding, 'off');
+
+      // Same port, empty server: the client reconnects by itself, the app is not restarted.
+      await server.restart();
+      const restarted = performance.now();
+      await eventually(async () => (await get<SearchBody>(app, '/search?q=after%20restart')).body.cache.embedding === 'hit', 10_000, 'hits again');
+      process.stdout.write(`      cache hits again ${(performance.now() - restarted).toFixed(0)} ms after the restart\n`);
+      await eventually(async () => (await admin.dbsize()) > 0, 2000, 'writes reach the restarted server');
+    });
+
+    it('bounds latency when Valkey hangs (SIGSTOP), and recovers when it resumes', async () => {
+      await get(app, '/search?q=warm%20up');
+      server.pause();
+      const samples = await load(4, new Promise((resolve) => setTimeout(resolve, 1500)));
+      assert.deepEqual(samples.filter((s) => s.status !== 200), [], 'zero failed requests');
+      process.stdout.write(`      hung server: ${summary(samples)}\n`);
+      const slowest = Math.max(...samples.map((s) => s.ms));
+      assert.ok(slowest < COMMAND_TIMEOUT_MS + 250, `no request waits much more than one cache timeout (slowest ${slowest.toFixed(1)} ms)`);
+      server.resume();
+      await eventually(async () => (await get<SearchBody>(app, '/search?q=warm%20up')).body.cache.embedding === 'hit', 10_000, 'hits again');
+    });
+  });
+});
