@@ -1,0 +1,177 @@
+/**
+ * `npx tsx bench/vectors.ts [--n 65536] [--dim 768] [--queries 1000] [--json]`
+ *
+ * The vector stage alone, one query at a time: clustered synthetic embeddings (fixed seed, L2-normalised) are
+ * written as .npy with held-out queries; then numpy (exact top-k by dot product, OpenBLAS with both cores) and
+ * roleplane's engines each load the same file in their own process and answer the same queries. Latencies are
+ * measured inside each engine's process around the search call alone; QPS = queries / wall time of the timed
+ * loop; recall@k is against numpy's exact results; build = load of the .npy + index build; RSS = the engine
+ * process's resident memory after the run. Progress goes to stderr; the table (or with --json one object) to stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findNumpyPython } from '../test/helpers/python.js';
+import { chooseOpenblas } from './vectors/openblas.js';
+import { makeCentres, writeClustered } from './vectors/synth.js';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '65536' },
+    dim: { type: 'string', default: '768' },
+    queries: { type: 'string', default: '1000' },
+    k: { type: 'string', default: '10' },
+    clusters: { type: 'string', default: '256' },
+    noise: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '42' },
+    warmup: { type: 'string', default: '20' },
+    engines: { type: 'string', default: 'numpy,roleplane' },
+    dir: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const positiveInt = (name: string, text: string | undefined): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer (got ${text})`);
+  return value;
+};
+const N = positiveInt('n', args.n);
+const DIM = positiveInt('dim', args.dim);
+const QUERIES = positiveInt('queries', args.queries);
+const K = positiveInt('k', args.k);
+const CLUSTERS = positiveInt('clusters', args.clusters);
+const SEED = positiveInt('seed', args.seed);
+const WARMUP = Number(args.warmup);
+const NOISE = Number(args.noise);
+const ENGINES = (args.engines ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+if (!ENGINES.includes('numpy')) throw new Error('--engines must include numpy: it is the exact reference for recall');
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = dirname(HERE);
+const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
+
+interface EngineRun {
+  buildS: number;
+  latenciesMs: number[];
+  totalS: number;
+  ids: number[][];
+  rssMiB: number;
+  peakRssMiB?: number;
+  blas?: { libraries: string[]; corename: string | null; threads: number | null };
+  numpy?: string;
+}
+
+interface EngineResult {
+  name: string;
+  p50Ms: number;
+  p99Ms: number;
+  qps: number;
+  recallAt10: number;
+  buildS: number;
+  rssMiB: number;
+}
+
+/** Nearest-rank percentile. */
+function percentile(sorted: readonly number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1] as number;
+}
+
+function recall(found: number[][], exact: number[][], k: number): number {
+  let hit = 0;
+  let total = 0;
+  exact.forEach((truth, q) => {
+    const want = new Set(truth.slice(0, k));
+    for (const row of (found[q] ?? []).slice(0, k)) if (want.has(row)) hit += 1;
+    total += want.size;
+  });
+  return total === 0 ? 1 : hit / total;
+}
+
+function runChild(command: string, argv: string[], env: NodeJS.ProcessEnv, what: string): EngineRun {
+  const result = spawnSync(command, argv, { cwd: REPO, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${what} exited ${result.status ?? result.signal}`);
+  return JSON.parse(result.stdout) as EngineRun;
+}
+
+async function main(): Promise<void> {
+  const dir = args.dir ?? join(tmpdir(), 'roleplane-bench-vectors');
+  mkdirSync(dir, { recursive: true });
+  const tag = `n${N}-d${DIM}-c${CLUSTERS}-z${NOISE}-s${SEED}`;
+  const dataPath = join(dir, `data-${tag}.npy`);
+  const queryPath = join(dir, `queries-${tag}-q${QUERIES}.npy`);
+  const synth = { dim: DIM, clusters: CLUSTERS, noise: NOISE, seed: SEED };
+  const centres = makeCentres(synth);
+  if (!existsSync(dataPath)) {
+    log(`writing ${N} x ${DIM} clustered embeddings to ${dataPath}`);
+    const t0 = performance.now();
+    await writeClustered(dataPath, N, 2, centres, synth);
+    log(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } else log(`reusing ${dataPath} (same parameters and seed)`);
+  if (!existsSync(queryPath)) await writeClustered(queryPath, QUERIES, 3, centres, synth);
+
+  const python = findNumpyPython();
+  if (!python) throw new Error('no python3 with numpy (apt-get install -y python3-numpy)');
+  const blas = chooseOpenblas(python);
+  if (!blas) log('WARNING: numpy runs on the reference BLAS (no OpenBLAS found or fetched): its figures are not the issue baseline');
+  // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
+  // one, so they are unset together for the numpy subprocess alone (see /work/.library/env/README.md).
+  const pyEnv: NodeJS.ProcessEnv = { ...process.env, ...(blas?.env ?? {}) };
+  delete pyEnv.OPENBLAS_CORETYPE;
+  delete pyEnv.OPENBLAS_L2_SIZE;
+
+  const runs = new Map<string, EngineRun>();
+  log('running numpy');
+  const numpyRun = runChild(python, [join(HERE, 'vectors', 'numpy_engine.py'), dataPath, queryPath, String(K), String(WARMUP)], pyEnv, 'numpy');
+  runs.set('numpy', numpyRun);
+  log(`  numpy ${numpyRun.numpy}, BLAS ${numpyRun.blas?.corename ?? 'reference'} x${numpyRun.blas?.threads ?? 1} (${blas?.note ?? 'reference BLAS'})`);
+  for (const engine of ENGINES.filter((e) => e !== 'numpy')) {
+    log(`running ${engine}`);
+    runs.set(engine, runChild(process.execPath, ['--import', 'tsx', join(HERE, 'vectors', 'engine.ts'), engine, dataPath, queryPath, String(K), String(WARMUP)], process.env, engine));
+  }
+
+  const engines: EngineResult[] = [...runs].map(([name, run]) => {
+    const sorted = [...run.latenciesMs].sort((a, b) => a - b);
+    return {
+      name,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      qps: run.latenciesMs.length / run.totalS,
+      recallAt10: recall(run.ids, numpyRun.ids, K),
+      buildS: run.buildS,
+      rssMiB: run.rssMiB,
+    };
+  });
+
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ n: N, dim: DIM, queries: QUERIES, k: K, engines })}\n`);
+    return;
+  }
+  const base = engines.find((e) => e.name === 'numpy') as EngineResult;
+  const rows = [
+    ['engine', 'p50 ms', 'p99 ms', 'QPS', `recall@${K}`, 'build s', 'RSS MiB', 'QPS vs numpy'],
+    ...engines.map((e) => [
+      e.name,
+      e.p50Ms.toFixed(3),
+      e.p99Ms.toFixed(3),
+      e.qps.toFixed(1),
+      e.recallAt10.toFixed(4),
+      e.buildS.toFixed(2),
+      e.rssMiB.toFixed(0),
+      `${(e.qps / base.qps).toFixed(2)}x`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const raw = (N * DIM * 4) / 2 ** 20;
+  process.stdout.write(`${N} x ${DIM} float32 (${raw.toFixed(0)} MiB raw), ${QUERIES} queries one at a time, top-${K}, ${CLUSTERS} clusters, seed ${SEED}\n`);
+  for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
