@@ -14,7 +14,7 @@ import { desiredAwake } from '../schedule/evaluate.js';
 import { type ParsedSchedule, parseSchedule } from '../schedule/grammar.js';
 import { mapLimit } from './map-limit.js';
 import { type NamespaceDesire, namespaceDesire, parseDurationMs, scheduleDesire } from './namespace-state.js';
-import { selectedNamespaces } from './select-namespaces.js';
+import { selectedNamespaces, selects } from './select-namespaces.js';
 import { type Decision, isAsleepByUs, isExcluded, planSleep, planWake, SLEEP_ORDER, WAKE_ORDER } from './workloads.js';
 
 /** After a conflict (someone else wrote the object) the cache catches up within moments. */
@@ -161,6 +161,18 @@ async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed:
 
   if (ns.metadata.labels?.[EXCLUDE_LABEL] === 'true') {
     return { status: { name, phase: 'Excluded', managed: zeroCounts(), ...times }, wakeAt: null };
+  }
+  // Two schedules acting on one namespace would flap it; the first by name manages it, the others say so.
+  const claimants = deps.cache
+    .schedules()
+    .filter((s) => selects(s.spec, ns, name))
+    .map((s) => s.metadata.name)
+    .sort();
+  if (claimants.length > 1 && claimants[0] !== schedule.metadata.name) {
+    return {
+      status: { name, phase: 'Excluded', managed: zeroCounts(), lastError: `also selected by PowerSchedule ${claimants.filter((c) => c !== schedule.metadata.name).join(', ')}; managed by ${claimants[0]} (first by name)` },
+      wakeAt: null,
+    };
   }
   if (schedule.spec.suspend) {
     return { status: { name, phase: 'Suspended', managed: countManaged(managedWorkloads), ...times }, wakeAt: null };

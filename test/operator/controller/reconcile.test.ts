@@ -187,6 +187,17 @@ describe('reconcile', () => {
     assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Asleep');
   });
 
+  it('lets only the first schedule by name manage a namespace two schedules select, and reports it on the other', async () => {
+    const { kube, deps, clock } = setup();
+    kube.addSchedule(schedule({ namespaces: ['dev'], uptime: 'always' }, 'a-always-on'));
+    clock.set(FRIDAY_NIGHT);
+    await reconcile('office-hours', deps);
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3, 'office-hours does not act on a namespace a-always-on manages');
+    const status = kube.statusWrites.at(-1)!.status;
+    assert.match(status.namespaces![0]!.lastError!, /also selected by PowerSchedule a-always-on; managed by a-always-on/);
+    assert.equal(status.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+  });
+
   it('does nothing while suspended', async () => {
     const { kube, run } = setup({ ...OFFICE_HOURS, suspend: true });
     await run(FRIDAY_NIGHT);
