@@ -1,12 +1,15 @@
 /**
- * `npx tsx bench/vectors.ts [--n 65536] [--dim 768] [--queries 1000] [--json]`
+ * `npm run bench:vectors -- [--n 65536] [--dim 768] [--queries 1000] [--engines numpy,roleplane,exact-js] [--json]`
  *
  * The vector stage alone, one query at a time: clustered synthetic embeddings (fixed seed, L2-normalised) are
  * written as .npy with held-out queries; then numpy (exact top-k by dot product, OpenBLAS with both cores) and
  * roleplane's engines each load the same file in their own process and answer the same queries. Latencies are
  * measured inside each engine's process around the search call alone; QPS = queries / wall time of the timed
  * loop; recall@k is against numpy's exact results; build = load of the .npy + index build; RSS = the engine
- * process's resident memory after the run. Progress goes to stderr; the table (or with --json one object) to stdout.
+ * process's resident memory after the run. For roleplane it then measures `--concurrency` searches in flight
+ * through the service's batcher, filtered searches at 0.1%, 1%, 10% and 50% selectivity (recall against the exact
+ * filtered answer) and the time to load the stored graph. Progress goes to stderr; the tables (or with --json one
+ * object) to stdout. python3-numpy is installed with apt-get when missing and the bench runs as root.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -14,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findNumpyPython } from '../test/helpers/python.js';
+import { ensureNumpyPython } from './vectors/numpy-setup.js';
 import { chooseOpenblas } from './vectors/openblas.js';
 import { makeCentres, writeClustered } from './vectors/synth.js';
 
@@ -28,6 +31,8 @@ const { values: args } = parseArgs({
     noise: { type: 'string', default: '1' },
     seed: { type: 'string', default: '42' },
     warmup: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '32' },
+    'filtered-queries': { type: 'string', default: '100' },
     engines: { type: 'string', default: 'numpy,roleplane' },
     dir: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -46,6 +51,8 @@ const K = positiveInt('k', args.k);
 const CLUSTERS = positiveInt('clusters', args.clusters);
 const SEED = positiveInt('seed', args.seed);
 const WARMUP = Number(args.warmup);
+const CONCURRENCY = positiveInt('concurrency', args.concurrency);
+const FILTERED_QUERIES = positiveInt('filtered-queries', args['filtered-queries']);
 const NOISE = Number(args.noise);
 const ENGINES = (args.engines ?? '').split(',').map((e) => e.trim()).filter(Boolean);
 if (!ENGINES.includes('numpy')) throw new Error('--engines must include numpy: it is the exact reference for recall');
@@ -63,6 +70,9 @@ interface EngineRun {
   peakRssMiB?: number;
   blas?: { libraries: string[]; corename: string | null; threads: number | null };
   numpy?: string;
+  concurrent?: { concurrency: number; qps: number; p50Ms: number; p99Ms: number; meanBatch: number };
+  filtered?: Array<{ selectivity: number; rows: number; p50Ms: number; p99Ms: number; recallAt10: number }>;
+  loadS?: number;
 }
 
 interface EngineResult {
@@ -73,6 +83,10 @@ interface EngineResult {
   recallAt10: number;
   buildS: number;
   rssMiB: number;
+  peakRssMiB?: number;
+  concurrent?: EngineRun['concurrent'];
+  filtered?: EngineRun['filtered'];
+  loadS?: number;
 }
 
 /** Nearest-rank percentile. */
@@ -114,8 +128,7 @@ async function main(): Promise<void> {
   } else log(`reusing ${dataPath} (same parameters and seed)`);
   if (!existsSync(queryPath)) await writeClustered(queryPath, QUERIES, 3, centres, synth);
 
-  const python = findNumpyPython();
-  if (!python) throw new Error('no python3 with numpy (apt-get install -y python3-numpy)');
+  const python = ensureNumpyPython(log);
   const blas = chooseOpenblas(python);
   if (!blas) log('WARNING: numpy runs on the reference BLAS (no OpenBLAS found or fetched): its figures are not the issue baseline');
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
   log(`  numpy ${numpyRun.numpy}, BLAS ${numpyRun.blas?.corename ?? 'reference'} x${numpyRun.blas?.threads ?? 1} (${blas?.note ?? 'reference BLAS'})`);
   for (const engine of ENGINES.filter((e) => e !== 'numpy')) {
     log(`running ${engine}`);
-    runs.set(engine, runChild(process.execPath, ['--import', 'tsx', join(HERE, 'vectors', 'engine.ts'), engine, dataPath, queryPath, String(K), String(WARMUP)], process.env, engine));
+    runs.set(engine, runChild(process.execPath, ['--import', 'tsx', join(HERE, 'vectors', 'engine.ts'), engine, dataPath, queryPath, String(K), String(WARMUP), String(CONCURRENCY), String(FILTERED_QUERIES)], process.env, engine));
   }
 
   const engines: EngineResult[] = [...runs].map(([name, run]) => {
@@ -144,6 +157,10 @@ async function main(): Promise<void> {
       recallAt10: recall(run.ids, numpyRun.ids, K),
       buildS: run.buildS,
       rssMiB: run.rssMiB,
+      ...(run.peakRssMiB !== undefined ? { peakRssMiB: run.peakRssMiB } : {}),
+      ...(run.concurrent ? { concurrent: run.concurrent } : {}),
+      ...(run.filtered ? { filtered: run.filtered } : {}),
+      ...(run.loadS !== undefined ? { loadS: run.loadS } : {}),
     };
   });
 
@@ -151,9 +168,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ n: N, dim: DIM, queries: QUERIES, k: K, engines })}\n`);
     return;
   }
+  const raw = (N * DIM * 4) / 2 ** 20;
   const base = engines.find((e) => e.name === 'numpy') as EngineResult;
   const rows = [
-    ['engine', 'p50 ms', 'p99 ms', 'QPS', `recall@${K}`, 'build s', 'RSS MiB', 'QPS vs numpy'],
+    ['engine', 'p50 ms', 'p99 ms', 'QPS', `recall@${K}`, 'build s', 'RSS MiB', 'RSS/raw', 'QPS vs numpy'],
     ...engines.map((e) => [
       e.name,
       e.p50Ms.toFixed(3),
@@ -162,12 +180,31 @@ async function main(): Promise<void> {
       e.recallAt10.toFixed(4),
       e.buildS.toFixed(2),
       e.rssMiB.toFixed(0),
+      `${(e.rssMiB / raw).toFixed(2)}x`,
       `${(e.qps / base.qps).toFixed(2)}x`,
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const raw = (N * DIM * 4) / 2 ** 20;
   process.stdout.write(`${N} x ${DIM} float32 (${raw.toFixed(0)} MiB raw), ${QUERIES} queries one at a time, top-${K}, ${CLUSTERS} clusters, seed ${SEED}\n`);
+  printTable(rows);
+  for (const e of engines) {
+    if (e.concurrent) {
+      const c = e.concurrent;
+      process.stdout.write(`\n${e.name}, ${c.concurrency} searches in flight (batched, both cores): ${c.qps.toFixed(0)} QPS = ${(c.qps / e.qps).toFixed(2)}x one at a time, `);
+      process.stdout.write(`p50 ${c.p50Ms.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms, mean batch ${c.meanBatch.toFixed(1)}\n`);
+    }
+    if (e.loadS !== undefined) process.stdout.write(`${e.name}: graph loaded back from its file in ${e.loadS.toFixed(2)} s (the service's start-up path)\n`);
+    if (e.filtered && e.filtered.length > 0) {
+      process.stdout.write(`\n${e.name}, filtered (${FILTERED_QUERIES} queries each; recall against the exact scan over the rows that pass)\n`);
+      printTable([
+        ['pass', 'rows', 'p50 ms', 'p99 ms', `recall@${K}`],
+        ...e.filtered.map((f) => [`${(f.selectivity * 100).toString()}%`, String(f.rows), f.p50Ms.toFixed(3), f.p99Ms.toFixed(3), f.recallAt10.toFixed(4)]),
+      ]);
+    }
+  }
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}\n`);
 }
 

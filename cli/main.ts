@@ -96,6 +96,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to listen on (also $SEARCH_HOST; default 0.0.0.0)')
     .option('--valkey <url>', 'Valkey/Redis URL for the shared cache (also $SEARCH_VALKEY_URL; default: in-process cache)')
     .option('--model <dir>', 'model directory (default: <data>/model, else $SEARCH_MODEL_DIR, else the built-in tiny model)')
+    .option('--vector-index <mode>', 'auto (HNSW graph once an exact scan costs over ~1 ms), exact or hnsw (also $SEARCH_VECTOR_INDEX)')
     .option('--log-level <level>', 'pino log level')
     .action(async (opts: SearchServeOptions) => {
       process.exitCode = await runSearchServe(opts);

@@ -1,26 +1,34 @@
 /**
  * Child process for bench/vectors.ts: loads DATA.npy, builds one JS engine, runs every query one at a time
  * (after `warmup` untimed ones) and prints one JSON object like numpy_engine.py's. Run in its own process so its
- * resident memory is its own. `node --import tsx bench/vectors/engine.ts ENGINE DATA.npy QUERIES.npy K WARMUP`
+ * resident memory is its own.
+ *
+ *   node --import tsx bench/vectors/engine.ts ENGINE DATA.npy QUERIES.npy K WARMUP [CONCURRENCY] [FILTERED_QUERIES]
+ *
+ * Engines: `roleplane` is the service's vector index (HNSW graph over int8 rows, exact float32 re-scoring,
+ * concurrent searches batched); `exact-js` is the plain exact scan it replaced. For engines with a batch path the
+ * child also measures throughput with CONCURRENCY searches in flight through the service's batcher, filtered
+ * searches at several selectivities (recall against the exact filtered answer), and the time to load the graph
+ * back from a file — after RSS is read, so the second copy does not count.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
 import { readNpy } from '../../workloads/search/index/npy.js';
+import { VectorSearchBatcher } from '../../workloads/search/index/vector-batcher.js';
 import { ExactVectorIndex, type VectorIndex } from '../../workloads/search/index/vector-index.js';
+import { Rng } from './synth.js';
 
-export type EngineFactory = (data: Float32Array, dim: number) => VectorIndex;
+type Engine = { index: VectorIndex; hnsw?: HnswVectorIndex };
 
-async function engineFactory(name: string): Promise<EngineFactory> {
-  if (name === 'roleplane') return (data, dim) => new ExactVectorIndex(data, dim);
-  if (name === 'int8-rerank') {
-    const { Int8RerankIndex } = await import('../../workloads/search/index/ann/int8-rerank.js');
-    return (data, dim) => new Int8RerankIndex(data, dim);
+async function buildEngine(name: string, data: Float32Array, dim: number): Promise<Engine> {
+  if (name === 'exact-js') return { index: new ExactVectorIndex(data, dim) };
+  if (name === 'roleplane') {
+    const hnsw = await HnswVectorIndex.build(data, dim);
+    return { index: hnsw, hnsw };
   }
-  if (name === 'usearch-hnsw') {
-    const { UsearchHnswIndex, loadUsearch } = await import('../../workloads/search/index/ann/usearch-hnsw.js');
-    const usearch = await loadUsearch();
-    return (data, dim) => new UsearchHnswIndex(usearch, data, dim);
-  }
-  throw new Error(`unknown engine ${JSON.stringify(name)}`);
+  throw new Error(`unknown engine ${JSON.stringify(name)} (engines: numpy, roleplane, exact-js)`);
 }
 
 function statusMiB(field: string): number | undefined {
@@ -28,15 +36,29 @@ function statusMiB(field: string): number | undefined {
   return line ? Number(line.split(/\s+/)[1]) / 1024 : undefined;
 }
 
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
+}
+
+/** Ascending random rows, each kept with probability `share` (fixed seed per share). */
+function randomRows(count: number, share: number, seed: number): Uint32Array {
+  const rng = new Rng(seed, Math.round(share * 1e6));
+  const rows: number[] = [];
+  for (let row = 0; row < count; row += 1) if (rng.next() < share) rows.push(row);
+  return Uint32Array.from(rows);
+}
+
 async function main(): Promise<void> {
-  const [name = '', dataPath = '', queryPath = '', kText = '10', warmupText = '20'] = process.argv.slice(2);
+  const [name = '', dataPath = '', queryPath = '', kText = '10', warmupText = '20', concurrencyText = '32', filteredText = '100'] = process.argv.slice(2);
   const k = Number(kText);
   const warmup = Number(warmupText);
-  const factory = await engineFactory(name);
+  const concurrency = Number(concurrencyText);
   const start = performance.now();
   const { data, shape } = await readNpy(dataPath);
-  const index = factory(data, shape[1]);
+  const { index, hnsw } = await buildEngine(name, data, shape[1]);
   const buildS = (performance.now() - start) / 1000;
+  process.stderr.write(`bench:   ${name}: loaded and built in ${buildS.toFixed(1)} s\n`);
   const { data: queries, shape: qShape } = await readNpy(queryPath);
   const dim = qShape[1];
   const query = (i: number): Float32Array => queries.slice(i * dim, (i + 1) * dim);
@@ -53,9 +75,69 @@ async function main(): Promise<void> {
     ids.push(hits.map((h) => h.row));
   }
   const totalS = (performance.now() - loopStart) / 1000;
-  process.stdout.write(
-    JSON.stringify({ buildS, latenciesMs, totalS, ids, rssMiB: process.memoryUsage().rss / 2 ** 20, peakRssMiB: statusMiB('VmHWM') }),
-  );
+  const rssMiB = process.memoryUsage().rss / 2 ** 20;
+  const peakRssMiB = statusMiB('VmHWM');
+
+  let concurrent: { concurrency: number; qps: number; p50Ms: number; p99Ms: number; meanBatch: number } | undefined;
+  const filtered: Array<{ selectivity: number; rows: number; p50Ms: number; p99Ms: number; recallAt10: number }> = [];
+  let loadS: number | undefined;
+  if (hnsw) {
+    // CONCURRENCY searches always in flight, as under that many concurrent requests: each finished search is
+    // replaced by the next query at once.
+    const batches: number[] = [];
+    const batcher = new VectorSearchBatcher(index, { onBatch: (size) => batches.push(size) });
+    const latencies: number[] = [];
+    let next = 0;
+    const concurrentStart = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < qShape[0]) {
+        const q = query(next++);
+        const t0 = performance.now();
+        await batcher.search(q, k);
+        latencies.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const concurrentS = (performance.now() - concurrentStart) / 1000;
+    concurrent = {
+      concurrency,
+      qps: qShape[0] / concurrentS,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      meanBatch: batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length),
+    };
+
+    // Filtered: the truth is the exact scan over the same rows.
+    const exact = new ExactVectorIndex(data, shape[1]);
+    const filteredQueries = Math.min(Number(filteredText), qShape[0]);
+    for (const selectivity of [0.001, 0.01, 0.1, 0.5]) {
+      const rows = randomRows(shape[0], selectivity, 7);
+      const lat: number[] = [];
+      let hit = 0;
+      let total = 0;
+      for (let i = 0; i < filteredQueries; i += 1) {
+        const q = query(i);
+        const t0 = performance.now();
+        const hits = index.search(q, k, rows);
+        lat.push(performance.now() - t0);
+        const truth = new Set(exact.search(q, k, rows).map((h) => h.row));
+        for (const h of hits) if (truth.has(h.row)) hit += 1;
+        total += truth.size;
+      }
+      filtered.push({ selectivity, rows: rows.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), recallAt10: total === 0 ? 1 : hit / total });
+    }
+
+    const dir = mkdtempSync(join(tmpdir(), 'roleplane-bench-graph-'));
+    try {
+      hnsw.save(join(dir, 'vectors.usearch'));
+      const t0 = performance.now();
+      HnswVectorIndex.open(join(dir, 'vectors.usearch'), data, shape[1]);
+      loadS = (performance.now() - t0) / 1000;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(JSON.stringify({ buildS, latenciesMs, totalS, ids, rssMiB, peakRssMiB, concurrent, filtered, loadS }));
 }
 
 main().catch((err: unknown) => {

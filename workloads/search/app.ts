@@ -7,6 +7,7 @@ import type { SearchCache } from './cache/search-cache.js';
 import type { SearchConfig } from './config.js';
 import type { Embedder } from './embedder/embedder.js';
 import { assertEmbedderMatchesIndex, type SearchIndex } from './index/load-data.js';
+import { VectorSearchBatcher } from './index/vector-batcher.js';
 import { autocompleteRoutes } from './routes/autocomplete.js';
 import { healthRoutes } from './routes/health.js';
 import { createSearchMetrics, metricsRoutes } from './routes/metrics.js';
@@ -65,10 +66,16 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
         index,
         embedder,
         embeddings: new QueryEmbeddings(embedder, cache, deps.config.embeddingTtlSeconds, (seconds) => metrics.embedDuration.observe(seconds)),
+        vectorSearch: new VectorSearchBatcher(index.vectors, { onBatch: (size) => metrics.vectorBatchSize.observe(size) }),
       });
       metrics.indexReady.set(1);
       metrics.indexProducts.set(index.products.length);
-      deps.log.info({ products: index.products.length, dimensions: index.vectors.dimensions, modelId: embedder.modelId, dir: index.dir }, 'index loaded: ready');
+      const { source } = index.vectorSource;
+      metrics.vectorIndexInfo.set({ kind: source === 'exact' ? 'exact' : 'hnsw', source }, 1);
+      deps.log.info(
+        { products: index.products.length, dimensions: index.vectors.dimensions, modelId: embedder.modelId, dir: index.dir, vectorIndex: index.vectorSource },
+        'index loaded: ready',
+      );
     },
   ).catch((err: unknown) => {
     const error = err instanceof Error ? err : new Error(String(err));

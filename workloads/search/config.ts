@@ -15,6 +15,7 @@ export const SEARCH_ENV = {
   popularHalfLifeHours: 'SEARCH_POPULAR_HALF_LIFE_HOURS',
   popularMaxEntries: 'SEARCH_POPULAR_MAX_ENTRIES',
   logLevel: 'SEARCH_LOG_LEVEL',
+  vectorIndex: 'SEARCH_VECTOR_INDEX',
 } as const;
 
 export const SEARCH_DEFAULT_PORT = 8080;
@@ -36,7 +37,13 @@ export const SEARCH_DEFAULTS = {
   popularHalfLifeHours: 24,
   popularMaxEntries: 10_000,
   logLevel: 'info',
+  /** The HNSW graph once an exact scan would take over ~1 ms; `exact` / `hnsw` force one or the other. */
+  vectorIndex: 'auto',
 } as const;
+
+/** How the service searches vectors (index/ann/ann-file.ts): `auto` uses the graph once a scan costs over ~1 ms. */
+export const VECTOR_INDEX_MODES = ['auto', 'exact', 'hnsw'] as const;
+export type VectorIndexMode = (typeof VECTOR_INDEX_MODES)[number];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type SearchLogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +64,7 @@ export interface SearchConfig {
   readonly popularHalfLifeHours: number;
   readonly popularMaxEntries: number;
   readonly logLevel: SearchLogLevel;
+  readonly vectorIndex: VectorIndexMode;
 }
 
 /** Values from flags; they win over the environment. */
@@ -138,6 +146,11 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
   const modelDir = overrides.modelDir ?? readString(env, SEARCH_ENV.modelDir);
   const valkeyPassword = overrides.valkeyPassword ?? env[SEARCH_ENV.valkeyPassword];
 
+  const vectorIndex = overrides.vectorIndex ?? readString(env, SEARCH_ENV.vectorIndex) ?? SEARCH_DEFAULTS.vectorIndex;
+  if (!(VECTOR_INDEX_MODES as readonly string[]).includes(vectorIndex)) {
+    throw new SearchConfigError(`${SEARCH_ENV.vectorIndex} (or --vector-index): must be one of ${VECTOR_INDEX_MODES.join(', ')} (got ${JSON.stringify(vectorIndex)})`);
+  }
+
   return {
     host: overrides.host ?? readString(env, SEARCH_ENV.host) ?? SEARCH_DEFAULTS.host,
     port,
@@ -151,5 +164,6 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
     popularHalfLifeHours: checkRange(SEARCH_ENV.popularHalfLifeHours, popularHalfLifeHours, 0.001, 24 * 365 * 10),
     popularMaxEntries: checkRange(SEARCH_ENV.popularMaxEntries, popularMaxEntries, 1, 10_000_000),
     logLevel: logLevel as SearchLogLevel,
+    vectorIndex: vectorIndex as VectorIndexMode,
   };
 }

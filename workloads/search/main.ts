@@ -23,6 +23,7 @@ export interface SearchServeOptions {
   readonly valkey?: string;
   readonly model?: string;
   readonly logLevel?: string;
+  readonly vectorIndex?: string;
 }
 
 /** Seams for tests; production passes none. */
@@ -62,7 +63,7 @@ export async function runSearchServe(options: SearchServeOptions, deps: SearchSe
   const cache = createCache(config, log);
   const loadEmbedder = deps.loadEmbedder ?? loadLocalModel;
   const embedder = loadEmbedder(modelDir);
-  const index = loadSearchIndex(config.dataDir);
+  const index = loadSearchIndex(config.dataDir, { vectorIndex: config.vectorIndex, log: log.child({ stage: 'index' }) });
   // One promise for "loaded and consistent": the app checks the same thing to become ready; here it decides
   // whether the process lives. Handlers are attached now so an early failure is never an unhandled rejection.
   const loaded = Promise.all([index, embedder]).then(([i, e]) => assertEmbedderMatchesIndex(i, e));
@@ -124,6 +125,8 @@ function toOverrides(options: SearchServeOptions): SearchConfigOverrides {
   if (options.valkey !== undefined) overrides.valkeyUrl = options.valkey;
   if (options.model !== undefined) overrides.modelDir = options.model;
   if (options.logLevel !== undefined) overrides.logLevel = options.logLevel as SearchConfig['logLevel'];
+  // Checked by loadSearchConfig like the environment variable, with the same message.
+  if (options.vectorIndex !== undefined) overrides.vectorIndex = options.vectorIndex as SearchConfig['vectorIndex'];
   return overrides;
 }
 

@@ -8,7 +8,9 @@ import { loadRules, RulesError } from '../filters/rules.js';
 import { TINY_MODEL_DIR } from '../models/tiny-model.js';
 import { CatalogError, productText, readCatalog, readLines, type CatalogProduct } from './catalog.js';
 import { describeFile, INDEX_FORMAT_VERSION, MANIFEST_FILE, type Manifest } from './manifest.js';
-import { createNpyWriter } from './npy.js';
+import { writeAnnFile } from './ann/ann-file.js';
+import type { HnswParams } from './ann/hnsw-index.js';
+import { createNpyWriter, readNpy } from './npy.js';
 
 /**
  * The index build: catalog JSON Lines + rules file → an index directory the search service mounts.
@@ -16,7 +18,8 @@ import { createNpyWriter } from './npy.js';
  *   embeddings.npy   float32 [N, D], row i = product i (unit-length rows)
  *   products.jsonl   the N products, normalised (see catalog.ts), in catalog order
  *   filters.json     the validated rules
- *   manifest.json    model id, dimensions, count, size and SHA-256 of the three files (written last)
+ *   vectors.usearch  the HNSW graph over the embeddings (ann/ann-file.ts), so the service need not build it
+ *   manifest.json    model id, dimensions, count, size and SHA-256 of every file (written last)
  *
  * Two passes over the catalog, so memory stays flat whatever its size: the first validates every line and
  * writes products.jsonl (a bad line fails in seconds, before any embedding); the second embeds products.jsonl
@@ -25,6 +28,8 @@ import { createNpyWriter } from './npy.js';
  */
 
 export interface BuildProgress {
+  /** `embed`: products embedded so far; `graph`: rows added to the vector graph so far. */
+  readonly stage: 'embed' | 'graph';
   readonly done: number;
   readonly total: number;
 }
@@ -37,10 +42,12 @@ export interface BuildIndexOptions {
   readonly embedder: Embedder;
   /** Products per `embedder.embed` call (the embedder may split further). @default 256 */
   readonly batchSize?: number;
-  /** Called with done = 0 once the catalog is validated, then after every batch. */
+  /** Called with done = 0 once the catalog is validated, then after every batch; then while the graph is built. */
   readonly onProgress?: (progress: BuildProgress) => void;
   /** For manifest.createdAt. @default - the current time */
   readonly now?: () => Date;
+  /** Graph parameters (tests use small ones). @default DEFAULT_HNSW_PARAMS */
+  readonly graphParams?: HnswParams;
 }
 
 /** `outDir` cannot be written or replaced; the message starts with the directory. */
@@ -186,14 +193,14 @@ async function writeEmbeddings(options: {
   const writer = await createNpyWriter(options.npyPath, [count, dims]);
   let done = 0;
   try {
-    options.onProgress?.({ done, total: count });
+    options.onProgress?.({ stage: 'embed', done, total: count });
     let batch: CatalogProduct[] = [];
     const flush = async (): Promise<void> => {
       const vectors = await embedder.embed(batch.map((product) => productText(product, textFields)));
       await writer.write(packBatch(vectors, batch, dims));
       done += batch.length;
       batch = [];
-      options.onProgress?.({ done, total: count });
+      options.onProgress?.({ stage: 'embed', done, total: count });
     };
     // Our own file from pass 1: every line is a validated product.
     for await (const { text } of readLines(options.productsPath)) {
@@ -261,6 +268,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
     // The validated rules, as the service will read them.
     await writeSyncedFile(join(buildDir, RULES_FILE), `${JSON.stringify(rules.rules, null, 2)}\n`);
 
+    const embeddings = await describeFile(join(buildDir, EMBEDDINGS_FILE));
+    // Read back from the file just written: the graph is built from exactly the bytes the service will load.
+    const { data } = await readNpy(join(buildDir, EMBEDDINGS_FILE));
+    const ann = await writeAnnFile(buildDir, data, embedder.dimensions, embeddings.sha256, {
+      ...(options.graphParams ? { params: options.graphParams } : {}),
+      onProgress: (done, total) => options.onProgress?.({ stage: 'graph', done, total }),
+    });
+
     const manifest: Manifest = {
       formatVersion: INDEX_FORMAT_VERSION,
       modelId: embedder.modelId,
@@ -268,10 +283,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
       count,
       createdAt: (options.now?.() ?? new Date()).toISOString(),
       files: {
-        'embeddings.npy': await describeFile(join(buildDir, EMBEDDINGS_FILE)),
+        'embeddings.npy': embeddings,
         'products.jsonl': await describeFile(productsPath),
         'filters.json': await describeFile(join(buildDir, RULES_FILE)),
       },
+      ann,
     };
     // Last, so a directory with a manifest is a complete one.
     await writeSyncedFile(join(buildDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -318,12 +334,13 @@ function progressLine(stream: IndexCommandOptions['progressStream']): { update: 
   let lastDraw = 0;
   let isDrawn = false;
   return {
-    update({ done, total }) {
+    update({ stage, done, total }) {
       const now = Date.now();
       if (done !== total && now - lastDraw < PROGRESS_INTERVAL_MS) return;
       lastDraw = now;
       const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
-      stream.write(`\r\x1b[Kindexing: ${done}/${total} products (${percent}%)`);
+      const what = stage === 'embed' ? 'embedding' : 'building the vector graph';
+      stream.write(`\r\x1b[K${what}: ${done}/${total} products (${percent}%)`);
       isDrawn = true;
     },
     clear() {

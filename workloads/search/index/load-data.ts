@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import type { Embedder } from '../embedder/embedder.js';
 import { loadRules, RulesError, type CompiledRules } from '../filters/rules.js';
 import { CatalogPhrases } from '../popular/catalog-phrases.js';
+import type { VectorIndexMode } from '../config.js';
+import { openVectorIndex, type AnnLog, type OpenedVectorIndex } from './ann/ann-file.js';
 import { ManifestError, readManifest, verifyIndexFiles, type Manifest } from './manifest.js';
 import { NpyError, readNpy } from './npy.js';
-import { ExactVectorIndex, ProductFilterIndex, type VectorIndex } from './vector-index.js';
+import { ProductFilterIndex, type VectorIndex } from './vector-index.js';
 
 /**
  * Loads an index directory written by the index build, checking everything the service relies on before it
@@ -15,6 +17,7 @@ import { ExactVectorIndex, ProductFilterIndex, type VectorIndex } from './vector
  *   embeddings.npy   float32 [count, dimensions], unit-length rows
  *   products.jsonl   count products, one JSON object per line, unique string `id`, string `title`
  *   filters.json     the filter rules
+ *   vectors.usearch  the vector graph, used if the manifest vouches for it, else rebuilt here (ann/ann-file.ts)
  *
  * Structural checks (shape, dtype, counts) run before the checksums, so a truncated or mismatched file is
  * reported for what it is rather than as a bare checksum difference.
@@ -42,6 +45,8 @@ export interface SearchIndex {
   readonly products: readonly Product[];
   readonly rowById: ReadonlyMap<string, number>;
   readonly vectors: VectorIndex;
+  /** How `vectors` came to be: exact scan, the stored graph, or a graph rebuilt at load (and why). */
+  readonly vectorSource: Omit<OpenedVectorIndex, 'index'>;
   readonly filters: ProductFilterIndex;
   readonly rules: CompiledRules;
   readonly phrases: CatalogPhrases;
@@ -61,7 +66,13 @@ export class IndexLoadError extends Error {
 /** Rows whose length is further than this from 1 mean the build did not normalise (dot product ≠ cosine). */
 const NORM_TOLERANCE = 1e-3;
 
-export async function loadSearchIndex(dir: string): Promise<SearchIndex> {
+export interface LoadSearchIndexOptions {
+  /** @default 'auto' - the graph once an exact scan would cost over ~1 ms */
+  readonly vectorIndex?: VectorIndexMode;
+  readonly log?: AnnLog;
+}
+
+export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptions = {}): Promise<SearchIndex> {
   const fail = (reason: string): never => {
     throw new IndexLoadError(dir, reason);
   };
@@ -87,12 +98,21 @@ export async function loadSearchIndex(dir: string): Promise<SearchIndex> {
   const rowById = new Map<string, number>();
   products.forEach((product, row) => rowById.set(product.id, row));
   const fields = Object.keys(rules.rules.fields);
+  const { index: vectors, ...vectorSource } = await openVectorIndex({
+    dir,
+    manifest,
+    data,
+    dimensions,
+    ...(options.vectorIndex ? { mode: options.vectorIndex } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   return {
     dir,
     manifest,
     products,
     rowById,
-    vectors: new ExactVectorIndex(data, Math.max(dimensions, 1)),
+    vectors,
+    vectorSource,
     filters: new ProductFilterIndex(products, fields, rules.price?.field),
     rules,
     phrases: CatalogPhrases.fromProducts(products, fields),

@@ -10,7 +10,12 @@ import { z } from 'zod';
  * model is not the one it embeds queries with.
  *
  *   {"formatVersion": 1, "modelId": "tiny@3f…", "dimensions": 128, "count": 65536, "createdAt": "…Z",
- *    "files": {"embeddings.npy": {"sha256": "…", "bytes": 33554560}, "products.jsonl": {…}, "filters.json": {…}}}
+ *    "files": {"embeddings.npy": {"sha256": "…", "bytes": 33554560}, "products.jsonl": {…}, "filters.json": {…}},
+ *    "ann": {"file": "vectors.usearch", "sha256": "…", …}}
+ *
+ * `ann` describes the approximate-search graph (ann/ann-file.ts). It is optional and checked apart from the
+ * rest: an index without it, or with one that does not check out, still loads, and the service rebuilds the
+ * graph from embeddings.npy instead of trusting it.
  */
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -35,6 +40,8 @@ export const manifestSchema = z.object({
     'products.jsonl': fileEntrySchema,
     'filters.json': fileEntrySchema,
   }),
+  // Validated by ann/ann-file.ts, where a bad section means "rebuild the graph", not "refuse the index".
+  ann: z.unknown().optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

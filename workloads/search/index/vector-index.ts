@@ -8,9 +8,10 @@ import type { PriceBounds } from '../filters/price.js';
  *
  * `ExactVectorIndex` scans every row (or every candidate row) with a dot product: the vectors are L2-normalised,
  * so the dot product is the cosine similarity. At 65,536 rows that is ~70 ms at 768 dimensions and ~12 ms at 128
- * in plain JS on one core (measured here), far less for filtered subsets (0.7 ms for 1% at 768); an ANN index can
- * later replace it behind `VectorIndex`. Filtered search is exact by construction: the scan only ever looks at rows that pass,
- * so "the k best products that pass the filters" is never cut short the way post-filtering an ANN's top-k is.
+ * in plain JS on one core (measured here), far less for filtered subsets (0.7 ms for 1% at 768). It serves small
+ * indexes, filtered searches over few rows, and re-scores the HNSW graph's candidates (ann/hnsw-index.ts).
+ * Filtered search is exact by construction: the scan only ever looks at rows that pass, so "the k best products
+ * that pass the filters" is never cut short the way post-filtering an ANN's top-k is.
  */
 
 export interface Hit {
@@ -19,8 +20,8 @@ export interface Hit {
 }
 
 /**
- * Which rows a search may return: a predicate, or the candidate rows themselves (any order, no duplicates),
- * which is faster when few pass.
+ * Which rows a search may return: a predicate, or the candidate rows themselves, no duplicates, ascending (as
+ * ProductFilterIndex gives them; the graph index tests membership by binary search), which is faster when few pass.
  */
 export type RowFilter = ((row: number) => boolean) | Uint32Array | readonly number[];
 
@@ -31,6 +32,8 @@ export interface VectorIndex {
   vector(row: number): Float32Array;
   /** The `k` rows with the highest dot product with `query`, best first; ties go to the lower row. */
   search(query: Float32Array, k: number, filter?: RowFilter): Hit[];
+  /** Unfiltered `search` for several queries at once, over `threads` cores (0 = all); absent when it would not help. */
+  searchBatch?(queries: readonly Float32Array[], k: number, threads?: number): Hit[][];
 }
 
 /** Exact top-k by dot product over a contiguous row-major matrix; no allocation per row. */

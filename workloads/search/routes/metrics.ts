@@ -14,6 +14,8 @@ export interface SearchMetrics {
   readonly indexReady: Gauge;
   readonly indexProducts: Gauge;
   readonly embedDuration: Histogram;
+  readonly vectorBatchSize: Histogram;
+  readonly vectorIndexInfo: Gauge<'kind' | 'source'>;
   recordCacheResult(operation: CacheOperation, result: CacheCallResult): void;
 }
 
@@ -49,8 +51,22 @@ export function createSearchMetrics(registry: Registry, isCacheAvailable: () => 
     buckets: LATENCY_BUCKETS_SECONDS,
     registers: [registry],
   });
+  const vectorBatchSize = new Histogram({
+    name: 'roleplane_search_vector_batch_size',
+    help: 'Unfiltered vector searches answered by one native call (concurrent requests are batched across cores).',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  const vectorIndexInfo = new Gauge({
+    name: 'roleplane_search_vector_index_info',
+    help: 'Set to 1 for the loaded vector index: kind (exact or hnsw) and source (exact, file, or rebuilt when the stored graph was unusable).',
+    labelNames: ['kind', 'source'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    vectorBatchSize,
+    vectorIndexInfo,
     requestDuration,
     cacheRequests,
     cacheAvailable,

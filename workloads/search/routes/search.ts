@@ -67,7 +67,7 @@ interface SearchQuery {
 export const searchRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context }) => {
   app.get<{ Querystring: SearchQuery }>('/search', { schema }, async (request) => {
     const started = performance.now();
-    const { index, embeddings } = context.state.require();
+    const { index, embeddings, vectorSearch } = context.state.require();
     const { q, limit } = request.query;
 
     const extraction = extractFilters(q, index.rules);
@@ -83,7 +83,8 @@ export const searchRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       cacheOutcome = outcome;
       const vector = vectors[0];
       if (!vector) throw new Error(`no embedding for ${JSON.stringify(text)}`);
-      results = index.vectors.search(vector, limit, candidates).map(({ row, score }) => toResult(index.products[row]!, score));
+      const hits = await vectorSearch.search(vector, limit, candidates);
+      results = hits.map(({ row, score }) => toResult(index.products[row]!, score));
     }
     if (results.length > 0 && normalizedQuery.length <= MAX_RECORDED_LENGTH) context.cache.recordQuery(normalizedQuery);
 

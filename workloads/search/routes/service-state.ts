@@ -3,6 +3,7 @@ import type { QueryEmbeddings } from '../cache/query-embeddings.js';
 import type { SearchConfig } from '../config.js';
 import type { Embedder } from '../embedder/embedder.js';
 import type { Product, SearchIndex } from '../index/load-data.js';
+import type { VectorSearchBatcher } from '../index/vector-batcher.js';
 import type { SearchMetrics } from './metrics.js';
 
 /** What the routes need once the index and the model are loaded. */
@@ -10,6 +11,8 @@ export interface ReadyService {
   readonly index: SearchIndex;
   readonly embedder: Embedder;
   readonly embeddings: QueryEmbeddings;
+  /** `index.vectors`, with concurrent unfiltered searches batched across cores. */
+  readonly vectorSearch: VectorSearchBatcher;
 }
 
 /**

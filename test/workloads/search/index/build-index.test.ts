@@ -8,6 +8,8 @@ import { loadLocalEmbedder } from '../../../../workloads/search/embedder/local-m
 import { loadRules, RulesError } from '../../../../workloads/search/filters/rules.js';
 import { buildIndex, IndexOutputError, runIndexCommand, type BuildProgress } from '../../../../workloads/search/index/build-index.js';
 import { CatalogError, normalizeProduct, productText, readCatalog, type CatalogProduct } from '../../../../workloads/search/index/catalog.js';
+import { checkAnnFile } from '../../../../workloads/search/index/ann/ann-file.js';
+import { DEFAULT_HNSW_PARAMS } from '../../../../workloads/search/index/ann/hnsw-index.js';
 import { describeFile, ManifestError, readManifest, verifyIndexFiles } from '../../../../workloads/search/index/manifest.js';
 import { readNpy } from '../../../../workloads/search/index/npy.js';
 import { TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
@@ -17,7 +19,7 @@ const FIXTURES = new URL('../../../fixtures/search/', import.meta.url).pathname;
 const CATALOG = join(FIXTURES, 'catalog.jsonl');
 const RULES = join(FIXTURES, 'filters.json');
 const FIXTURE_COUNT = 12;
-const INDEX_FILES = ['embeddings.npy', 'filters.json', 'manifest.json', 'products.jsonl'];
+const INDEX_FILES = ['embeddings.npy', 'filters.json', 'manifest.json', 'products.jsonl', 'vectors.usearch'];
 const FIXED_NOW = new Date('2026-11-27T12:00:00.000Z');
 
 /** Deterministic 4-dimensional unit vectors; `failOnCall` makes the n-th embed() call throw. */
@@ -160,8 +162,20 @@ describe('workloads/search/index/build-index', () => {
           'products.jsonl': await describeFile(join(out, 'products.jsonl')),
           'filters.json': await describeFile(join(out, 'filters.json')),
         },
+        ann: {
+          file: 'vectors.usearch',
+          ...(await describeFile(join(out, 'vectors.usearch'))),
+          engine: 'usearch-hnsw',
+          usearch: '2.25.3',
+          metric: 'cos',
+          quantization: 'i8',
+          connectivity: DEFAULT_HNSW_PARAMS.connectivity,
+          expansionAdd: DEFAULT_HNSW_PARAMS.expansionAdd,
+          embeddingsSha256: (await describeFile(join(out, 'embeddings.npy'))).sha256,
+        },
       });
       assert.deepEqual(await readManifest(out), manifest);
+      assert.deepEqual(await checkAnnFile(out, manifest), { ok: true, section: manifest.ann });
       await verifyIndexFiles(out, manifest);
       assert.deepEqual(JSON.parse(readFileSync(join(out, 'filters.json'), 'utf8')), loadRules(RULES).rules);
     });
@@ -209,7 +223,11 @@ describe('workloads/search/index/build-index', () => {
     it('reports progress from zero to the total after every batch', async () => {
       const seen: BuildProgress[] = [];
       await buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: join(dir, 'index'), embedder: fakeEmbedder(), batchSize: 5, onProgress: (p) => seen.push(p) });
-      assert.deepEqual(seen, [0, 5, 10, 12].map((done) => ({ done, total: FIXTURE_COUNT })));
+      const embedded = seen.filter((p) => p.stage === 'embed');
+      assert.deepEqual(embedded, [0, 5, 10, 12].map((done) => ({ stage: 'embed', done, total: FIXTURE_COUNT })));
+      // Then the graph, ending with every row in it.
+      assert.deepEqual(seen.slice(embedded.length).at(-1), { stage: 'graph', done: FIXTURE_COUNT, total: FIXTURE_COUNT });
+      assert.ok(seen.slice(embedded.length).every((p) => p.stage === 'graph'));
     });
 
     describe('malformed lines', () => {
@@ -361,8 +379,9 @@ describe('workloads/search/index/build-index', () => {
       const written: string[] = [];
       const terminal = { isTTY: true, write: (text: string) => written.push(text) };
       await runIndexCommand({ catalog: CATALOG, rules: RULES, out: join(dir, 'tty'), batchSize: 5, progressStream: terminal, loadEmbedder: async () => fakeEmbedder() });
-      assert.equal(written[0], '\r\x1b[Kindexing: 0/12 products (0%)');
-      assert.ok(written.includes('\r\x1b[Kindexing: 12/12 products (100%)'), JSON.stringify(written));
+      assert.equal(written[0], '\r\x1b[Kembedding: 0/12 products (0%)');
+      assert.ok(written.includes('\r\x1b[Kembedding: 12/12 products (100%)'), JSON.stringify(written));
+      assert.ok(written.includes('\r\x1b[Kbuilding the vector graph: 12/12 products (100%)'), JSON.stringify(written));
       assert.equal(written.at(-1), '\r\x1b[K');
 
       const piped: string[] = [];

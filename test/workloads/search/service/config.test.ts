@@ -14,6 +14,7 @@ describe('loadSearchConfig', () => {
       popularHalfLifeHours: 24,
       popularMaxEntries: 10_000,
       logLevel: 'info',
+      vectorIndex: 'auto',
     });
   });
 
@@ -30,6 +31,7 @@ describe('loadSearchConfig', () => {
       [SEARCH_ENV.popularHalfLifeHours]: '0.5',
       [SEARCH_ENV.popularMaxEntries]: '100',
       [SEARCH_ENV.logLevel]: 'debug',
+      [SEARCH_ENV.vectorIndex]: 'exact',
     };
     const config = loadSearchConfig(env, { dataDir: '/flag/data', port: 7000 });
     assert.equal(config.dataDir, '/flag/data');
@@ -43,6 +45,8 @@ describe('loadSearchConfig', () => {
     assert.equal(config.popularHalfLifeHours, 0.5);
     assert.equal(config.popularMaxEntries, 100);
     assert.equal(config.logLevel, 'debug');
+    assert.equal(config.vectorIndex, 'exact');
+    assert.equal(loadSearchConfig(env, { vectorIndex: 'hnsw' }).vectorIndex, 'hnsw');
   });
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
@@ -54,6 +58,7 @@ describe('loadSearchConfig', () => {
     ['a negative half-life', { [SEARCH_ENV.popularHalfLifeHours]: '-1' }, /^SEARCH_POPULAR_HALF_LIFE_HOURS: must be a number above 0 \(got "-1"\)$/],
     ['a Valkey URL that is not a URL', { [SEARCH_ENV.valkeyUrl]: 'valkey.search.svc:6379' }, /^SEARCH_VALKEY_URL \(or --valkey\): /],
     ['an http URL for Valkey', { [SEARCH_ENV.valkeyUrl]: 'http://valkey:6379' }, /expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/valkey:6379"\)/],
+    ['an unknown vector index mode', { [SEARCH_ENV.vectorIndex]: 'faiss' }, /^SEARCH_VECTOR_INDEX \(or --vector-index\): must be one of auto, exact, hnsw \(got "faiss"\)$/],
     ['an unknown log level', { [SEARCH_ENV.logLevel]: 'loud' }, /^SEARCH_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
   ];
   for (const [name, env, message] of bad) {
