@@ -56,6 +56,17 @@ function assertExactTop(results: SearchBody['results'], expected: Array<{ id: st
   assert.deepEqual(clear(results), clear(expected));
 }
 
+/** Queries whose filters the fixture's rules extract, with what /search must report for them. */
+const filtered: Array<[string, Partial<SearchBody>]> = [
+  ['red leather boots', { text: '', filters: { color: ['red'], material: ['leather'], category: ['boots'] } }],
+  ['navy or blue sneakers under $100', { filters: { color: ['navy', 'blue'], category: ['sneakers'], price: { lte: 100 } } }],
+  ['rugged boots without black', { text: 'rugged', filters: { category: ['boots'] }, exclude: { color: ['black'] } }],
+  ['mug between 20 and 40 dollars', { filters: { category: ['mug'], price: { gte: 20, lte: 40 } } }],
+  ['cozy -red hoodie', { text: 'cozy', filters: { category: ['hoodie'] }, exclude: { color: ['red'] } }],
+  ['café bleu suede', { filters: { brand: ['Café Bleu'], material: ['suede'] } }],
+  ['vintage jeans over 250', { filters: { category: ['jeans'], price: { gte: 250 } } }],
+];
+
 describe('search service (buildApp + inject)', () => {
   let fixture: FixtureIndex;
   let index: SearchIndex;
@@ -99,15 +110,6 @@ describe('search service (buildApp + inject)', () => {
       assert.deepEqual({ ...first, score: undefined }, { ...product, score: undefined });
     });
 
-    const filtered: Array<[string, Partial<SearchBody>]> = [
-      ['red leather boots', { text: '', filters: { color: ['red'], material: ['leather'], category: ['boots'] } }],
-      ['navy or blue sneakers under $100', { filters: { color: ['navy', 'blue'], category: ['sneakers'], price: { lte: 100 } } }],
-      ['rugged boots without black', { text: 'rugged', filters: { category: ['boots'] }, exclude: { color: ['black'] } }],
-      ['mug between 20 and 40 dollars', { filters: { category: ['mug'], price: { gte: 20, lte: 40 } } }],
-      ['cozy -red hoodie', { text: 'cozy', filters: { category: ['hoodie'] }, exclude: { color: ['red'] } }],
-      ['café bleu suede', { filters: { brand: ['Café Bleu'], material: ['suede'] } }],
-      ['vintage jeans over 250', { filters: { category: ['jeans'], price: { gte: 250 } } }],
-    ];
     for (const [query, expected] of filtered) {
       it(`honours every filter and exclusion exactly: "${query}"`, async () => {
         const { status, body } = await get<SearchBody>(app, `/search?q=${encodeURIComponent(query)}&limit=25`);
@@ -418,6 +420,63 @@ describe('search service (buildApp + inject)', () => {
       } finally {
         await hanging.close();
       }
+    });
+  });
+
+  describe('with the HNSW graph (SEARCH_VECTOR_INDEX=hnsw)', () => {
+    let graphIndex: SearchIndex;
+    let graphApp: FastifyInstance;
+    before(async function () {
+      this.timeout(30_000);
+      // The fixture index has no stored graph, so it is built at load (and said so).
+      graphIndex = await loadSearchIndex(fixture.dir, { vectorIndex: 'hnsw' });
+      assert.equal(graphIndex.vectorSource.source, 'rebuilt');
+    });
+    beforeEach(() => {
+      graphApp = testApp({ index: graphIndex, embedder: new HashEmbedder(DIMENSIONS) });
+    });
+    afterEach(async () => {
+      await graphApp.close();
+    });
+
+    for (const [query] of filtered) {
+      it(`still answers filtered searches exactly: "${query}"`, async () => {
+        const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(query)}&limit=25`);
+        assert.ok(body.results.length > 0);
+        assertExactTop(body.results, expectedTop(fixture, body, 25));
+      });
+    }
+
+    it('finds at least 90% of the exact top 10 for unfiltered searches, every result scored exactly', async () => {
+      const queries = ['rugged hiking gear', 'lightweight summer', 'premium gift', 'slim fit', 'everyday carry', 'cozy winter', 'vintage style', 'classic look'];
+      let hit = 0;
+      let total = 0;
+      for (const q of queries) {
+        const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(q)}`);
+        const expected = expectedTop(fixture, body, 10);
+        const exactScores = new Map(expectedTop(fixture, body, fixture.products.length).map((e) => [e.id, e.score]));
+        for (const result of body.results) assert.ok(Math.abs(result.score - (exactScores.get(result.id) ?? Number.NaN)) < 2e-6, `${result.id} scored exactly`);
+        const want = new Set(expected.map((e) => e.id));
+        hit += body.results.filter((r) => want.has(r.id)).length;
+        total += want.size;
+      }
+      assert.ok(hit / total >= 0.9, `recall@10 ${hit / total}`);
+    });
+
+    it('batches concurrent searches and answers each as it would alone', async () => {
+      const queries = Array.from({ length: 32 }, (_, i) => `/search?q=${encodeURIComponent(`${['rugged', 'cozy', 'slim', 'vintage'][i % 4]} item ${i}`)}`);
+      const alone: Array<SearchBody['results']> = [];
+      for (const url of queries) alone.push((await get<SearchBody>(graphApp, url)).body.results);
+      const together = await Promise.all(queries.map((url) => get<SearchBody>(graphApp, url)));
+      together.forEach(({ status, body }, i) => {
+        assert.equal(status, 200);
+        assert.deepEqual(body.results, alone[i]);
+      });
+      const metrics = String((await get<string>(graphApp, '/metrics')).body);
+      assert.match(metrics, /roleplane_search_vector_index_info\{kind="hnsw",source="rebuilt"\} 1/);
+      const count = Number(/roleplane_search_vector_batch_size_count (\d+)/.exec(metrics)?.[1]);
+      // 64 searches; batching must have answered the 32 concurrent ones in fewer than 32 calls.
+      assert.ok(count < 64, `batches: ${count}`);
     });
   });
 });
