@@ -8,7 +8,7 @@ import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch } from './lib/pod.js';
-import { toSize } from './lib/quantity.js';
+import { coresOf, toSize } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
 import type { SearchValues, ValkeyValues } from './values/schema.js';
 
@@ -62,6 +62,8 @@ export class SearchChart extends Chart {
             [SEARCH_ENV.modelDir]: kplus.EnvValue.fromValue(search.indexBuild.modelPath),
             [SEARCH_ENV.valkeyUrl]: kplus.EnvValue.fromValue(`redis://${VALKEY_SERVICE}.${props.valkey.namespace}.svc:${VALKEY_PORT}`),
             [SEARCH_ENV.valkeyPassword]: kplus.EnvValue.fromSecretValue({ secret: passwordSecret, key: props.valkey.passwordSecret.key }),
+            // The node's core count is what the process sees; batched vector searches use what the pod asked for.
+            [SEARCH_ENV.vectorThreads]: kplus.EnvValue.fromValue(String(Math.max(1, Math.ceil(coresOf(search.resources.cpu))))),
           },
           readiness: kplus.Probe.fromHttpGet('/readyz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(5) }),
           liveness: kplus.Probe.fromHttpGet('/healthz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),

@@ -19,3 +19,8 @@ export function toSize(quantity: string): Size {
 export function toCpu(quantity: string): Cpu {
   return quantity.endsWith('m') ? Cpu.millis(Number(quantity.slice(0, -1))) : Cpu.millis(Math.round(Number(quantity) * 1000));
 }
+
+/** "250m" → 0.25, "2" → 2: a CPU quantity in cores. */
+export function coresOf(quantity: string): number {
+  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}

@@ -27,7 +27,7 @@ import { formatSchemaErrors, registerSharedSchemas } from './schemas/shared.js';
  * The app closes the cache it was given when it closes (a Valkey store leaves a client it was handed open).
  */
 export interface SearchAppDeps {
-  readonly config: Pick<SearchConfig, 'cacheTimeoutMs' | 'embeddingTtlSeconds'>;
+  readonly config: Pick<SearchConfig, 'cacheTimeoutMs' | 'embeddingTtlSeconds'> & Partial<Pick<SearchConfig, 'vectorThreads'>>;
   readonly index: SearchIndex | Promise<SearchIndex>;
   readonly embedder: Embedder | Promise<Embedder>;
   readonly cache: SearchCache;
@@ -66,7 +66,10 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
         index,
         embedder,
         embeddings: new QueryEmbeddings(embedder, cache, deps.config.embeddingTtlSeconds, (seconds) => metrics.embedDuration.observe(seconds)),
-        vectorSearch: new VectorSearchBatcher(index.vectors, { onBatch: (size) => metrics.vectorBatchSize.observe(size) }),
+        vectorSearch: new VectorSearchBatcher(index.vectors, {
+          ...(deps.config.vectorThreads !== undefined ? { threads: deps.config.vectorThreads } : {}),
+          onBatch: (size) => metrics.vectorBatchSize.observe(size),
+        }),
       });
       metrics.indexReady.set(1);
       metrics.indexProducts.set(index.products.length);

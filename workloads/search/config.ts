@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * Environment variables the search service reads. The search chart imports these names, so the manifests
  * and the service cannot drift apart.
@@ -16,6 +18,7 @@ export const SEARCH_ENV = {
   popularMaxEntries: 'SEARCH_POPULAR_MAX_ENTRIES',
   logLevel: 'SEARCH_LOG_LEVEL',
   vectorIndex: 'SEARCH_VECTOR_INDEX',
+  vectorThreads: 'SEARCH_VECTOR_THREADS',
 } as const;
 
 export const SEARCH_DEFAULT_PORT = 8080;
@@ -41,6 +44,15 @@ export const SEARCH_DEFAULTS = {
   vectorIndex: 'auto',
 } as const;
 
+/**
+ * Native threads per batched vector search. The CPUs this process may use (os.availableParallelism) — which in a
+ * container is the node's count, not the pod's limit, so the chart sets SEARCH_VECTOR_THREADS from the CPU
+ * request instead.
+ */
+export function defaultVectorThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
 /** How the service searches vectors (index/ann/ann-file.ts): `auto` uses the graph once a scan costs over ~1 ms. */
 export const VECTOR_INDEX_MODES = ['auto', 'exact', 'hnsw'] as const;
 export type VectorIndexMode = (typeof VECTOR_INDEX_MODES)[number];
@@ -65,6 +77,7 @@ export interface SearchConfig {
   readonly popularMaxEntries: number;
   readonly logLevel: SearchLogLevel;
   readonly vectorIndex: VectorIndexMode;
+  readonly vectorThreads: number;
 }
 
 /** Values from flags; they win over the environment. */
@@ -151,6 +164,8 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
     throw new SearchConfigError(`${SEARCH_ENV.vectorIndex} (or --vector-index): must be one of ${VECTOR_INDEX_MODES.join(', ')} (got ${JSON.stringify(vectorIndex)})`);
   }
 
+  const vectorThreads = overrides.vectorThreads ?? readInteger(env, SEARCH_ENV.vectorThreads, 1, 256) ?? defaultVectorThreads();
+
   return {
     host: overrides.host ?? readString(env, SEARCH_ENV.host) ?? SEARCH_DEFAULTS.host,
     port,
@@ -165,5 +180,6 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
     popularMaxEntries: checkRange(SEARCH_ENV.popularMaxEntries, popularMaxEntries, 1, 10_000_000),
     logLevel: logLevel as SearchLogLevel,
     vectorIndex: vectorIndex as VectorIndexMode,
+    vectorThreads: checkRange(SEARCH_ENV.vectorThreads, vectorThreads, 1, 256),
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadSearchConfig, SEARCH_DEFAULTS, SEARCH_ENV, SearchConfigError } from '../../../../workloads/search/config.js';
+import { defaultVectorThreads, loadSearchConfig, SEARCH_DEFAULTS, SEARCH_ENV, SearchConfigError } from '../../../../workloads/search/config.js';
 
 describe('loadSearchConfig', () => {
   it('fills defaults around the one required setting', () => {
@@ -15,6 +15,7 @@ describe('loadSearchConfig', () => {
       popularMaxEntries: 10_000,
       logLevel: 'info',
       vectorIndex: 'auto',
+      vectorThreads: defaultVectorThreads(),
     });
   });
 
@@ -32,6 +33,7 @@ describe('loadSearchConfig', () => {
       [SEARCH_ENV.popularMaxEntries]: '100',
       [SEARCH_ENV.logLevel]: 'debug',
       [SEARCH_ENV.vectorIndex]: 'exact',
+      [SEARCH_ENV.vectorThreads]: '3',
     };
     const config = loadSearchConfig(env, { dataDir: '/flag/data', port: 7000 });
     assert.equal(config.dataDir, '/flag/data');
@@ -46,6 +48,7 @@ describe('loadSearchConfig', () => {
     assert.equal(config.popularMaxEntries, 100);
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.vectorIndex, 'exact');
+    assert.equal(config.vectorThreads, 3);
     assert.equal(loadSearchConfig(env, { vectorIndex: 'hnsw' }).vectorIndex, 'hnsw');
   });
 
@@ -59,6 +62,7 @@ describe('loadSearchConfig', () => {
     ['a Valkey URL that is not a URL', { [SEARCH_ENV.valkeyUrl]: 'valkey.search.svc:6379' }, /^SEARCH_VALKEY_URL \(or --valkey\): /],
     ['an http URL for Valkey', { [SEARCH_ENV.valkeyUrl]: 'http://valkey:6379' }, /expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/valkey:6379"\)/],
     ['an unknown vector index mode', { [SEARCH_ENV.vectorIndex]: 'faiss' }, /^SEARCH_VECTOR_INDEX \(or --vector-index\): must be one of auto, exact, hnsw \(got "faiss"\)$/],
+    ['zero vector threads', { [SEARCH_ENV.vectorThreads]: '0' }, /^SEARCH_VECTOR_THREADS: must be an integer from 1 to 256 \(got "0"\)$/],
     ['an unknown log level', { [SEARCH_ENV.logLevel]: 'loud' }, /^SEARCH_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
   ];
   for (const [name, env, message] of bad) {
