@@ -14,6 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildCalibrated } from '../../workloads/search/index/ann/ann-file.js';
 import { HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
 import { readNpy } from '../../workloads/search/index/npy.js';
 import { VectorSearchBatcher } from '../../workloads/search/index/vector-batcher.js';
@@ -25,7 +26,9 @@ type Engine = { index: VectorIndex; hnsw?: HnswVectorIndex };
 async function buildEngine(name: string, data: Float32Array, dim: number): Promise<Engine> {
   if (name === 'exact-js') return { index: new ExactVectorIndex(data, dim) };
   if (name === 'roleplane') {
-    const hnsw = await HnswVectorIndex.build(data, dim);
+    // As the index build does it: build, then measure the breadth this data needs (calibrate.ts).
+    const { index: hnsw, calibration } = await buildCalibrated(data, dim);
+    process.stderr.write(`bench:   roleplane: calibrated ef ${calibration.expansionSearch} (sampled recall@10 ${calibration.recallAt10.toFixed(3)})\n`);
     return { index: hnsw, hnsw };
   }
   throw new Error(`unknown engine ${JSON.stringify(name)} (engines: numpy, roleplane, exact-js)`);
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     try {
       hnsw.save(join(dir, 'vectors.usearch'));
       const t0 = performance.now();
-      HnswVectorIndex.open(join(dir, 'vectors.usearch'), data, shape[1]);
+      HnswVectorIndex.open(join(dir, 'vectors.usearch'), data, shape[1], { ...hnsw.params, expansionSearch: hnsw.expansionSearch });
       loadS = (performance.now() - t0) / 1000;
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXACT_SCAN_BUDGET, HnswVectorIndex } from '../../../../workloads/search/index/ann/hnsw-index.js';
+import { calibrateExpansion, EXPANSION_STEPS } from '../../../../workloads/search/index/ann/calibrate.js';
 import { quantizeRows } from '../../../../workloads/search/index/ann/quantize.js';
 import { ExactVectorIndex, type Hit } from '../../../../workloads/search/index/vector-index.js';
 import { clusteredVectors } from '../../../helpers/clustered-vectors.js';
@@ -123,6 +124,26 @@ describe('workloads/search/index/ann/hnsw-index', () => {
     assert.equal(tiny.search(queries[0] as Float32Array, 50).length, 5);
     assert.deepEqual(tiny.search(queries[0] as Float32Array, 0), []);
     assert.throws(() => tiny.search(new Float32Array(DIMS + 1), 3), /query has 49 dimensions, the index 48/);
+  });
+
+  describe('calibration of the search breadth', () => {
+    it('picks the smallest step that reaches the target recall on its own rows, and the index meets it on held-out queries', () => {
+      const calibration = calibrateExpansion(index, data, DIMS, { targetRecall: 0.99 });
+      assert.ok((EXPANSION_STEPS as readonly number[]).includes(calibration.expansionSearch));
+      assert.ok(calibration.recallAt10 >= 0.99, JSON.stringify(calibration));
+      assert.equal(calibration.sample, 100);
+      const unreachable = calibrateExpansion(index, data, DIMS, { targetRecall: 1.01 });
+      assert.equal(unreachable.expansionSearch, EXPANSION_STEPS.at(-1), 'an unreachable target ends at the widest step');
+      const found = queries.map((q) => index.searchWithExpansion(q, K, calibration.expansionSearch));
+      assert.ok(recall(found, queries.map((q) => exact.search(q, K))) >= 0.97);
+    });
+
+    it('searches wider with a larger breadth: recall does not fall from 16 to 1024', () => {
+      const narrow = recall(queries.map((q) => index.searchWithExpansion(q, K, 16)), queries.map((q) => exact.search(q, K)));
+      const wide = recall(queries.map((q) => index.searchWithExpansion(q, K, 1024)), queries.map((q) => exact.search(q, K)));
+      assert.ok(wide >= narrow, `ef 16: ${narrow}, ef 1024: ${wide}`);
+      assert.ok(wide >= 0.99, `ef 1024: ${wide}`);
+    });
   });
 
   describe('save and open', () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { VectorIndexMode } from '../../config.js';
 import { describeFile, type Manifest } from '../manifest.js';
 import { ExactVectorIndex, type VectorIndex } from '../vector-index.js';
+import { calibrateExpansion, type Calibration, type CalibrationOptions } from './calibrate.js';
 import { DEFAULT_HNSW_PARAMS, HNSW_METRIC, HNSW_QUANTIZATION, HnswVectorIndex, type HnswParams } from './hnsw-index.js';
 
 /**
@@ -11,7 +12,10 @@ import { DEFAULT_HNSW_PARAMS, HNSW_METRIC, HNSW_QUANTIZATION, HnswVectorIndex, t
  *
  *   "ann": {"file": "vectors.usearch", "sha256": "…", "bytes": 71303488, "engine": "usearch-hnsw",
  *           "usearch": "2.25.3", "metric": "cos", "quantization": "i8", "connectivity": 16, "expansionAdd": 128,
+ *           "expansionSearch": 64, "calibration": {"recallAt10": 0.995, "targetRecall": 0.99, "sample": 100},
  *           "embeddingsSha256": "<sha256 of the embeddings.npy it was built from>"}
+ *
+ * expansionSearch is the search breadth the build measured to be enough for this data (calibrate.ts).
  *
  * The service uses the file only if the section parses, the file has its size and SHA-256, it was built from
  * the embeddings.npy beside it, and usearch loads it with one node per row. Anything else — no section (an index
@@ -35,6 +39,8 @@ export const annSectionSchema = z.object({
   quantization: z.literal(HNSW_QUANTIZATION),
   connectivity: positiveInt,
   expansionAdd: positiveInt,
+  expansionSearch: positiveInt,
+  calibration: z.object({ recallAt10: z.number().min(0).max(1), targetRecall: z.number().min(0).max(1), sample: z.number().int().nonnegative() }),
   embeddingsSha256: sha256,
 });
 export type AnnSection = z.infer<typeof annSectionSchema>;
@@ -49,7 +55,23 @@ export interface AnnLog {
 
 export interface WriteAnnOptions {
   readonly params?: HnswParams;
+  readonly calibration?: CalibrationOptions;
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Builds the graph and measures the breadth it needs (calibrate.ts); the index comes back set to it. */
+export async function buildCalibrated(
+  data: Float32Array,
+  dimensions: number,
+  options: WriteAnnOptions = {},
+): Promise<{ index: HnswVectorIndex; calibration: Calibration }> {
+  const index = await HnswVectorIndex.build(data, dimensions, {
+    ...(options.params ? { params: options.params } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const calibration = calibrateExpansion(index, data, dimensions, options.calibration);
+  index.expansionSearch = calibration.expansionSearch;
+  return { index, calibration };
 }
 
 /**
@@ -58,7 +80,7 @@ export interface WriteAnnOptions {
  */
 export async function writeAnnFile(dir: string, data: Float32Array, dimensions: number, embeddingsSha256: string, options: WriteAnnOptions = {}): Promise<AnnSection> {
   const params = options.params ?? DEFAULT_HNSW_PARAMS;
-  const index = await HnswVectorIndex.build(data, dimensions, { params, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const { index, calibration } = await buildCalibrated(data, dimensions, { ...options, params });
   const path = join(dir, ANN_FILE);
   const partial = `${path}.partial-${process.pid}`;
   try {
@@ -79,6 +101,8 @@ export async function writeAnnFile(dir: string, data: Float32Array, dimensions: 
     quantization: HNSW_QUANTIZATION,
     connectivity: params.connectivity,
     expansionAdd: params.expansionAdd,
+    expansionSearch: calibration.expansionSearch,
+    calibration: { recallAt10: calibration.recallAt10, targetRecall: calibration.targetRecall, sample: calibration.sample },
     embeddingsSha256,
   };
 }
@@ -90,7 +114,7 @@ export interface OpenVectorIndexOptions {
   readonly dimensions: number;
   readonly mode?: VectorIndexMode;
   readonly log?: AnnLog;
-  /** Search-time candidate list size; the file's build parameters are its own. */
+  /** Search breadth instead of the calibrated one (the manifest's, or measured after a rebuild). */
   readonly expansionSearch?: number;
 }
 
@@ -115,14 +139,14 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
   if (chooseExact(options.mode ?? 'auto', rows, dimensions) || rows === 0) {
     return { index: new ExactVectorIndex(data, Math.max(dimensions, 1)), source: 'exact', seconds: seconds() };
   }
-  const expansionSearch = options.expansionSearch ?? DEFAULT_HNSW_PARAMS.expansionSearch;
   const path = join(dir, ANN_FILE);
   const checked = await checkAnnFile(dir, manifest);
   if (checked.ok) {
     try {
       const { connectivity, expansionAdd } = checked.section;
+      const expansionSearch = options.expansionSearch ?? checked.section.expansionSearch;
       const index = HnswVectorIndex.open(path, data, dimensions, { connectivity, expansionAdd, expansionSearch });
-      log?.info({ file: path, rows, seconds: seconds() }, 'vector graph loaded');
+      log?.info({ file: path, rows, expansionSearch, seconds: seconds() }, 'vector graph loaded');
       return { index, source: 'file', seconds: seconds() };
     } catch (err) {
       return rebuild(`usearch could not use it: ${err instanceof Error ? err.message : String(err)}`);
@@ -132,8 +156,9 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
 
   async function rebuild(reason: string): Promise<OpenedVectorIndex> {
     log?.warn({ file: path, reason, rows }, 'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)');
-    const index = await HnswVectorIndex.build(data, dimensions, { params: { ...DEFAULT_HNSW_PARAMS, expansionSearch } });
-    log?.info({ rows, seconds: seconds() }, 'vector graph built');
+    const { index, calibration } = await buildCalibrated(data, dimensions);
+    if (options.expansionSearch !== undefined) index.expansionSearch = options.expansionSearch;
+    log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
     return { index, source: 'rebuilt', reason, seconds: seconds() };
   }
 }

@@ -1,7 +1,7 @@
 import { ExactVectorIndex, type Hit, type RowFilter, type VectorIndex } from '../vector-index.js';
 import { quantizeRows, quantizeVector } from './quantize.js';
 import { checkUsearchFile } from './usearch-file.js';
-import { createNativeIndex, loadUsearchNative, type NativeIndex } from './usearch-native.js';
+import { createNativeIndex, loadUsearchNative, type NativeIndex, type NativeIndexConfig } from './usearch-native.js';
 
 /**
  * The approximate index behind `VectorIndex`: a usearch HNSW graph over int8-quantised rows (cosine), whose
@@ -53,6 +53,8 @@ export interface BuildOptions {
 export class HnswVectorIndex implements VectorIndex {
   readonly count: number;
   readonly dimensions: number;
+  /** Search breadth (ef) for `search` and `searchBatch`; see calibrate.ts. */
+  expansionSearch: number;
   private readonly exact: ExactVectorIndex;
 
   private constructor(
@@ -64,13 +66,14 @@ export class HnswVectorIndex implements VectorIndex {
     this.exact = new ExactVectorIndex(data, dimensions);
     this.count = this.exact.count;
     this.dimensions = dimensions;
+    this.expansionSearch = params.expansionSearch;
   }
 
   /** Builds the graph from the float32 rows, a chunk at a time, yielding to the event loop between chunks. */
   static async build(data: Float32Array, dimensions: number, options: BuildOptions = {}): Promise<HnswVectorIndex> {
     const params = options.params ?? DEFAULT_HNSW_PARAMS;
     const exact = new ExactVectorIndex(data, dimensions);
-    const graph = createNativeIndex({ dimensions, metric: HNSW_METRIC, quantization: HNSW_QUANTIZATION, ...params });
+    const graph = createNativeIndex(nativeConfig(dimensions, params));
     const chunk = new Int8Array(BUILD_CHUNK_ROWS * dimensions);
     for (let from = 0; from < exact.count; from += BUILD_CHUNK_ROWS) {
       const to = Math.min(exact.count, from + BUILD_CHUNK_ROWS);
@@ -94,7 +97,7 @@ export class HnswVectorIndex implements VectorIndex {
     // The native loader trusts the file's first bytes; a file that is not this shape must never reach it.
     const header = checkUsearchFile(path, exact.count, dimensions);
     if (header.metric !== HNSW_METRIC) throw new Error(`${path}: graph compares by ${header.metric}, expected ${HNSW_METRIC}`);
-    const graph = createNativeIndex({ dimensions, metric: HNSW_METRIC, quantization: HNSW_QUANTIZATION, ...params });
+    const graph = createNativeIndex(nativeConfig(dimensions, params));
     graph.load(path);
     if (graph.dimensions() !== dimensions || graph.size() !== exact.count) {
       throw new Error(`${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${dimensions}`);
@@ -115,11 +118,16 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number, filter?: RowFilter): Hit[] {
+    return this.searchWithExpansion(query, k, this.expansionSearch, filter);
+  }
+
+  /** `search` at a given breadth (ef) instead of the index's own; calibrate.ts measures recall this way. */
+  searchWithExpansion(query: Float32Array, k: number, expansion: number, filter?: RowFilter): Hit[] {
     if (query.length !== this.dimensions) throw new RangeError(`query has ${query.length} dimensions, the index ${this.dimensions}`);
     const want = Math.max(0, Math.min(Math.floor(k), this.count));
     if (want === 0) return [];
     if (filter === undefined) {
-      const found = this.graphSearch(quantizeVector(query), graphCandidates(want), 1)[0] as Uint32Array;
+      const found = this.graphSearch(quantizeVector(query), graphCandidates(want), expansion, 1)[0] as Uint32Array;
       // A graph can in principle leave rows unreachable; never answer with fewer results than there are.
       return found.length >= want ? this.rescore(query, want, found) : this.exact.search(query, want);
     }
@@ -132,7 +140,7 @@ export class HnswVectorIndex implements VectorIndex {
     if (candidates > MAX_GRAPH_CANDIDATES || candidates >= this.count) return this.exact.search(query, want, filter);
 
     const isAllowed = typeof filter === 'function' ? filter : membership(filter);
-    const found = this.graphSearch(quantizeVector(query), candidates, 1)[0] as Uint32Array;
+    const found = this.graphSearch(quantizeVector(query), candidates, expansion, 1)[0] as Uint32Array;
     let kept = 0;
     for (let i = 0; i < found.length; i += 1) if (isAllowed(found[i] as number)) found[kept++] = found[i] as number;
     if (kept < want) return this.exact.search(query, want, filter);
@@ -152,20 +160,25 @@ export class HnswVectorIndex implements VectorIndex {
       if (query.length !== this.dimensions) throw new RangeError(`query ${q} has ${query.length} dimensions, the index ${this.dimensions}`);
       quantizeRows(query, this.dimensions, 0, 1, packed.subarray(q * this.dimensions, (q + 1) * this.dimensions));
     });
-    const found = this.graphSearch(packed, graphCandidates(want), threads);
+    const found = this.graphSearch(packed, graphCandidates(want), this.expansionSearch, threads);
     return queries.map((query, q) => {
       const rows = found[q] as Uint32Array;
       return rows.length >= want ? this.rescore(query, want, rows) : this.exact.search(query, want);
     });
   }
 
-  /** The graph's candidate rows for each packed query. */
-  private graphSearch(packed: Int8Array, candidates: number, threads: number): Uint32Array[] {
-    const wanted = Math.min(candidates, this.count);
+  /**
+   * The graph's best `candidates` rows for each packed query, from a search `expansion` wide: usearch searches
+   * max(its own ef, wanted) wide and returns the best first, so asking for more and keeping the head is the same
+   * as a wider ef — which lets the breadth change per index (calibrate.ts) without rebuilding the native object.
+   */
+  private graphSearch(packed: Int8Array, candidates: number, expansion: number, threads: number): Uint32Array[] {
+    const keep = Math.min(candidates, this.count);
+    const wanted = Math.min(Math.max(candidates, expansion), this.count);
     const [keys, , counts] = this.graph.search(packed, wanted, threads);
     const results: Uint32Array[] = [];
     for (let q = 0; q < counts.length; q += 1) {
-      const n = Number(counts[q]);
+      const n = Math.min(Number(counts[q]), keep);
       const rows = new Uint32Array(n);
       for (let i = 0; i < n; i += 1) rows[i] = Number(keys[q * wanted + i]);
       results.push(rows);
@@ -177,6 +190,11 @@ export class HnswVectorIndex implements VectorIndex {
   private rescore(query: Float32Array, k: number, rows: Uint32Array): Hit[] {
     return this.exact.search(query, k, rows);
   }
+}
+
+/** The native breadth is 1 so that the `wanted` count of each search sets it (see graphSearch). */
+function nativeConfig(dimensions: number, params: HnswParams): NativeIndexConfig {
+  return { dimensions, metric: HNSW_METRIC, quantization: HNSW_QUANTIZATION, connectivity: params.connectivity, expansionAdd: params.expansionAdd, expansionSearch: 1 };
 }
 
 /** Membership in ascending rows (ProductFilterIndex's order) by binary search. */

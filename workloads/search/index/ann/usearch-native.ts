@@ -30,6 +30,8 @@ export type Metric = 'cos' | 'ip';
 export type Quantization = 'i8' | 'f32';
 
 interface NativeModule {
+  /** Brute-force top-`count` of each query over `dataset` (SIMD, `threads` cores). Pass arrays that own their buffer. */
+  exactSearch(dataset: Float32Array, queries: Float32Array, dimensions: number, count: number, metric: Metric, threads: number): NativeSearchResult;
   CompiledIndex: new (
     dimensions: number,
     metric: Metric,
