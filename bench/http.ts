@@ -20,6 +20,8 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { aptInstall } from './common/apt.js';
+import { percentile, positiveIntArg, printTable } from './common/report.js';
 import { normalizeQuery } from '../workloads/search/cache/search-cache.js';
 import { writeDemoCatalog } from '../workloads/search/catalog/write-demo-catalog.js';
 import { ADJECTIVES, CATEGORIES, COLORS } from '../workloads/search/catalog/vocabulary.js';
@@ -45,11 +47,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const positiveInt = (name: string, text: string | undefined): number => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer (got ${text})`);
-  return value;
-};
+const positiveInt = positiveIntArg;
 const N = positiveInt('n', args.n);
 const DIM = positiveInt('dim', args.dim);
 const CONNECTIONS = positiveInt('connections', args.connections);
@@ -94,11 +92,6 @@ function makeQueries(index: SearchIndex): QuerySet[] {
     { name: 'free text', queries: [...free] },
     { name: 'filtered', queries: [...filtered] },
   ];
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
 }
 
 interface StageResult {
@@ -161,13 +154,7 @@ async function vectorStage(index: SearchIndex, set: QuerySet, modelDir: string):
 
 function ensureWrk(): void {
   if (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined) return;
-  if (process.getuid?.() !== 0) throw new Error('wrk is not installed: run `sudo apt-get install -y wrk`, then the benchmark again');
-  log('wrk is missing; installing it with apt-get');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const argv of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'wrk']]) {
-    const result = spawnSync('apt-get', argv, { env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
-    if (result.status !== 0) throw new Error(`apt-get ${argv.join(' ')} failed (${result.status ?? result.error?.message}); install wrk by hand`);
-  }
+  aptInstall(['wrk'], log);
 }
 
 async function freePort(): Promise<number> {
@@ -231,11 +218,6 @@ function runWrk(base: string, set: QuerySet, connections: number, scriptDir: str
     p99Ms: summary.p99Us / 1000,
     errors: summary.errors,
   };
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}\n`);
 }
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { percentile, positiveIntArg, printTable } from './common/report.js';
 import { ensureNumpyPython } from './vectors/numpy-setup.js';
 import { chooseOpenblas } from './vectors/openblas.js';
 import { makeCentres, writeClustered } from './vectors/synth.js';
@@ -39,11 +40,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const positiveInt = (name: string, text: string | undefined): number => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer (got ${text})`);
-  return value;
-};
+const positiveInt = positiveIntArg;
 const N = positiveInt('n', args.n);
 const DIM = positiveInt('dim', args.dim);
 const QUERIES = positiveInt('queries', args.queries);
@@ -87,12 +84,6 @@ interface EngineResult {
   concurrent?: EngineRun['concurrent'];
   filtered?: EngineRun['filtered'];
   loadS?: number;
-}
-
-/** Nearest-rank percentile. */
-function percentile(sorted: readonly number[], p: number): number {
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] as number;
 }
 
 function recall(found: number[][], exact: number[][], k: number): number {
@@ -148,11 +139,10 @@ async function main(): Promise<void> {
   }
 
   const engines: EngineResult[] = [...runs].map(([name, run]) => {
-    const sorted = [...run.latenciesMs].sort((a, b) => a - b);
     return {
       name,
-      p50Ms: percentile(sorted, 50),
-      p99Ms: percentile(sorted, 99),
+      p50Ms: percentile(run.latenciesMs, 50),
+      p99Ms: percentile(run.latenciesMs, 99),
       qps: run.latenciesMs.length / run.totalS,
       recallAt10: recall(run.ids, numpyRun.ids, K),
       buildS: run.buildS,
@@ -201,11 +191,6 @@ async function main(): Promise<void> {
       ]);
     }
   }
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}\n`);
 }
 
 main().catch((err: unknown) => {

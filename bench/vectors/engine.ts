@@ -19,6 +19,7 @@ import { HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js'
 import { readNpy } from '../../workloads/search/index/npy.js';
 import { VectorSearchBatcher } from '../../workloads/search/index/vector-batcher.js';
 import { ExactVectorIndex, type VectorIndex } from '../../workloads/search/index/vector-index.js';
+import { percentile } from '../common/report.js';
 import { Rng } from './synth.js';
 
 type Engine = { index: VectorIndex; hnsw?: HnswVectorIndex };
@@ -37,11 +38,6 @@ async function buildEngine(name: string, data: Float32Array, dim: number): Promi
 function statusMiB(field: string): number | undefined {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : undefined;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
 }
 
 /** Ascending random rows, each kept with probability `share` (fixed seed per share). */
