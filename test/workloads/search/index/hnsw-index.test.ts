@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXACT_SCAN_BUDGET, HnswVectorIndex } from '../../../../workloads/search/index/ann/hnsw-index.js';
+import { HnswVectorIndex, prefersExactScan } from '../../../../workloads/search/index/ann/hnsw-index.js';
 import { calibrateExpansion, EXPANSION_STEPS } from '../../../../workloads/search/index/ann/calibrate.js';
 import { quantizeRows } from '../../../../workloads/search/index/ann/quantize.js';
 import { ExactVectorIndex, type Hit } from '../../../../workloads/search/index/vector-index.js';
@@ -73,7 +73,7 @@ describe('workloads/search/index/ann/hnsw-index', () => {
 
     it('is exactly the exact scan over the passing rows when few pass (1%)', () => {
       const rows = every(100, 13);
-      assert.ok(rows.length * DIMS <= EXACT_SCAN_BUDGET);
+      assert.ok(prefersExactScan(rows.length, ROWS, K, index.expansionSearch), 'the case must take the exact path');
       for (const q of queries) assert.deepEqual(index.search(q, K, rows), exact.search(q, K, rows));
     });
 
@@ -86,7 +86,7 @@ describe('workloads/search/index/ann/hnsw-index', () => {
       const bigIndex = await HnswVectorIndex.build(big.subarray(0, bigRows * width), width);
       const bigExact = new ExactVectorIndex(big.subarray(0, bigRows * width), width);
       const passing = Uint32Array.from({ length: bigRows / 2 }, (_, i) => 2 * i + 1);
-      assert.ok(passing.length * width > EXACT_SCAN_BUDGET, 'the case must take the graph path');
+      assert.ok(!prefersExactScan(passing.length, bigRows, K, bigIndex.expansionSearch), 'the case must take the graph path');
       const bigQueries = Array.from({ length: 40 }, (_, q) => big.slice((bigRows + q) * width, (bigRows + q + 1) * width));
       const found = bigQueries.map((q) => bigIndex.search(q, K, passing));
       for (const hits of found) {
@@ -95,6 +95,14 @@ describe('workloads/search/index/ann/hnsw-index', () => {
       }
       const r = recall(found, bigQueries.map((q) => bigExact.search(q, K, passing)));
       assert.ok(r >= 0.95, `filtered recall@10 ${r}`);
+    });
+
+    it('scans exactly when the graph breadth a filter needs would cost more than the scan', () => {
+      assert.ok(prefersExactScan(10_000, 1_000_000, 10, 64), '1% of a million: ~2,000 candidates cost more than 10,000 rows');
+      assert.ok(!prefersExactScan(100_000, 1_000_000, 10, 64), '10% of a million: the graph');
+      assert.ok(!prefersExactScan(6_554, 65_536, 10, 64), '10% of 65,536: the graph');
+      assert.ok(prefersExactScan(655, 65_536, 10, 64), '1% of 65,536: the scan');
+      assert.ok(prefersExactScan(0, 65_536, 10, 64));
     });
 
     it('returns every passing row when fewer than k pass, and nothing when none do', () => {

@@ -10,8 +10,8 @@ import { createNativeIndex, loadUsearchNative, type NativeIndex, type NativeInde
  * recall@10 ~0.998 with 2k candidates; the int8 copy is a quarter of the float32 size, which keeps a 1M-row
  * index within 1.5× the raw embeddings.
  *
- * Filtered searches (the HNSW binding has no predicate hook):
- * - few rows pass (scanning them costs ≤ ~2 ms): exact scan over just those rows — exactly the best matches;
+ * Filtered searches (the HNSW binding has no predicate hook), by estimated cost (prefersExactScan):
+ * - few rows pass: exact scan over just those rows — exactly the best matches;
  * - many pass: the graph is asked for enough candidates that k of them should pass (k / selectivity, with
  *   margin), the ones that pass are re-scored; if fewer than k pass, the exact scan answers instead, so a
  *   filtered search never returns fewer results than exist.
@@ -31,10 +31,26 @@ export const DEFAULT_HNSW_PARAMS: HnswParams = { connectivity: 16, expansionAdd:
 export const HNSW_METRIC = 'cos';
 export const HNSW_QUANTIZATION = 'i8';
 
-/** Rows × dimensions up to which an exact scan of the passing rows is cheaper than the graph (~2 ms in JS). */
-export const EXACT_SCAN_BUDGET = 1 << 21;
-/** Past this many graph candidates a post-filtered search costs more than it saves; scan exactly instead. */
-export const MAX_GRAPH_CANDIDATES = 2048;
+/**
+ * One unit of graph breadth costs about as much as scanning this many rows exactly in JS (measured here: ef 64
+ * over 1M × 768 ≈ 1 ms ≈ 900 row scans). It decides between the two for filtered searches.
+ */
+export const GRAPH_COST_PER_CANDIDATE = 14;
+
+/**
+ * Whether a filtered search should scan the `passing` rows exactly rather than post-filter the graph's answer:
+ * the graph must be asked for about k / selectivity candidates (with margin) to leave k that pass, and when
+ * that breadth costs more than scanning the passing rows, the scan — exact, too — wins.
+ */
+export function prefersExactScan(passing: number, count: number, k: number, expansion: number): boolean {
+  if (passing === 0) return true;
+  const breadth = Math.max(graphBreadthForFilter(passing, count, k), expansion);
+  return breadth >= count || passing <= breadth * GRAPH_COST_PER_CANDIDATE;
+}
+
+function graphBreadthForFilter(passing: number, count: number, k: number): number {
+  return Math.ceil((graphCandidates(k) * count) / passing) + k;
+}
 /** Rows added per native call while building; between calls the event loop runs (probes keep answering). */
 const BUILD_CHUNK_ROWS = 2048;
 
@@ -132,12 +148,10 @@ export class HnswVectorIndex implements VectorIndex {
       return found.length >= want ? this.rescore(query, want, found) : this.exact.search(query, want);
     }
 
-    const passing = typeof filter === 'function' ? undefined : filter.length;
-    if (passing !== undefined && (passing === 0 || passing * this.dimensions <= EXACT_SCAN_BUDGET)) return this.exact.search(query, want, filter);
-    // A predicate's selectivity is unknown (the related-products one passes all rows but one): assume most pass.
-    const selectivity = passing === undefined ? 1 : passing / this.count;
-    const candidates = Math.ceil(graphCandidates(want) / selectivity) + want;
-    if (candidates > MAX_GRAPH_CANDIDATES || candidates >= this.count) return this.exact.search(query, want, filter);
+    // A predicate's selectivity is unknown (the related-products one passes all rows but one): assume all pass.
+    const passing = typeof filter === 'function' ? this.count : filter.length;
+    if (prefersExactScan(passing, this.count, want, expansion)) return this.exact.search(query, want, filter);
+    const candidates = graphBreadthForFilter(passing, this.count, want);
 
     const isAllowed = typeof filter === 'function' ? filter : membership(filter);
     const found = this.graphSearch(quantizeVector(query), candidates, expansion, 1)[0] as Uint32Array;
