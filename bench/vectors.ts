@@ -70,6 +70,9 @@ interface EngineRun {
   concurrent?: { concurrency: number; qps: number; p50Ms: number; p99Ms: number; meanBatch: number };
   filtered?: Array<{ selectivity: number; rows: number; p50Ms: number; p99Ms: number; recallAt10: number }>;
   loadS?: number;
+  sweep?: Array<{ expansionSearch: number; latenciesMs: number[]; ids: number[][] }>;
+  expansionSearch?: number;
+  connectivity?: number;
 }
 
 interface EngineResult {
@@ -84,6 +87,10 @@ interface EngineResult {
   concurrent?: EngineRun['concurrent'];
   filtered?: EngineRun['filtered'];
   loadS?: number;
+  /** The graph's breadth as calibrated by the build, its links, and recall/latency at every breadth (200 queries). */
+  expansionSearch?: number;
+  connectivity?: number;
+  sweep?: Array<{ expansionSearch: number; p50Ms: number; p99Ms: number; recallAt10: number }>;
 }
 
 function recall(found: number[][], exact: number[][], k: number): number {
@@ -151,6 +158,17 @@ async function main(): Promise<void> {
       ...(run.concurrent ? { concurrent: run.concurrent } : {}),
       ...(run.filtered ? { filtered: run.filtered } : {}),
       ...(run.loadS !== undefined ? { loadS: run.loadS } : {}),
+      ...(run.expansionSearch !== undefined ? { expansionSearch: run.expansionSearch, connectivity: run.connectivity } : {}),
+      ...(run.sweep
+        ? {
+            sweep: run.sweep.map((s) => ({
+              expansionSearch: s.expansionSearch,
+              p50Ms: percentile(s.latenciesMs, 50),
+              p99Ms: percentile(s.latenciesMs, 99),
+              recallAt10: recall(s.ids, numpyRun.ids.slice(0, s.ids.length), K),
+            })),
+          }
+        : {}),
     };
   });
 
@@ -183,6 +201,13 @@ async function main(): Promise<void> {
       process.stdout.write(`p50 ${c.p50Ms.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms, mean batch ${c.meanBatch.toFixed(1)}\n`);
     }
     if (e.loadS !== undefined) process.stdout.write(`${e.name}: graph loaded back from its file in ${e.loadS.toFixed(2)} s (the service's start-up path)\n`);
+    if (e.sweep && e.sweep.length > 0) {
+      process.stdout.write(`\n${e.name}, search breadth (ef) vs recall, first ${Math.min(200, QUERIES)} queries; M ${e.connectivity}, the build calibrated ef ${e.expansionSearch}\n`);
+      printTable([
+        ['ef', 'p50 ms', 'p99 ms', `recall@${K}`],
+        ...e.sweep.map((s) => [`${s.expansionSearch}${s.expansionSearch === e.expansionSearch ? ' *' : ''}`, s.p50Ms.toFixed(3), s.p99Ms.toFixed(3), s.recallAt10.toFixed(4)]),
+      ]);
+    }
     if (e.filtered && e.filtered.length > 0) {
       process.stdout.write(`\n${e.name}, filtered (${FILTERED_QUERIES} queries each; recall against the exact scan over the rows that pass)\n`);
       printTable([

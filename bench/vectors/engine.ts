@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCalibrated } from '../../workloads/search/index/ann/ann-file.js';
+import { EXPANSION_STEPS } from '../../workloads/search/index/ann/calibrate.js';
 import { HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
 import { readNpy } from '../../workloads/search/index/npy.js';
 import { VectorSearchBatcher } from '../../workloads/search/index/vector-batcher.js';
@@ -77,6 +78,23 @@ async function main(): Promise<void> {
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
   const peakRssMiB = statusMiB('VmHWM');
 
+  // The breadth/recall/latency trade-off of this very graph: the first 200 queries at every calibration step.
+  const sweep: Array<{ expansionSearch: number; latenciesMs: number[]; ids: number[][] }> = [];
+  if (hnsw) {
+    for (const expansion of EXPANSION_STEPS) {
+      const latencies: number[] = [];
+      const found: number[][] = [];
+      for (let i = 0; i < Math.min(200, qShape[0]); i += 1) {
+        const q = query(i);
+        const t0 = performance.now();
+        const hits = hnsw.searchWithExpansion(q, k, expansion);
+        latencies.push(performance.now() - t0);
+        found.push(hits.map((h) => h.row));
+      }
+      sweep.push({ expansionSearch: expansion, latenciesMs: latencies, ids: found });
+    }
+  }
+
   let concurrent: { concurrency: number; qps: number; p50Ms: number; p99Ms: number; meanBatch: number } | undefined;
   const filtered: Array<{ selectivity: number; rows: number; p50Ms: number; p99Ms: number; recallAt10: number }> = [];
   let loadS: number | undefined;
@@ -136,7 +154,9 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  process.stdout.write(JSON.stringify({ buildS, latenciesMs, totalS, ids, rssMiB, peakRssMiB, concurrent, filtered, loadS }));
+  process.stdout.write(
+    JSON.stringify({ buildS, latenciesMs, totalS, ids, rssMiB, peakRssMiB, concurrent, filtered, loadS, sweep, expansionSearch: hnsw?.expansionSearch, connectivity: hnsw?.params.connectivity }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -46,7 +46,7 @@ export interface BuildIndexOptions {
   readonly onProgress?: (progress: BuildProgress) => void;
   /** For manifest.createdAt. @default - the current time */
   readonly now?: () => Date;
-  /** Graph parameters (tests use small ones). @default DEFAULT_HNSW_PARAMS */
+  /** Graph parameters (tests use small ones). @default defaultHnswParams(rows) */
   readonly graphParams?: HnswParams;
 }
 

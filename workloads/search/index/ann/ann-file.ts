@@ -5,7 +5,7 @@ import type { VectorIndexMode } from '../../config.js';
 import { describeFile, type Manifest } from '../manifest.js';
 import { ExactVectorIndex, type VectorIndex } from '../vector-index.js';
 import { calibrateExpansion, type Calibration, type CalibrationOptions } from './calibrate.js';
-import { DEFAULT_HNSW_PARAMS, HNSW_METRIC, HNSW_QUANTIZATION, HnswVectorIndex, type HnswParams } from './hnsw-index.js';
+import { defaultHnswParams, HNSW_METRIC, HNSW_QUANTIZATION, HnswVectorIndex, type HnswParams } from './hnsw-index.js';
 
 /**
  * The graph file beside embeddings.npy, and the manifest section that vouches for it:
@@ -79,7 +79,7 @@ export async function buildCalibrated(
  * never sees half a file. Returns the manifest section to record.
  */
 export async function writeAnnFile(dir: string, data: Float32Array, dimensions: number, embeddingsSha256: string, options: WriteAnnOptions = {}): Promise<AnnSection> {
-  const params = options.params ?? DEFAULT_HNSW_PARAMS;
+  const params = options.params ?? defaultHnswParams(dimensions > 0 ? data.length / dimensions : 0);
   const { index, calibration } = await buildCalibrated(data, dimensions, { ...options, params });
   const path = join(dir, ANN_FILE);
   const partial = `${path}.partial-${process.pid}`;
