@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   log(`  numpy ${numpyRun.numpy}, BLAS ${numpyRun.blas?.corename ?? 'reference'} x${numpyRun.blas?.threads ?? 1} (${blas?.note ?? 'reference BLAS'})`);
   for (const engine of ENGINES.filter((e) => e !== 'numpy')) {
     log(`running ${engine}`);
-    runs.set(engine, runChild(process.execPath, ['--import', 'tsx', join(HERE, 'vectors', 'engine.ts'), engine, dataPath, queryPath, String(K), String(WARMUP), String(CONCURRENCY), String(FILTERED_QUERIES)], process.env, engine));
+    runs.set(engine, runChild(process.execPath, ['--expose-gc', '--import', 'tsx', join(HERE, 'vectors', 'engine.ts'), engine, dataPath, queryPath, String(K), String(WARMUP), String(CONCURRENCY), String(FILTERED_QUERIES)], process.env, engine));
   }
 
   const engines: EngineResult[] = [...runs].map(([name, run]) => {

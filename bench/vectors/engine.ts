@@ -14,7 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCalibrated } from '../../workloads/search/index/ann/ann-file.js';
+import { buildServing } from '../../workloads/search/index/ann/ann-file.js';
 import { EXPANSION_STEPS } from '../../workloads/search/index/ann/calibrate.js';
 import { HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
 import { readNpy } from '../../workloads/search/index/npy.js';
@@ -28,8 +28,9 @@ type Engine = { index: VectorIndex; hnsw?: HnswVectorIndex };
 async function buildEngine(name: string, data: Float32Array, dim: number): Promise<Engine> {
   if (name === 'exact-js') return { index: new ExactVectorIndex(data, dim) };
   if (name === 'roleplane') {
-    // As the index build does it: build, then measure the breadth this data needs (calibrate.ts).
-    const { index: hnsw, calibration } = await buildCalibrated(data, dim);
+    // As the index build and the service do it: build, measure the breadth this data needs (calibrate.ts),
+    // save and open with it.
+    const { index: hnsw, calibration } = await buildServing(data, dim);
     process.stderr.write(`bench:   roleplane: calibrated ef ${calibration.expansionSearch} (sampled recall@10 ${calibration.recallAt10.toFixed(3)})\n`);
     return { index: hnsw, hnsw };
   }

@@ -1,4 +1,5 @@
 import { rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { VectorIndexMode } from '../../config.js';
@@ -72,6 +73,27 @@ export async function buildCalibrated(
   const calibration = calibrateExpansion(index, data, dimensions, options.calibration);
   index.expansionSearch = calibration.expansionSearch;
   return { index, calibration };
+}
+
+/**
+ * A graph built and calibrated now, ready to serve: saved to a scratch file and opened from it with the
+ * calibrated breadth inside the native object (hnsw-index.ts, `open`, says why that matters under load). The
+ * built copy is dropped; where the process runs with --expose-gc it is collected at once, since V8 cannot see
+ * the native memory behind it. If the scratch file cannot be written, the built copy serves (same answers).
+ */
+export async function buildServing(data: Float32Array, dimensions: number, options: WriteAnnOptions & { readonly scratchDir?: string } = {}): Promise<{ index: HnswVectorIndex; calibration: Calibration }> {
+  const built = await buildCalibrated(data, dimensions, options);
+  const scratch = join(options.scratchDir ?? tmpdir(), `roleplane-graph-${process.pid}-${Date.now()}.usearch`);
+  try {
+    built.index.save(scratch);
+    const index = HnswVectorIndex.open(scratch, data, dimensions, { ...built.index.params, expansionSearch: built.calibration.expansionSearch });
+    (globalThis as { gc?: () => void }).gc?.();
+    return { index, calibration: built.calibration };
+  } catch {
+    return built;
+  } finally {
+    await rm(scratch, { force: true }).catch(() => undefined);
+  }
 }
 
 /**
@@ -156,7 +178,7 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
 
   async function rebuild(reason: string): Promise<OpenedVectorIndex> {
     log?.warn({ file: path, reason, rows }, 'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)');
-    const { index, calibration } = await buildCalibrated(data, dimensions);
+    const { index, calibration } = await buildServing(data, dimensions);
     if (options.expansionSearch !== undefined) index.expansionSearch = options.expansionSearch;
     log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
     return { index, source: 'rebuilt', reason, seconds: seconds() };

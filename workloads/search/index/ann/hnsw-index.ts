@@ -89,6 +89,8 @@ export class HnswVectorIndex implements VectorIndex {
     dimensions: number,
     private readonly graph: NativeIndex,
     readonly params: HnswParams,
+    /** The breadth the native object was created with; searches narrower than it still search this wide. */
+    private readonly nativeExpansion: number,
   ) {
     this.exact = new ExactVectorIndex(data, dimensions);
     this.count = this.exact.count;
@@ -100,7 +102,8 @@ export class HnswVectorIndex implements VectorIndex {
   static async build(data: Float32Array, dimensions: number, options: BuildOptions = {}): Promise<HnswVectorIndex> {
     const exact = new ExactVectorIndex(data, dimensions);
     const params = options.params ?? defaultHnswParams(exact.count);
-    const graph = createNativeIndex(nativeConfig(dimensions, params));
+    // Breadth 1: each search's `wanted` sets it, so calibrate.ts can try every breadth on the one graph.
+    const graph = createNativeIndex(nativeConfig(dimensions, params, 1));
     const chunk = new Int8Array(BUILD_CHUNK_ROWS * dimensions);
     for (let from = 0; from < exact.count; from += BUILD_CHUNK_ROWS) {
       const to = Math.min(exact.count, from + BUILD_CHUNK_ROWS);
@@ -111,7 +114,7 @@ export class HnswVectorIndex implements VectorIndex {
       options.onProgress?.(to, exact.count);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return new HnswVectorIndex(data, dimensions, graph, params);
+    return new HnswVectorIndex(data, dimensions, graph, params, 1);
   }
 
   /**
@@ -124,12 +127,14 @@ export class HnswVectorIndex implements VectorIndex {
     // The native loader trusts the file's first bytes; a file that is not this shape must never reach it.
     const header = checkUsearchFile(path, exact.count, dimensions);
     if (header.metric !== HNSW_METRIC) throw new Error(`${path}: graph compares by ${header.metric}, expected ${HNSW_METRIC}`);
-    const graph = createNativeIndex(nativeConfig(dimensions, params));
+    // The serving breadth goes into the native object: searches then ask for just the candidates they re-score,
+    // which is what lets a batch use both cores (asking for ef results instead scaled 1.2x on 2 threads, this 2x).
+    const graph = createNativeIndex(nativeConfig(dimensions, params, params.expansionSearch));
     graph.load(path);
     if (graph.dimensions() !== dimensions || graph.size() !== exact.count) {
       throw new Error(`${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${dimensions}`);
     }
-    return new HnswVectorIndex(data, dimensions, graph, params);
+    return new HnswVectorIndex(data, dimensions, graph, params, params.expansionSearch);
   }
 
   save(path: string): void {
@@ -193,13 +198,13 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   /**
-   * The graph's best `candidates` rows for each packed query, from a search `expansion` wide: usearch searches
-   * max(its own ef, wanted) wide and returns the best first, so asking for more and keeping the head is the same
-   * as a wider ef — which lets the breadth change per index (calibrate.ts) without rebuilding the native object.
+   * The graph's best `candidates` rows for each packed query, from a search at least `expansion` wide: usearch
+   * searches max(its own ef, wanted) wide and returns the best first, so when `expansion` exceeds the native
+   * breadth, asking for more and keeping the head is the same as a wider ef (calibrate.ts relies on it).
    */
   private graphSearch(packed: Int8Array, candidates: number, expansion: number, threads: number): Uint32Array[] {
     const keep = Math.min(candidates, this.count);
-    const wanted = Math.min(Math.max(candidates, expansion), this.count);
+    const wanted = Math.min(expansion > this.nativeExpansion ? Math.max(candidates, expansion) : candidates, this.count);
     const [keys, , counts] = this.graph.search(packed, wanted, threads);
     const results: Uint32Array[] = [];
     for (let q = 0; q < counts.length; q += 1) {
@@ -217,9 +222,8 @@ export class HnswVectorIndex implements VectorIndex {
   }
 }
 
-/** The native breadth is 1 so that the `wanted` count of each search sets it (see graphSearch). */
-function nativeConfig(dimensions: number, params: HnswParams): NativeIndexConfig {
-  return { dimensions, metric: HNSW_METRIC, quantization: HNSW_QUANTIZATION, connectivity: params.connectivity, expansionAdd: params.expansionAdd, expansionSearch: 1 };
+function nativeConfig(dimensions: number, params: HnswParams, expansionSearch: number): NativeIndexConfig {
+  return { dimensions, metric: HNSW_METRIC, quantization: HNSW_QUANTIZATION, connectivity: params.connectivity, expansionAdd: params.expansionAdd, expansionSearch };
 }
 
 /** Membership in ascending rows (ProductFilterIndex's order) by binary search. */
