@@ -162,8 +162,6 @@ export interface OpenVectorIndexOptions {
   readonly dimensions: number;
   readonly mode?: VectorIndexMode;
   readonly log?: AnnLog;
-  /** Search breadth instead of the calibrated one (the manifest's, or measured after a rebuild). */
-  readonly expansionSearch?: number;
 }
 
 export interface OpenedVectorIndex {
@@ -192,7 +190,7 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
   if (checked.ok) {
     try {
       const { connectivity, expansionAdd } = checked.section;
-      const expansionSearch = options.expansionSearch ?? checked.section.expansionSearch;
+      const { expansionSearch } = checked.section;
       const index = HnswVectorIndex.open(path, data, dimensions, { connectivity, expansionAdd, expansionSearch });
       log?.info({ file: path, rows, expansionSearch, seconds: seconds() }, 'vector graph loaded');
       return { index, source: 'file', seconds: seconds() };
@@ -205,7 +203,6 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
   async function rebuild(reason: string): Promise<OpenedVectorIndex> {
     log?.warn({ file: path, reason, rows }, 'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)');
     const { index, calibration } = await buildServing(data, dimensions);
-    if (options.expansionSearch !== undefined) index.expansionSearch = options.expansionSearch;
     log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
     return { index, source: 'rebuilt', reason, seconds: seconds() };
   }
