@@ -47,12 +47,11 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const positiveInt = positiveIntArg;
-const N = positiveInt('n', args.n);
-const DIM = positiveInt('dim', args.dim);
-const CONNECTIONS = positiveInt('connections', args.connections);
-const DURATION = positiveInt('duration', args.duration);
-const QUERIES = positiveInt('queries', args.queries);
+const N = positiveIntArg('n', args.n);
+const DIM = positiveIntArg('dim', args.dim);
+const CONNECTIONS = positiveIntArg('connections', args.connections);
+const DURATION = positiveIntArg('duration', args.duration);
+const QUERIES = positiveIntArg('queries', args.queries);
 const LIMIT = 10;
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));

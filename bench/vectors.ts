@@ -40,16 +40,15 @@ const { values: args } = parseArgs({
   },
 });
 
-const positiveInt = positiveIntArg;
-const N = positiveInt('n', args.n);
-const DIM = positiveInt('dim', args.dim);
-const QUERIES = positiveInt('queries', args.queries);
-const K = positiveInt('k', args.k);
-const CLUSTERS = positiveInt('clusters', args.clusters);
-const SEED = positiveInt('seed', args.seed);
+const N = positiveIntArg('n', args.n);
+const DIM = positiveIntArg('dim', args.dim);
+const QUERIES = positiveIntArg('queries', args.queries);
+const K = positiveIntArg('k', args.k);
+const CLUSTERS = positiveIntArg('clusters', args.clusters);
+const SEED = positiveIntArg('seed', args.seed);
 const WARMUP = Number(args.warmup);
-const CONCURRENCY = positiveInt('concurrency', args.concurrency);
-const FILTERED_QUERIES = positiveInt('filtered-queries', args['filtered-queries']);
+const CONCURRENCY = positiveIntArg('concurrency', args.concurrency);
+const FILTERED_QUERIES = positiveIntArg('filtered-queries', args['filtered-queries']);
 const NOISE = Number(args.noise);
 const ENGINES = (args.engines ?? '').split(',').map((e) => e.trim()).filter(Boolean);
 if (!ENGINES.includes('numpy')) throw new Error('--engines must include numpy: it is the exact reference for recall');

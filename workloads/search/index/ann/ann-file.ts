@@ -88,10 +88,10 @@ export async function buildServing(
   options: WriteAnnOptions & { readonly scratchDir?: string; readonly inspect?: (built: HnswVectorIndex) => void } = {},
 ): Promise<{ index: HnswVectorIndex; calibration: Calibration; buildSeconds: number; openSeconds: number }> {
   const started = performance.now();
+  // Assigned by destructuring so no other binding holds the built copy once `built` is cleared.
   let built: HnswVectorIndex | undefined;
-  const result = await buildCalibrated(data, dimensions, options);
-  built = result.index;
-  const { calibration } = result;
+  let calibration: Calibration;
+  ({ index: built, calibration } = await buildCalibrated(data, dimensions, options));
   const buildSeconds = (performance.now() - started) / 1000;
   options.inspect?.(built);
   const params = { ...built.params, expansionSearch: calibration.expansionSearch };
@@ -102,7 +102,6 @@ export async function buildServing(
     } catch {
       return { index: built, calibration, buildSeconds, openSeconds: 0 };
     }
-    result.index = undefined as unknown as HnswVectorIndex;
     built = undefined;
     await collectGarbage();
     const opened = performance.now();

@@ -41,6 +41,8 @@ export function defaultHnswParams(rows: number): HnswParams {
 }
 export const HNSW_METRIC = 'cos';
 export const HNSW_QUANTIZATION = 'i8';
+/** Rows added per native call while building; between calls the event loop runs (probes keep answering). */
+const BUILD_CHUNK_ROWS = 2048;
 
 /**
  * One unit of graph breadth costs about as much as scanning this many rows exactly in JS (measured here: ef 64
@@ -62,8 +64,6 @@ export function prefersExactScan(passing: number, count: number, k: number, expa
 function graphBreadthForFilter(passing: number, count: number, k: number): number {
   return Math.ceil((graphCandidates(k) * count) / passing) + k;
 }
-/** Rows added per native call while building; between calls the event loop runs (probes keep answering). */
-const BUILD_CHUNK_ROWS = 2048;
 
 /** Graph candidates re-scored per result: 2k (at least 20) lifts recall@10 from ~0.98 to ~0.998 here. */
 export function graphCandidates(k: number): number {
