@@ -70,12 +70,22 @@ function makeQueries(index: SearchIndex): QuerySet[] {
   const filtered = new Set<string>();
   const isUnfiltered = (q: string): boolean => {
     const e = extractFilters(q, index.rules);
-    return Object.keys(e.filters).length === 0 && Object.keys(e.exclude).length === 0 && e.price === undefined && e.text !== '';
+    return (
+      Object.keys(e.filters).length === 0 &&
+      Object.keys(e.exclude).length === 0 &&
+      e.price === undefined &&
+      e.text !== ''
+    );
   };
   for (let tries = 0; free.size < QUERIES && tries < QUERIES * 50; tries += 1) {
     const category = prng.pick(CATEGORIES);
     const words = [prng.pick(ADJECTIVES).toLowerCase(), prng.pick(category.styles).toLowerCase()];
-    const feature = prng.pick(category.features).replace(/\{[a-z]+\}/g, '').replace(/[.]/g, '').split(/\s+/).filter((w) => w.length > 3);
+    const feature = prng
+      .pick(category.features)
+      .replace(/\{[a-z]+\}/g, '')
+      .replace(/[.]/g, '')
+      .split(/\s+/)
+      .filter((w) => w.length > 3);
     if (prng.chance(0.5) && feature.length > 0) words.push(...prng.sample(feature, 2).map((w) => w.toLowerCase()));
     const q = words.join(' ');
     if (isUnfiltered(q)) free.add(q);
@@ -111,7 +121,11 @@ async function vectorStage(index: SearchIndex, set: QuerySet, modelDir: string):
       const extraction = extractFilters(q, index.rules);
       const candidates = index.filters.candidates(extraction);
       const [vector] = await embedder.embed([extraction.text !== '' ? extraction.text : normalizeQuery(q)]);
-      prepared.push({ vector: vector as Float32Array, candidates, passing: candidates?.length ?? index.products.length });
+      prepared.push({
+        vector: vector as Float32Array,
+        candidates,
+        passing: candidates?.length ?? index.products.length,
+      });
     }
     const rounds = Math.max(1, Math.ceil(2000 / prepared.length));
     for (const p of prepared) index.vectors.search(p.vector, LIMIT, p.candidates);
@@ -162,7 +176,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -171,7 +187,10 @@ async function waitReady(base: string, child: ChildProcess, timeoutMs: number): 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
-    const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -205,10 +224,18 @@ function runWrk(base: string, set: QuerySet, connections: number, scriptDir: str
       '',
     ].join('\n'),
   );
-  const result = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION}s`, '-s', script, base], { encoding: 'utf8' });
+  const result = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION}s`, '-s', script, base], {
+    encoding: 'utf8',
+  });
   const line = result.stdout.split('\n').find((l) => l.startsWith('WRK '));
   if (result.status !== 0 || !line) throw new Error(`wrk failed (${result.status}): ${result.stderr || result.stdout}`);
-  const summary = JSON.parse(line.slice(4)) as { requests: number; durationUs: number; p50Us: number; p99Us: number; errors: number };
+  const summary = JSON.parse(line.slice(4)) as {
+    requests: number;
+    durationUs: number;
+    p50Us: number;
+    p99Us: number;
+    errors: number;
+  };
   return {
     set: set.name,
     connections,
@@ -233,7 +260,12 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const catalog = await writeDemoCatalog({ outDir: join(dir, 'catalog'), count: N });
     log(`indexing ${catalog.count} demo products (embeddings + graph)`);
-    const indexed = await runIndexCommand({ catalog: catalog.catalogPath, rules: catalog.rulesPath, out: indexDir, model: modelDir });
+    const indexed = await runIndexCommand({
+      catalog: catalog.catalogPath,
+      rules: catalog.rulesPath,
+      out: indexDir,
+      model: modelDir,
+    });
     if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
     log(`  ${indexed.stdout.trim()} (catalog + index ${seconds(t0)} s)`);
   } else log(`reusing ${indexDir}`);
@@ -253,7 +285,21 @@ async function main(): Promise<void> {
   log(`starting the service on ${base}`);
   const child = spawn(
     process.execPath,
-    [join(REPO, 'bin', 'roleplane.js'), 'search', 'serve', '--data', indexDir, '--model', modelDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
+    [
+      join(REPO, 'bin', 'roleplane.js'),
+      'search',
+      'serve',
+      '--data',
+      indexDir,
+      '--model',
+      modelDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const scriptDir = mkdtempSync(join(tmpdir(), 'roleplane-bench-http-'));
@@ -282,18 +328,36 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ n: N, dim: DIM, connections: CONNECTIONS, vectorStage: stage, http })}\n`);
     return;
   }
-  process.stdout.write(`/search at ${N} products x ${DIM} dimensions (vector index: ${index.vectorSource.source}), top ${LIMIT}, warm embedding cache\n\n`);
+  process.stdout.write(
+    `/search at ${N} products x ${DIM} dimensions (vector index: ${index.vectorSource.source}), top ${LIMIT}, warm embedding cache\n\n`,
+  );
   process.stdout.write('vector stage only (in process, same index and query vectors)\n');
   printTable([
     ['queries', 'rows searched', 'p50 ms', 'p99 ms', 'QPS 1 at a time', `QPS ${CONNECTIONS} in flight`, 'ratio'],
-    ...stage.map((s) => [s.set, s.meanCandidates.toFixed(0), s.p50Ms.toFixed(3), s.p99Ms.toFixed(3), s.qps.toFixed(0), s.concurrentQps.toFixed(0), `${(s.concurrentQps / s.qps).toFixed(2)}x`]),
+    ...stage.map((s) => [
+      s.set,
+      s.meanCandidates.toFixed(0),
+      s.p50Ms.toFixed(3),
+      s.p99Ms.toFixed(3),
+      s.qps.toFixed(0),
+      s.concurrentQps.toFixed(0),
+      `${(s.concurrentQps / s.qps).toFixed(2)}x`,
+    ]),
   ]);
   process.stdout.write(`\nHTTP (wrk from another process, ${DURATION} s per row, keep-alive)\n`);
   printTable([
     ['queries', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs 1 connection'],
     ...http.map((h) => {
       const single = http.find((o) => o.set === h.set && o.connections === 1) as HttpResult;
-      return [h.set, String(h.connections), h.rps.toFixed(0), h.p50Ms.toFixed(3), h.p99Ms.toFixed(3), String(h.errors), `${(h.rps / single.rps).toFixed(2)}x`];
+      return [
+        h.set,
+        String(h.connections),
+        h.rps.toFixed(0),
+        h.p50Ms.toFixed(3),
+        h.p99Ms.toFixed(3),
+        String(h.errors),
+        `${(h.rps / single.rps).toFixed(2)}x`,
+      ];
     }),
   ]);
 }

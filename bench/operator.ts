@@ -51,12 +51,20 @@ function trackDeployments(kc: KubeConfig) {
     w.resolve(Date.now());
   };
   const watch = new Watch(kc);
-  const started = watch.watch('/apis/apps/v1/deployments', { labelSelector: 'bench=roleplane' }, (type, d: V1Deployment) => {
-    const key = `${d.metadata?.namespace}/${d.metadata?.name}`;
-    if (type === 'DELETED') state.delete(key);
-    else state.set(key, d.spec?.replicas === 0 && d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION] !== undefined);
-    check();
-  }, (err) => err && !stopping && log(`watch ended: ${String(err)}`));
+  const started = watch.watch(
+    '/apis/apps/v1/deployments',
+    { labelSelector: 'bench=roleplane' },
+    (type, d: V1Deployment) => {
+      const key = `${d.metadata?.namespace}/${d.metadata?.name}`;
+      if (type === 'DELETED') state.delete(key);
+      else
+        state.set(key, d.spec?.replicas === 0 && d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION] !== undefined);
+      check();
+    },
+    (err: unknown) => {
+      if (err && !stopping) log(`watch ended: ${err instanceof Error ? err.message : JSON.stringify(err)}`);
+    },
+  );
   let stopping = false;
   return {
     started,
@@ -86,11 +94,15 @@ async function main(): Promise<void> {
     await k.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
     await k.must(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(out, 'prod', 'crds')]);
 
-    log(`creating ${N} namespaces × ${M} Deployments (${REPLICAS} replicas each, pods unschedulable so only the API is measured)`);
+    log(
+      `creating ${N} namespaces × ${M} Deployments (${REPLICAS} replicas each, pods unschedulable so only the API is measured)`,
+    );
     const docs: string[] = [];
     for (let n = 0; n < N; n++) {
       const ns = `${PREFIX}${String(n).padStart(3, '0')}`;
-      docs.push(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { bench: 'roleplane' } } }));
+      docs.push(
+        JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { bench: 'roleplane' } } }),
+      );
       for (let m = 0; m < M; m++) {
         const app = { app: `app-${m}` };
         docs.push(
@@ -98,12 +110,20 @@ async function main(): Promise<void> {
             apiVersion: 'apps/v1',
             kind: 'Deployment',
             metadata: { name: `app-${m}`, namespace: ns, labels: { bench: 'roleplane' } },
-            spec: { replicas: REPLICAS, selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: { nodeSelector: { 'bench/nowhere': 'true' }, containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+            spec: {
+              replicas: REPLICAS,
+              selector: { matchLabels: app },
+              template: {
+                metadata: { labels: app },
+                spec: { nodeSelector: { 'bench/nowhere': 'true' }, containers: [{ name: 'c', image: 'busybox:1.36' }] },
+              },
+            },
           }),
         );
       }
     }
-    for (let i = 0; i < docs.length; i += 500) await k.must(['apply', '--server-side', '-f', '-'], docs.slice(i, i + 500).join('\n'));
+    for (let i = 0; i < docs.length; i += 500)
+      await k.must(['apply', '--server-side', '-f', '-'], docs.slice(i, i + 500).join('\n'));
 
     const tracker = trackDeployments(kc);
     await tracker.started;
@@ -118,7 +138,14 @@ async function main(): Promise<void> {
       clock: systemClock,
       registry,
       log: pino({ level: 'warn' }),
-      options: { leaderElect: false, namespace: 'default', identity: 'bench', healthPort: 0, metricsPort: 0, host: '127.0.0.1' },
+      options: {
+        leaderElect: false,
+        namespace: 'default',
+        identity: 'bench',
+        healthPort: 0,
+        metricsPort: 0,
+        host: '127.0.0.1',
+      },
     });
     const requestsOf = async () => {
       const metric = await operator.metrics.apiRequests.get();
@@ -127,7 +154,19 @@ async function main(): Promise<void> {
     const before = await requestsOf();
     const sleepAt = Math.ceil((Date.now() + 5_000) / 1000) * 1000;
     const wakeAt = sleepAt + 30_000;
-    await k.must(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'roleplane.io/v1alpha1', kind: 'PowerSchedule', metadata: { name: 'bench' }, spec: { namespaceSelector: { matchLabels: { bench: 'roleplane' } }, downtime: `${rfc3339(sleepAt)} - ${rfc3339(wakeAt)}`, gracePeriod: '0s' } }));
+    await k.must(
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'roleplane.io/v1alpha1',
+        kind: 'PowerSchedule',
+        metadata: { name: 'bench' },
+        spec: {
+          namespaceSelector: { matchLabels: { bench: 'roleplane' } },
+          downtime: `${rfc3339(sleepAt)} - ${rfc3339(wakeAt)}`,
+          gracePeriod: '0s',
+        },
+      }),
+    );
     const operatorAsleep = (await tracker.until(true)) - sleepAt;
     log(`roleplane: all asleep ${operatorAsleep} ms after the boundary`);
     const operatorAwake = (await tracker.until(false)) - wakeAt;
@@ -157,14 +196,30 @@ async function main(): Promise<void> {
 
     const rows = [
       ['engine', 'asleep after boundary', 'awake after boundary', 'API requests (sleep+wake)', 'idle requests/hour'],
-      ['roleplane (watch + timers)', `${(operatorAsleep / 1000).toFixed(2)} s`, `${(operatorAwake / 1000).toFixed(2)} s`, String(operatorRequests), '0 (watches stay open)'],
-      [`polling every ${INTERVAL_S} s (kube-downscaler style)`, `${(pollAsleep / 1000).toFixed(2)} s`, `${(pollAwake / 1000).toFixed(2)} s`, `${pollRequests} (over ${cycleS.toFixed(0)} s)`, String(Math.round(3600 / INTERVAL_S))],
+      [
+        'roleplane (watch + timers)',
+        `${(operatorAsleep / 1000).toFixed(2)} s`,
+        `${(operatorAwake / 1000).toFixed(2)} s`,
+        String(operatorRequests),
+        '0 (watches stay open)',
+      ],
+      [
+        `polling every ${INTERVAL_S} s (kube-downscaler style)`,
+        `${(pollAsleep / 1000).toFixed(2)} s`,
+        `${(pollAwake / 1000).toFixed(2)} s`,
+        `${pollRequests} (over ${cycleS.toFixed(0)} s)`,
+        String(Math.round(3600 / INTERVAL_S)),
+      ],
     ];
     await tracker.stop();
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    process.stdout.write(`\n${N} namespaces × ${M} Deployments = ${N * M} workloads, local control plane ${up.binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? ''}\n\n`);
+    process.stdout.write(
+      `\n${N} namespaces × ${M} Deployments = ${N * M} workloads, local control plane ${up.binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? ''}\n\n`,
+    );
     for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
-    process.stdout.write('\nroleplane requests: one merge patch per Deployment per transition, plus status and event writes (its start-up list+watch of 6 resources is not counted).\npolling requests: one cluster-wide list per interval plus one PUT per Deployment per transition.\n');
+    process.stdout.write(
+      '\nroleplane requests: one merge patch per Deployment per transition, plus status and event writes (its start-up list+watch of 6 resources is not counted).\npolling requests: one cluster-wide list per interval plus one PUT per Deployment per transition.\n',
+    );
   } finally {
     if (!args.keep) await clusterDown({ dir, purge: true, log: () => undefined, out: () => undefined });
   }

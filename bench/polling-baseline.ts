@@ -51,7 +51,9 @@ export function startPollingBaseline(opts: PollingBaselineOptions): PollingBasel
     for (const d of work) {
       if (stopped) return;
       requests.update++;
-      await apps.replaceNamespacedDeployment({ name: d.metadata!.name!, namespace: d.metadata!.namespace!, body: d }).catch(() => undefined);
+      await apps
+        .replaceNamespacedDeployment({ name: d.metadata!.name!, namespace: d.metadata!.namespace!, body: d })
+        .catch(() => undefined);
     }
   }
 

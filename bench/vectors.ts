@@ -50,7 +50,10 @@ const WARMUP = Number(args.warmup);
 const CONCURRENCY = positiveIntArg('concurrency', args.concurrency);
 const FILTERED_QUERIES = positiveIntArg('filtered-queries', args['filtered-queries']);
 const NOISE = Number(args.noise);
-const ENGINES = (args.engines ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+const ENGINES = (args.engines ?? '')
+  .split(',')
+  .map((e) => e.trim())
+  .filter(Boolean);
 if (!ENGINES.includes('numpy')) throw new Error('--engines must include numpy: it is the exact reference for recall');
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -104,7 +107,13 @@ function recall(found: number[][], exact: number[][], k: number): number {
 }
 
 function runChild(command: string, argv: string[], env: NodeJS.ProcessEnv, what: string): EngineRun {
-  const result = spawnSync(command, argv, { cwd: REPO, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync(command, argv, {
+    cwd: REPO,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`${what} exited ${result.status ?? result.signal}`);
   return JSON.parse(result.stdout) as EngineRun;
 }
@@ -127,7 +136,10 @@ async function main(): Promise<void> {
 
   const python = ensureNumpyPython(log);
   const blas = chooseOpenblas(python);
-  if (!blas) log('WARNING: numpy runs on the reference BLAS (no OpenBLAS found or fetched): its figures are not the issue baseline');
+  if (!blas)
+    log(
+      'WARNING: numpy runs on the reference BLAS (no OpenBLAS found or fetched): its figures are not the issue baseline',
+    );
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
   // one, so they are unset together for the numpy subprocess alone (see /work/.library/env/README.md).
   const pyEnv: NodeJS.ProcessEnv = { ...process.env, ...(blas?.env ?? {}) };
@@ -136,12 +148,39 @@ async function main(): Promise<void> {
 
   const runs = new Map<string, EngineRun>();
   log('running numpy');
-  const numpyRun = runChild(python, [join(HERE, 'vectors', 'numpy_engine.py'), dataPath, queryPath, String(K), String(WARMUP)], pyEnv, 'numpy');
+  const numpyRun = runChild(
+    python,
+    [join(HERE, 'vectors', 'numpy_engine.py'), dataPath, queryPath, String(K), String(WARMUP)],
+    pyEnv,
+    'numpy',
+  );
   runs.set('numpy', numpyRun);
-  log(`  numpy ${numpyRun.numpy}, BLAS ${numpyRun.blas?.corename ?? 'reference'} x${numpyRun.blas?.threads ?? 1} (${blas?.note ?? 'reference BLAS'})`);
+  log(
+    `  numpy ${numpyRun.numpy}, BLAS ${numpyRun.blas?.corename ?? 'reference'} x${numpyRun.blas?.threads ?? 1} (${blas?.note ?? 'reference BLAS'})`,
+  );
   for (const engine of ENGINES.filter((e) => e !== 'numpy')) {
     log(`running ${engine}`);
-    runs.set(engine, runChild(process.execPath, ['--expose-gc', '--import', 'tsx', join(HERE, 'vectors', 'engine.ts'), engine, dataPath, queryPath, String(K), String(WARMUP), String(CONCURRENCY), String(FILTERED_QUERIES)], process.env, engine));
+    runs.set(
+      engine,
+      runChild(
+        process.execPath,
+        [
+          '--expose-gc',
+          '--import',
+          'tsx',
+          join(HERE, 'vectors', 'engine.ts'),
+          engine,
+          dataPath,
+          queryPath,
+          String(K),
+          String(WARMUP),
+          String(CONCURRENCY),
+          String(FILTERED_QUERIES),
+        ],
+        process.env,
+        engine,
+      ),
+    );
   }
 
   const engines: EngineResult[] = [...runs].map(([name, run]) => {
@@ -157,7 +196,9 @@ async function main(): Promise<void> {
       ...(run.concurrent ? { concurrent: run.concurrent } : {}),
       ...(run.filtered ? { filtered: run.filtered } : {}),
       ...(run.loadS !== undefined ? { loadS: run.loadS } : {}),
-      ...(run.expansionSearch !== undefined ? { expansionSearch: run.expansionSearch, connectivity: run.connectivity } : {}),
+      ...(run.expansionSearch !== undefined
+        ? { expansionSearch: run.expansionSearch, connectivity: run.connectivity }
+        : {}),
       ...(run.sweep
         ? {
             sweep: run.sweep.map((s) => ({
@@ -191,27 +232,51 @@ async function main(): Promise<void> {
       `${(e.qps / base.qps).toFixed(2)}x`,
     ]),
   ];
-  process.stdout.write(`${N} x ${DIM} float32 (${raw.toFixed(0)} MiB raw), ${QUERIES} queries one at a time, top-${K}, ${CLUSTERS} clusters, seed ${SEED}\n`);
+  process.stdout.write(
+    `${N} x ${DIM} float32 (${raw.toFixed(0)} MiB raw), ${QUERIES} queries one at a time, top-${K}, ${CLUSTERS} clusters, seed ${SEED}\n`,
+  );
   printTable(rows);
   for (const e of engines) {
     if (e.concurrent) {
       const c = e.concurrent;
-      process.stdout.write(`\n${e.name}, ${c.concurrency} searches in flight (batched, both cores): ${c.qps.toFixed(0)} QPS = ${(c.qps / e.qps).toFixed(2)}x one at a time, `);
-      process.stdout.write(`p50 ${c.p50Ms.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms, mean batch ${c.meanBatch.toFixed(1)}\n`);
+      process.stdout.write(
+        `\n${e.name}, ${c.concurrency} searches in flight (batched, both cores): ${c.qps.toFixed(0)} QPS = ${(c.qps / e.qps).toFixed(2)}x one at a time, `,
+      );
+      process.stdout.write(
+        `p50 ${c.p50Ms.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms, mean batch ${c.meanBatch.toFixed(1)}\n`,
+      );
     }
-    if (e.loadS !== undefined) process.stdout.write(`${e.name}: graph loaded back from its file in ${e.loadS.toFixed(2)} s (the service's start-up path)\n`);
+    if (e.loadS !== undefined)
+      process.stdout.write(
+        `${e.name}: graph loaded back from its file in ${e.loadS.toFixed(2)} s (the service's start-up path)\n`,
+      );
     if (e.sweep && e.sweep.length > 0) {
-      process.stdout.write(`\n${e.name}, search breadth (ef) vs recall, first ${Math.min(200, QUERIES)} queries; M ${e.connectivity}, the build calibrated ef ${e.expansionSearch}\n`);
+      process.stdout.write(
+        `\n${e.name}, search breadth (ef) vs recall, first ${Math.min(200, QUERIES)} queries; M ${e.connectivity}, the build calibrated ef ${e.expansionSearch}\n`,
+      );
       printTable([
         ['ef', 'p50 ms', 'p99 ms', `recall@${K}`],
-        ...e.sweep.map((s) => [`${s.expansionSearch}${s.expansionSearch === e.expansionSearch ? ' *' : ''}`, s.p50Ms.toFixed(3), s.p99Ms.toFixed(3), s.recallAt10.toFixed(4)]),
+        ...e.sweep.map((s) => [
+          `${s.expansionSearch}${s.expansionSearch === e.expansionSearch ? ' *' : ''}`,
+          s.p50Ms.toFixed(3),
+          s.p99Ms.toFixed(3),
+          s.recallAt10.toFixed(4),
+        ]),
       ]);
     }
     if (e.filtered && e.filtered.length > 0) {
-      process.stdout.write(`\n${e.name}, filtered (${FILTERED_QUERIES} queries each; recall against the exact scan over the rows that pass)\n`);
+      process.stdout.write(
+        `\n${e.name}, filtered (${FILTERED_QUERIES} queries each; recall against the exact scan over the rows that pass)\n`,
+      );
       printTable([
         ['pass', 'rows', 'p50 ms', 'p99 ms', `recall@${K}`],
-        ...e.filtered.map((f) => [`${(f.selectivity * 100).toString()}%`, String(f.rows), f.p50Ms.toFixed(3), f.p99Ms.toFixed(3), f.recallAt10.toFixed(4)]),
+        ...e.filtered.map((f) => [
+          `${(f.selectivity * 100).toString()}%`,
+          String(f.rows),
+          f.p50Ms.toFixed(3),
+          f.p99Ms.toFixed(3),
+          f.recallAt10.toFixed(4),
+        ]),
       ]);
     }
   }

@@ -33,7 +33,14 @@ export class CampaignsChart extends Chart {
         backoffLimit: 1,
         activeDeadline: Duration.hours(1),
         securityContext: podSecurity(),
-        containers: [hardened({ name: 'campaign', image: campaign.image, args: [...campaign.args], resourceValues: campaign.resources })],
+        containers: [
+          hardened({
+            name: 'campaign',
+            image: campaign.image,
+            args: [...campaign.args],
+            resourceValues: campaign.resources,
+          }),
+        ],
       });
       for (const [key, value] of Object.entries(podLabels)) cronJob.podMetadata.addLabel(key, value);
       mountScratch(cronJob, cronJob.containers[0]!, 'tmp', '/tmp', 128);
@@ -53,6 +60,12 @@ const MACROS: Readonly<Record<string, string>> = {
 
 /** cdk8s's Cron takes fields; values carry the five-field text (or a macro) users know from crontab. */
 function cronFields(schedule: string): { minute: string; hour: string; day: string; month: string; weekDay: string } {
-  const [minute, hour, day, month, weekDay] = (MACROS[schedule] ?? schedule).trim().split(/\s+/) as [string, string, string, string, string];
+  const [minute, hour, day, month, weekDay] = (MACROS[schedule] ?? schedule).trim().split(/\s+/) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { minute, hour, day, month, weekDay };
 }

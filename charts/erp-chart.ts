@@ -43,9 +43,17 @@ export class ErpChart extends Chart {
           portNumber: erp.port,
           envFrom: [kplus.Env.fromConfigMap(smtp)],
           readiness: kplus.Probe.fromHttpGet(erp.healthPath, { port: erp.port, periodSeconds: Duration.seconds(10) }),
-          liveness: kplus.Probe.fromHttpGet(erp.healthPath, { port: erp.port, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),
+          liveness: kplus.Probe.fromHttpGet(erp.healthPath, {
+            port: erp.port,
+            periodSeconds: Duration.seconds(20),
+            failureThreshold: 3,
+          }),
           // ERPs migrate their database on start; give them five minutes before liveness counts.
-          startup: kplus.Probe.fromHttpGet(erp.healthPath, { port: erp.port, periodSeconds: Duration.seconds(10), failureThreshold: 30 }),
+          startup: kplus.Probe.fromHttpGet(erp.healthPath, {
+            port: erp.port,
+            periodSeconds: Duration.seconds(10),
+            failureThreshold: 30,
+          }),
           resourceValues: erp.resources,
         }),
       ],

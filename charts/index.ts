@@ -41,22 +41,48 @@ export function namespacesOf(values: Values): string[] {
  */
 export function buildCharts(app: App, values: Values): SynthUnit[] {
   const env = values.environment;
-  const props = (role: string) => ({ labels: chartLabels({ name: role, instance: `${values.site.name}-${env}`, version: ROLEPLANE_VERSION }), disableResourceNameHashes: true });
+  const props = (role: string) => ({
+    labels: chartLabels({ name: role, instance: `${values.site.name}-${env}`, version: ROLEPLANE_VERSION }),
+    disableResourceNameHashes: true,
+  });
   const units: SynthUnit[] = [];
   const add = (file: string, chart: Chart) => units.push({ file, chart });
   const namespaces = namespacesOf(values);
 
   if (values.platform) add(`${CRDS_DIR}/powerschedules.yaml`, new CrdsChart(app, `${env}-crds`, props('crds')));
-  add('01-namespaces.yaml', new NamespacesChart(app, `${env}-namespaces`, { ...props('namespaces'), names: namespaces, powerSchedule: values.powerSchedule }));
+  add(
+    '01-namespaces.yaml',
+    new NamespacesChart(app, `${env}-namespaces`, {
+      ...props('namespaces'),
+      names: namespaces,
+      powerSchedule: values.powerSchedule,
+    }),
+  );
 
   const platform = values.platform;
   if (platform) {
-    if (platform.provider.mode === 'karpenter') add('10-pools.yaml', new PoolsChart(app, `${env}-pools`, { ...props('pools'), platform }));
-    add('20-operator.yaml', new OperatorChart(app, `${env}-operator`, { ...props('operator'), image: values.image, operator: platform.operator }));
+    if (platform.provider.mode === 'karpenter')
+      add('10-pools.yaml', new PoolsChart(app, `${env}-pools`, { ...props('pools'), platform }));
+    add(
+      '20-operator.yaml',
+      new OperatorChart(app, `${env}-operator`, {
+        ...props('operator'),
+        image: values.image,
+        operator: platform.operator,
+      }),
+    );
   }
   if (values.erp) add('30-erp.yaml', new ErpChart(app, `${env}-erp`, { ...props('erp'), erp: values.erp }));
   add('40-cache.yaml', new CacheChart(app, `${env}-cache`, { ...props('valkey'), valkey: values.valkey }));
-  add('50-search.yaml', new SearchChart(app, `${env}-search`, { ...props('search'), image: values.image, search: values.search, valkey: values.valkey }));
+  add(
+    '50-search.yaml',
+    new SearchChart(app, `${env}-search`, {
+      ...props('search'),
+      image: values.image,
+      search: values.search,
+      valkey: values.valkey,
+    }),
+  );
   add('60-web.yaml', new WebChart(app, `${env}-web`, { ...props('web'), web: values.web }));
   if (values.campaigns.length > 0) {
     add(
@@ -72,7 +98,14 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
   }
   add('80-network-policies.yaml', new NetworkChart(app, `${env}-network`, { ...props('network'), values, namespaces }));
   if (platform && platform.powerSchedules.length > 0) {
-    add('90-power-schedules.yaml', new PowerSchedulesChart(app, `${env}-power-schedules`, { ...props('power-schedules'), schedules: platform.powerSchedules, timeZone: values.site.timeZone }));
+    add(
+      '90-power-schedules.yaml',
+      new PowerSchedulesChart(app, `${env}-power-schedules`, {
+        ...props('power-schedules'),
+        schedules: platform.powerSchedules,
+        timeZone: values.site.timeZone,
+      }),
+    );
   }
   return units;
 }

@@ -35,10 +35,16 @@ export class NetworkChart extends Chart {
     const search = { namespace: values.search.namespace, labels: componentLabels(SEARCH_COMPONENT) };
     const valkey = { namespace: values.valkey.namespace, labels: componentLabels(VALKEY_COMPONENT) };
 
-    allowIngressFromNamespace(this, { name: 'ingress-to-web', fromNamespace: values.web.ingress.controllerNamespace, to: web, port: NGINX_PORT });
+    allowIngressFromNamespace(this, {
+      name: 'ingress-to-web',
+      fromNamespace: values.web.ingress.controllerNamespace,
+      to: web,
+      port: NGINX_PORT,
+    });
     allowFlow(this, { name: 'web-to-search', from: web, to: search, port: SEARCH_DEFAULT_PORT });
     allowFlow(this, { name: 'search-to-valkey', from: search, to: valkey, port: VALKEY_PORT });
-    if (values.valkey.replicas > 1) allowFlow(this, { name: 'valkey-replication', from: valkey, to: valkey, port: VALKEY_PORT });
+    if (values.valkey.replicas > 1)
+      allowFlow(this, { name: 'valkey-replication', from: valkey, to: valkey, port: VALKEY_PORT });
 
     if (values.platform) {
       const { operator } = values.platform;

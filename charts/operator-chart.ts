@@ -50,13 +50,19 @@ export class OperatorChart extends Chart {
     });
     const subject = { kind: 'ServiceAccount', name: OPERATOR_NAME, namespace };
 
-    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: OPERATOR_NAME }, rules: [...OPERATOR_CLUSTER_RULES] });
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: OPERATOR_NAME },
+      rules: [...OPERATOR_CLUSTER_RULES],
+    });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: OPERATOR_NAME },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_NAME },
       subjects: [subject],
     });
-    new k8s.KubeRole(this, 'LeaseRole', { metadata: { name: `${OPERATOR_NAME}-leader-election`, namespace }, rules: [...OPERATOR_LEASE_RULES] });
+    new k8s.KubeRole(this, 'LeaseRole', {
+      metadata: { name: `${OPERATOR_NAME}-leader-election`, namespace },
+      rules: [...OPERATOR_LEASE_RULES],
+    });
     new k8s.KubeRoleBinding(this, 'LeaseRoleBinding', {
       metadata: { name: `${OPERATOR_NAME}-leader-election`, namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${OPERATOR_NAME}-leader-election` },
@@ -86,7 +92,11 @@ export class OperatorChart extends Chart {
             { name: 'health', number: HEALTH_PORT },
           ],
           readiness: kplus.Probe.fromHttpGet('/readyz', { port: HEALTH_PORT, periodSeconds: Duration.seconds(10) }),
-          liveness: kplus.Probe.fromHttpGet('/healthz', { port: HEALTH_PORT, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),
+          liveness: kplus.Probe.fromHttpGet('/healthz', {
+            port: HEALTH_PORT,
+            periodSeconds: Duration.seconds(20),
+            failureThreshold: 3,
+          }),
           resourceValues: resources,
         }),
       ],

@@ -55,7 +55,9 @@ export class PoolsChart extends Chart {
         associatePublicIpAddress: false,
         metadataOptions: {
           httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
-          httpProtocolIPv6: aws.ipv6 ? Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.ENABLED : Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED,
+          httpProtocolIPv6: aws.ipv6
+            ? Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.ENABLED
+            : Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED,
           // One hop keeps pods (one hop further away) from reading the node's IMDS credentials.
           httpPutResponseHopLimit: 1,
           httpTokens: Ec2NodeClassSpecMetadataOptionsHttpTokens.REQUIRED,
@@ -85,7 +87,8 @@ export class PoolsChart extends Chart {
       ...ROLE_REQUIREMENTS[pool],
     ];
     // The VPC CNI supports IPv6 only on Nitro instances.
-    if (aws.ipv6) requirements.push({ key: 'karpenter.k8s.aws/instance-hypervisor', operator: Op.IN, values: ['nitro'] });
+    if (aws.ipv6)
+      requirements.push({ key: 'karpenter.k8s.aws/instance-hypervisor', operator: Op.IN, values: ['nitro'] });
 
     const taint = poolTaint(pool);
     new NodePool(this, `${pool}-nodepool`, {
@@ -100,7 +103,10 @@ export class PoolsChart extends Chart {
             expireAfter: values.expireAfter,
           },
         },
-        limits: { cpu: NodePoolSpecLimits.fromString(values.limits.cpu), memory: NodePoolSpecLimits.fromString(values.limits.memory) },
+        limits: {
+          cpu: NodePoolSpecLimits.fromString(values.limits.cpu),
+          memory: NodePoolSpecLimits.fromString(values.limits.memory),
+        },
         disruption: {
           consolidationPolicy:
             values.consolidationPolicy === 'WhenEmpty'
@@ -111,7 +117,13 @@ export class PoolsChart extends Chart {
             // Empty nodes (the dev pool at night) all go at once: they hold no pods, only cost.
             { nodes: '100%', reasons: [NodePoolSpecDisruptionBudgetsReasons.EMPTY] },
             // Nodes with pods go one at a time, so a role never loses more than one node's pods at once.
-            { nodes: '1', reasons: [NodePoolSpecDisruptionBudgetsReasons.UNDERUTILIZED, NodePoolSpecDisruptionBudgetsReasons.DRIFTED] },
+            {
+              nodes: '1',
+              reasons: [
+                NodePoolSpecDisruptionBudgetsReasons.UNDERUTILIZED,
+                NodePoolSpecDisruptionBudgetsReasons.DRIFTED,
+              ],
+            },
           ],
         },
       },

@@ -25,7 +25,12 @@ export class PowerSchedulesChart extends Chart {
         ...(schedule.downtime !== undefined ? { downtime: schedule.downtime } : {}),
         downtimeReplicas: schedule.downtimeReplicas,
       };
-      new ApiObject(this, schedule.name, { apiVersion: API_VERSION, kind: KIND, metadata: { name: schedule.name }, spec });
+      new ApiObject(this, schedule.name, {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { name: schedule.name },
+        spec,
+      });
     }
   }
 }

@@ -39,7 +39,9 @@ export class SearchChart extends Chart {
     const embeddings = new kplus.PersistentVolumeClaim(this, 'Embeddings', {
       metadata: { name: 'search-embeddings', namespace },
       accessModes: [
-        search.embeddings.accessMode === 'ReadWriteMany' ? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY : kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE,
+        search.embeddings.accessMode === 'ReadWriteMany'
+          ? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY
+          : kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE,
       ],
       storageClassName: search.embeddings.storageClass,
       storage: toSize(search.embeddings.size),
@@ -60,22 +62,44 @@ export class SearchChart extends Chart {
             [SEARCH_ENV.port]: kplus.EnvValue.fromValue(String(SEARCH_DEFAULT_PORT)),
             [SEARCH_ENV.dataDir]: kplus.EnvValue.fromValue(INDEX_DIR),
             [SEARCH_ENV.modelDir]: kplus.EnvValue.fromValue(search.indexBuild.modelPath),
-            [SEARCH_ENV.valkeyUrl]: kplus.EnvValue.fromValue(`redis://${VALKEY_SERVICE}.${props.valkey.namespace}.svc:${VALKEY_PORT}`),
-            [SEARCH_ENV.valkeyPassword]: kplus.EnvValue.fromSecretValue({ secret: passwordSecret, key: props.valkey.passwordSecret.key }),
+            [SEARCH_ENV.valkeyUrl]: kplus.EnvValue.fromValue(
+              `redis://${VALKEY_SERVICE}.${props.valkey.namespace}.svc:${VALKEY_PORT}`,
+            ),
+            [SEARCH_ENV.valkeyPassword]: kplus.EnvValue.fromSecretValue({
+              secret: passwordSecret,
+              key: props.valkey.passwordSecret.key,
+            }),
             // The node's core count is what the process sees; batched vector searches use what the pod asked for.
-            [SEARCH_ENV.vectorThreads]: kplus.EnvValue.fromValue(String(Math.max(1, Math.ceil(coresOf(search.resources.cpu))))),
+            [SEARCH_ENV.vectorThreads]: kplus.EnvValue.fromValue(
+              String(Math.max(1, Math.ceil(coresOf(search.resources.cpu)))),
+            ),
           },
-          readiness: kplus.Probe.fromHttpGet('/readyz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(5) }),
-          liveness: kplus.Probe.fromHttpGet('/healthz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),
+          readiness: kplus.Probe.fromHttpGet('/readyz', {
+            port: SEARCH_DEFAULT_PORT,
+            periodSeconds: Duration.seconds(5),
+          }),
+          liveness: kplus.Probe.fromHttpGet('/healthz', {
+            port: SEARCH_DEFAULT_PORT,
+            periodSeconds: Duration.seconds(20),
+            failureThreshold: 3,
+          }),
           // Loading a large index takes a while; liveness must not kill the pod meanwhile.
-          startup: kplus.Probe.fromHttpGet('/healthz', { port: SEARCH_DEFAULT_PORT, periodSeconds: Duration.seconds(5), failureThreshold: 60 }),
+          startup: kplus.Probe.fromHttpGet('/healthz', {
+            port: SEARCH_DEFAULT_PORT,
+            periodSeconds: Duration.seconds(5),
+            failureThreshold: 60,
+          }),
           resourceValues: search.resources,
         }),
       ],
     });
     for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
     const container = deployment.containers[0]!;
-    container.mount(DATA_MOUNT, kplus.Volume.fromPersistentVolumeClaim(this, 'EmbeddingsVolume', embeddings, { readOnly: true }), { readOnly: true });
+    container.mount(
+      DATA_MOUNT,
+      kplus.Volume.fromPersistentVolumeClaim(this, 'EmbeddingsVolume', embeddings, { readOnly: true }),
+      { readOnly: true },
+    );
     mountScratch(deployment, container, 'tmp', '/tmp', 256);
     finishPod(deployment, search.pool);
     spreadAcrossZonesAndHosts(deployment, podLabels);
@@ -96,7 +120,18 @@ export class SearchChart extends Chart {
    */
   private addIndexBuildJob(image: string, search: SearchValues, embeddings: kplus.PersistentVolumeClaim): void {
     const { catalogPath, rulesPath, modelPath, resources } = search.indexBuild;
-    const args = ['search', 'index', '--catalog', catalogPath, '--rules', rulesPath, '--model', modelPath, '--out', INDEX_DIR];
+    const args = [
+      'search',
+      'index',
+      '--catalog',
+      catalogPath,
+      '--rules',
+      rulesPath,
+      '--model',
+      modelPath,
+      '--out',
+      INDEX_DIR,
+    ];
     const hash = createHash('sha256').update(JSON.stringify({ image, args, resources })).digest('hex').slice(0, 8);
     const podLabels = componentLabels(INDEX_BUILD_COMPONENT);
     const job = new kplus.Job(this, 'IndexBuild', {

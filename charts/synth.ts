@@ -29,7 +29,10 @@ export function toYaml(objects: readonly Manifest[]): string {
  * Writes `<outDir>/<env>/` for each rendered environment. Everything is rendered before anything is written, and
  * each environment's folder is swapped in with a rename, so a failure leaves the previous output whole.
  */
-export function writeEnvironments(outDir: string, environments: ReadonlyArray<{ name: string; rendered: RenderedEnvironment }>): string[] {
+export function writeEnvironments(
+  outDir: string,
+  environments: ReadonlyArray<{ name: string; rendered: RenderedEnvironment }>,
+): string[] {
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   const staged = environments.map(({ name, rendered }) => {

@@ -43,8 +43,14 @@ export class WebChart extends Chart {
           image: web.nginxImage,
           user: NGINX_UID,
           portNumber: NGINX_PORT,
-          readiness: kplus.Probe.fromHttpGet(NGINX_HEALTH_PATH, { port: NGINX_PORT, periodSeconds: Duration.seconds(5) }),
-          liveness: kplus.Probe.fromHttpGet(NGINX_HEALTH_PATH, { port: NGINX_PORT, periodSeconds: Duration.seconds(20) }),
+          readiness: kplus.Probe.fromHttpGet(NGINX_HEALTH_PATH, {
+            port: NGINX_PORT,
+            periodSeconds: Duration.seconds(5),
+          }),
+          liveness: kplus.Probe.fromHttpGet(NGINX_HEALTH_PATH, {
+            port: NGINX_PORT,
+            periodSeconds: Duration.seconds(20),
+          }),
           resourceValues: web.nginxResources,
         }),
         hardened({
@@ -53,15 +59,26 @@ export class WebChart extends Chart {
           portNumber: web.appPort,
           envVariables: { PORT: kplus.EnvValue.fromValue(String(web.appPort)) },
           readiness: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(5) }),
-          liveness: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(20), failureThreshold: 3 }),
-          startup: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(5), failureThreshold: 24 }),
+          liveness: kplus.Probe.fromHttpGet(web.healthPath, {
+            port: web.appPort,
+            periodSeconds: Duration.seconds(20),
+            failureThreshold: 3,
+          }),
+          startup: kplus.Probe.fromHttpGet(web.healthPath, {
+            port: web.appPort,
+            periodSeconds: Duration.seconds(5),
+            failureThreshold: 24,
+          }),
           resourceValues: web.resources,
         }),
       ],
     });
     for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
     const [nginx, app] = deployment.containers;
-    nginx!.mount('/etc/nginx/nginx.conf', kplus.Volume.fromConfigMap(this, 'NginxConfVolume', nginxConf), { subPath: 'nginx.conf', readOnly: true });
+    nginx!.mount('/etc/nginx/nginx.conf', kplus.Volume.fromConfigMap(this, 'NginxConfVolume', nginxConf), {
+      subPath: 'nginx.conf',
+      readOnly: true,
+    });
     mountScratch(deployment, nginx!, 'nginx-tmp', '/tmp', 256);
     // nginx may overshoot max_size briefly while its cache manager catches up: leave a quarter of headroom.
     mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
@@ -81,7 +98,12 @@ export class WebChart extends Chart {
     });
     ingress.addHostDefaultBackend(web.ingress.host, kplus.IngressBackend.fromService(service, { port: 80 }));
     if (web.ingress.tlsSecretName) {
-      ingress.addTls([{ hosts: [web.ingress.host], secret: kplus.Secret.fromSecretName(this, 'TlsSecret', web.ingress.tlsSecretName) }]);
+      ingress.addTls([
+        {
+          hosts: [web.ingress.host],
+          secret: kplus.Secret.fromSecretName(this, 'TlsSecret', web.ingress.tlsSecretName),
+        },
+      ]);
     }
 
     autoscale(this, deployment, { name: 'web', namespace, podLabels, autoscaling: web.autoscaling });

@@ -13,7 +13,9 @@ import { parseEnvironments, synth } from './synth.js';
 /** The `roleplane` command line; each component adds its subcommands here. */
 export function buildProgram(): Command {
   const program = new Command('roleplane')
-    .description('One dedicated node pool per server role on Kubernetes: manifests, a power-schedule operator and product search.')
+    .description(
+      'One dedicated node pool per server role on Kubernetes: manifests, a power-schedule operator and product search.',
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -21,14 +23,25 @@ export function buildProgram(): Command {
     .command('synth')
     .description('synthesize the manifests of each environment into <out>/<env>/')
     .option('-e, --env <name...>', 'environments to synthesize (prod, staging, dev)', [])
-    .option('-f, --values <file>', 'YAML values file merged over the defaults (sections: all, prod, staging, dev); also $ROLEPLANE_VALUES')
+    .option(
+      '-f, --values <file>',
+      'YAML values file merged over the defaults (sections: all, prod, staging, dev); also $ROLEPLANE_VALUES',
+    )
     .option('-o, --out <dir>', 'output directory', 'dist')
     .action((opts: { env: string[]; values?: string; out: string }) => {
-      const written = synth({ environments: parseEnvironments(opts.env), outDir: opts.out, ...(opts.values ? { valuesFile: opts.values } : {}) });
+      const written = synth({
+        environments: parseEnvironments(opts.env),
+        outDir: opts.out,
+        ...(opts.values ? { valuesFile: opts.values } : {}),
+      });
       for (const dir of written) process.stdout.write(`wrote ${dir}/\n`);
     });
 
-  const cluster = program.command('cluster').description('a local Kubernetes control plane (etcd, apiserver, controller-manager, scheduler, kwok nodes per pool)');
+  const cluster = program
+    .command('cluster')
+    .description(
+      'a local Kubernetes control plane (etcd, apiserver, controller-manager, scheduler, kwok nodes per pool)',
+    );
   cluster
     .command('up')
     .description('build (once) and start the local cluster; the last line printed is KUBECONFIG=<path>')
@@ -67,7 +80,9 @@ export function buildProgram(): Command {
       emit(runExplain(opts));
     });
 
-  const search = program.command('search').description('the product-search service: query understanding, index build, HTTP server');
+  const search = program
+    .command('search')
+    .description('the product-search service: query understanding, index build, HTTP server');
   search
     .command('filters <query>')
     .description('print the filters extracted from a query as JSON: {"text", "filters", "exclude"}')
@@ -78,14 +93,24 @@ export function buildProgram(): Command {
 
   search
     .command('index')
-    .description('embed a catalog and write embeddings.npy, products.jsonl, filters.json and manifest.json atomically into <out>')
+    .description(
+      'embed a catalog and write embeddings.npy, products.jsonl, filters.json and manifest.json atomically into <out>',
+    )
     .requiredOption('--catalog <jsonl>', 'products, one JSON object per line (id, title, price, attributes)')
     .requiredOption('--rules <json>', 'filter rules (filters.json)')
     .requiredOption('--out <dir>', 'index directory (replaced whole when the build succeeds)')
     .option('--model <dir>', 'local model directory (default: the built-in tiny model)')
     .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
     .action(async (opts: { catalog: string; rules: string; out: string; model?: string; batchSize?: number }) => {
-      emit(await runIndexCommand({ catalog: opts.catalog, rules: opts.rules, out: opts.out, ...(opts.model ? { model: opts.model } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) }));
+      emit(
+        await runIndexCommand({
+          catalog: opts.catalog,
+          rules: opts.rules,
+          out: opts.out,
+          ...(opts.model ? { model: opts.model } : {}),
+          ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+        }),
+      );
     });
 
   search
@@ -94,9 +119,18 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'index directory written by `search index` (also $SEARCH_DATA_DIR)')
     .option('--port <port>', 'port (also $SEARCH_PORT; default 8080)', parsePort)
     .option('--host <host>', 'address to listen on (also $SEARCH_HOST; default 0.0.0.0)')
-    .option('--valkey <url>', 'Valkey/Redis URL for the shared cache (also $SEARCH_VALKEY_URL; default: in-process cache)')
-    .option('--model <dir>', 'model directory (default: <data>/model, else $SEARCH_MODEL_DIR, else the built-in tiny model)')
-    .option('--vector-index <mode>', 'auto (HNSW graph once an exact scan costs over ~1 ms), exact or hnsw (also $SEARCH_VECTOR_INDEX)')
+    .option(
+      '--valkey <url>',
+      'Valkey/Redis URL for the shared cache (also $SEARCH_VALKEY_URL; default: in-process cache)',
+    )
+    .option(
+      '--model <dir>',
+      'model directory (default: <data>/model, else $SEARCH_MODEL_DIR, else the built-in tiny model)',
+    )
+    .option(
+      '--vector-index <mode>',
+      'auto (HNSW graph once an exact scan costs over ~1 ms), exact or hnsw (also $SEARCH_VECTOR_INDEX)',
+    )
     .option('--log-level <level>', 'pino log level')
     .action(async (opts: SearchServeOptions) => {
       process.exitCode = await runSearchServe(opts);
@@ -120,11 +154,20 @@ export function buildProgram(): Command {
   for (const mode of ['wake', 'sleep'] as const) {
     program
       .command(`${mode} <namespace>`)
-      .description(mode === 'wake' ? 'wake a namespace now (annotation roleplane.io/awake-until)' : 'put a namespace to sleep now (annotation roleplane.io/asleep-until)')
+      .description(
+        mode === 'wake'
+          ? 'wake a namespace now (annotation roleplane.io/awake-until)'
+          : 'put a namespace to sleep now (annotation roleplane.io/asleep-until)',
+      )
       .option('--for <duration>', 'how long, e.g. 2h or 90m (default: until the schedule does the same by itself)')
       .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
       .action(async (namespace: string, opts: { for?: string; kubeconfig?: string }) => {
-        const result = await setOverride({ namespace, mode, ...(opts.for ? { for: opts.for } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
+        const result = await setOverride({
+          namespace,
+          mode,
+          ...(opts.for ? { for: opts.for } : {}),
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        });
         process.stdout.write(`namespace ${namespace}: ${result.annotation}=${result.until}\n`);
       });
   }
@@ -140,7 +183,8 @@ function emit(result: { stdout: string; stderr: string; exitCode: number }): voi
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`not a port number: "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(`not a port number: "${text}"`);
   return port;
 }
 

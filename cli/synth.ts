@@ -27,7 +27,9 @@ export function parseEnvironments(names: readonly string[]): EnvironmentName[] {
 export function synth(options: SynthOptions = {}): string[] {
   const environments = options.environments && options.environments.length > 0 ? options.environments : ENVIRONMENTS;
   const valuesFile = options.valuesFile ?? process.env[VALUES_FILE_ENV] ?? undefined;
-  const allValues = environments.map((environment) => loadValues({ environment, ...(valuesFile ? { file: valuesFile } : {}) }));
+  const allValues = environments.map((environment) =>
+    loadValues({ environment, ...(valuesFile ? { file: valuesFile } : {}) }),
+  );
   const rendered = allValues.map((values) => ({ name: values.environment, rendered: renderEnvironment(values) }));
   return writeEnvironments(options.outDir ?? 'dist', rendered);
 }

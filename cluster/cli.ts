@@ -10,7 +10,12 @@ import { cacheRoot, ensureBinaries, pinnedVersions } from './binaries.js';
 import { loadValues } from '../charts/values/load.js';
 import { ENVIRONMENTS } from '../charts/values/schema.js';
 import {
-  controlPlaneStatus, readClusterInfo, startControlPlane, statePaths, stopControlPlane, type ControlPlaneStatus,
+  controlPlaneStatus,
+  readClusterInfo,
+  startControlPlane,
+  statePaths,
+  stopControlPlane,
+  type ControlPlaneStatus,
 } from './control-plane.js';
 import { kubectl } from './kubectl.js';
 import { prepareCluster } from './prepare.js';
@@ -33,8 +38,12 @@ export function defaultClusterDir(): string {
   return join(cacheRoot(), 'cluster');
 }
 
-const stderrLog = (line: string): void => { process.stderr.write(`roleplane cluster: ${line}\n`); };
-const stdoutOut = (line: string): void => { process.stdout.write(`${line}\n`); };
+const stderrLog = (line: string): void => {
+  process.stderr.write(`roleplane cluster: ${line}\n`);
+};
+const stdoutOut = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 function resolveDir(dir: string | undefined): string {
   return resolve(dir ?? defaultClusterDir());
@@ -58,11 +67,15 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
       const holder = Number.parseInt(readFileSync(lock, 'utf8').trim(), 10);
       let alive = false;
       try {
-        if (Number.isInteger(holder) && holder > 0) { process.kill(holder, 0); alive = true; }
+        if (Number.isInteger(holder) && holder > 0) {
+          process.kill(holder, 0);
+          alive = true;
+        }
       } catch {
         alive = false;
       }
-      if (alive) throw new Error(`another roleplane cluster command (pid ${holder}) is working on ${dir}`);
+      if (alive)
+        throw new Error(`another roleplane cluster command (pid ${holder}) is working on ${dir}`, { cause: err });
       unlinkSync(lock);
     }
   }
@@ -95,7 +108,9 @@ export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterUpR
   const out = opts.out ?? stdoutOut;
   const begin = Date.now();
   // Values first: a bad file must fail before anything starts.
-  const values = ENVIRONMENTS.map((environment) => loadValues({ environment, ...(opts.valuesFile ? { file: opts.valuesFile } : {}) }));
+  const values = ENVIRONMENTS.map((environment) =>
+    loadValues({ environment, ...(opts.valuesFile ? { file: opts.valuesFile } : {}) }),
+  );
   const result = await withLock(dir, async (): Promise<ClusterUpResult> => {
     const status = await controlPlaneStatus(dir);
     const info = readClusterInfo(dir);
@@ -103,8 +118,12 @@ export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterUpR
       log(`already running in ${dir}`);
       await prepareCluster({ kubectl: kubectl(info.binDir, status.kubeconfigPath), values, log });
       return {
-        stateDir: dir, kubeconfigPath: status.kubeconfigPath, apiServerUrl: status.apiServerUrl, binDir: info.binDir,
-        alreadyRunning: true, seconds: (Date.now() - begin) / 1000,
+        stateDir: dir,
+        kubeconfigPath: status.kubeconfigPath,
+        apiServerUrl: status.apiServerUrl,
+        binDir: info.binDir,
+        alreadyRunning: true,
+        seconds: (Date.now() - begin) / 1000,
       };
     }
     if (status.components.some((c) => c.running)) {
@@ -123,7 +142,14 @@ export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterUpR
     }
     const seconds = (Date.now() - begin) / 1000;
     log(`ready in ${seconds.toFixed(1)} s; stop it with: roleplane cluster down`);
-    return { stateDir: dir, kubeconfigPath: cp.kubeconfigPath, apiServerUrl: cp.apiServerUrl, binDir, alreadyRunning: false, seconds };
+    return {
+      stateDir: dir,
+      kubeconfigPath: cp.kubeconfigPath,
+      apiServerUrl: cp.apiServerUrl,
+      binDir,
+      alreadyRunning: false,
+      seconds,
+    };
   });
   out(`KUBECONFIG=${result.kubeconfigPath}`);
   return result;

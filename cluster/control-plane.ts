@@ -15,8 +15,14 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { ensurePki, type ClusterPki } from './pki.js';
 import { freePorts } from './ports.js';
 import {
-  ComponentError, isRunning, readPidFile, spawnDetached, stopProcesses, writePidFile,
-  type ProcessRecord, type StartedProcess,
+  ComponentError,
+  isRunning,
+  readPidFile,
+  spawnDetached,
+  stopProcesses,
+  writePidFile,
+  type ProcessRecord,
+  type StartedProcess,
 } from './processes.js';
 
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
@@ -71,7 +77,12 @@ export interface ClusterInfo {
 
 /** Paths of the files a cluster keeps in its state directory. */
 export function statePaths(stateDir: string): {
-  pidFile: string; kubeconfig: string; logsDir: string; clusterInfo: string; etcdData: string; kubeconfigsDir: string;
+  pidFile: string;
+  kubeconfig: string;
+  logsDir: string;
+  clusterInfo: string;
+  etcdData: string;
+  kubeconfigsDir: string;
 } {
   return {
     pidFile: join(stateDir, 'pids.json'),
@@ -88,7 +99,8 @@ export function readClusterInfo(stateDir: string): ClusterInfo | null {
   if (!existsSync(path)) return null;
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<ClusterInfo>;
-    if (parsed.version !== 1 || typeof parsed.apiServerUrl !== 'string' || typeof parsed.ports !== 'object') return null;
+    if (parsed.version !== 1 || typeof parsed.apiServerUrl !== 'string' || typeof parsed.ports !== 'object')
+      return null;
     return parsed as ClusterInfo;
   } catch {
     return null;
@@ -108,18 +120,21 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * and on timeout reports the last probe answer with the log.
  */
 async function waitHealthy(
-  started: StartedProcess, check: () => Promise<ProbeResult>, timeoutMs: number,
+  started: StartedProcess,
+  check: () => Promise<ProbeResult>,
+  timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last: ProbeResult | null = null;
   for (;;) {
     if (started.exited !== null || !isRunning(started.record)) {
       const how = started.exited
-        ? (started.exited.signal ? `was killed by ${started.exited.signal}` : `exited with code ${started.exited.code}`)
+        ? started.exited.signal
+          ? `was killed by ${started.exited.signal}`
+          : `exited with code ${started.exited.code}`
         : 'is no longer running';
       throw new ComponentError(started.record.name, `process ${how} before becoming healthy`, started.record.logFile);
     }
-    last = await check();
+    const last = await check();
     if (last.ok) return;
     if (Date.now() >= deadline) {
       throw new ComponentError(
@@ -133,7 +148,11 @@ async function waitHealthy(
 }
 
 function componentArgs(
-  name: ComponentName, stateDir: string, binDir: string, pki: ClusterPki, ports: ClusterPorts,
+  name: ComponentName,
+  stateDir: string,
+  binDir: string,
+  pki: ClusterPki,
+  ports: ClusterPorts,
 ): string[] {
   const paths = statePaths(stateDir);
   const kubeconfigOf = (component: string): string => join(paths.kubeconfigsDir, `${component}.kubeconfig`);
@@ -240,15 +259,18 @@ function componentArgs(
 }
 
 function healthCheck(
-  name: ComponentName, pki: Pick<ClusterPki, 'ca' | 'admin'>, ports: ClusterPorts,
+  name: ComponentName,
+  pki: Pick<ClusterPki, 'ca' | 'admin'>,
+  ports: ClusterPorts,
 ): () => Promise<ProbeResult> {
   switch (name) {
     case 'etcd':
       return () => probe(`http://127.0.0.1:${ports.etcdClient}/health`);
     case 'kube-apiserver':
-      return () => probe(`https://127.0.0.1:${ports.apiServer}/readyz`, {
-        tls: { caFile: pki.ca.cert, certFile: pki.admin.cert, keyFile: pki.admin.key },
-      });
+      return () =>
+        probe(`https://127.0.0.1:${ports.apiServer}/readyz`, {
+          tls: { caFile: pki.ca.cert, certFile: pki.admin.cert, keyFile: pki.admin.key },
+        });
     // Both serve a self-signed certificate made in memory at start; only the answer matters.
     case 'kube-controller-manager':
       return () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`, { insecure: true });
@@ -269,7 +291,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const paths = statePaths(stateDir);
 
   const missing = missingFromBinDir(binDir);
-  if (missing.length > 0) throw new Error(`control plane: ${binDir} lacks ${missing.join(', ')} (run cluster/build.sh)`);
+  if (missing.length > 0)
+    throw new Error(`control plane: ${binDir} lacks ${missing.join(', ')} (run cluster/build.sh)`);
 
   mkdirSync(paths.logsDir, { recursive: true });
   mkdirSync(paths.kubeconfigsDir, { recursive: true, mode: 0o700 });
@@ -277,15 +300,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const already = readPidFile(paths.pidFile).processes.filter(isRunning);
   if (already.length > 0) {
-    throw new Error(`control plane: ${stateDir} already has running components: `
-      + `${already.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}; stop them first`);
+    throw new Error(
+      `control plane: ${stateDir} already has running components: ` +
+        `${already.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}; stop them first`,
+    );
   }
 
   const previous = readClusterInfo(stateDir);
   const p = previous?.ports;
-  const [etcdClient, etcdPeer, apiServer, controllerManager, scheduler, kwok] = await freePorts(6, [
-    p?.etcdClient, p?.etcdPeer, p?.apiServer, p?.controllerManager, p?.scheduler, p?.kwok,
-  ]) as [number, number, number, number, number, number];
+  const [etcdClient, etcdPeer, apiServer, controllerManager, scheduler, kwok] = (await freePorts(6, [
+    p?.etcdClient,
+    p?.etcdPeer,
+    p?.apiServer,
+    p?.controllerManager,
+    p?.scheduler,
+    p?.kwok,
+  ])) as [number, number, number, number, number, number];
   const ports: ClusterPorts = { etcdClient, etcdPeer, apiServer, controllerManager, scheduler, kwok };
   const apiServerUrl = `https://127.0.0.1:${ports.apiServer}`;
   writeClusterInfo(stateDir, { version: 1, apiServerUrl, ports, binDir });
@@ -293,7 +323,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const pki = await ensurePki(stateDir, { kubernetesServiceIp: KUBERNETES_SERVICE_IP });
   const kubeconfigOf = (component: string): string => join(paths.kubeconfigsDir, `${component}.kubeconfig`);
   const common = { server: apiServerUrl, caFile: pki.ca.cert, clusterName: CLUSTER_NAME };
-  writeKubeconfig(kubeconfigOf('kube-controller-manager'), { ...common, client: pki.controllerManager, user: 'kube-controller-manager' });
+  writeKubeconfig(kubeconfigOf('kube-controller-manager'), {
+    ...common,
+    client: pki.controllerManager,
+    user: 'kube-controller-manager',
+  });
   writeKubeconfig(kubeconfigOf('kube-scheduler'), { ...common, client: pki.scheduler, user: 'kube-scheduler' });
   writeKubeconfig(kubeconfigOf('kwok'), { ...common, client: pki.kwok, user: 'kwok-controller' });
 
@@ -342,18 +376,25 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
     const rest: ComponentName[] = ['kube-controller-manager', 'kube-scheduler', 'kwok'];
     const procs = rest.map((name) => ({ name, proc: start(name) }));
-    await Promise.all(procs.map(async ({ name, proc }) => {
-      await waitHealthy(proc, healthCheck(name, pki, ports), timeoutMs);
-      log(`${name} healthy (${since()})`);
-    }));
+    await Promise.all(
+      procs.map(async ({ name, proc }) => {
+        await waitHealthy(proc, healthCheck(name, pki, ports), timeoutMs);
+        log(`${name} healthy (${since()})`);
+      }),
+    );
 
     // Healthy is not yet working: until the service-account controller has made the `default`
     // ServiceAccount, every pod create fails. Wait for it so `up` means "pods can be created".
     const kcm = procs.find((p) => p.name === 'kube-controller-manager');
     if (kcm) {
-      await waitHealthy(kcm.proc, () => probe(`${apiServerUrl}/api/v1/namespaces/default/serviceaccounts/default`, {
-        tls: { caFile: pki.ca.cert, certFile: pki.admin.cert, keyFile: pki.admin.key },
-      }), timeoutMs);
+      await waitHealthy(
+        kcm.proc,
+        () =>
+          probe(`${apiServerUrl}/api/v1/namespaces/default/serviceaccounts/default`, {
+            tls: { caFile: pki.ca.cert, certFile: pki.admin.cert, keyFile: pki.admin.key },
+          }),
+        timeoutMs,
+      );
       log(`controllers working: default ServiceAccount exists (${since()})`);
     }
   } catch (err) {
@@ -374,9 +415,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
  * apiserver), then the apiserver, then etcd, each with SIGTERM and SIGKILL after `timeoutMs`.
  * Returns the names of the components that were running.
  */
-export async function stopControlPlane(
-  stateDir: string, opts: { log: Log; timeoutMs?: number },
-): Promise<string[]> {
+export async function stopControlPlane(stateDir: string, opts: { log: Log; timeoutMs?: number }): Promise<string[]> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const pidFile = statePaths(stateDir).pidFile;
   const records = readPidFile(pidFile).processes;
@@ -393,7 +432,9 @@ export async function stopControlPlane(
     if (wave.length === 0) continue;
     const killed = await stopProcesses(wave, timeoutMs);
     for (const r of wave) {
-      opts.log(`stopped ${r.name} (pid ${r.pid})${killed.includes(r.name) ? ' with SIGKILL after SIGTERM timed out' : ''}`);
+      opts.log(
+        `stopped ${r.name} (pid ${r.pid})${killed.includes(r.name) ? ' with SIGKILL after SIGTERM timed out' : ''}`,
+      );
     }
   }
   if (existsSync(pidFile)) writePidFile(pidFile, { version: 1, processes: [] });
@@ -429,18 +470,27 @@ export async function controlPlaneStatus(stateDir: string): Promise<ControlPlane
     ca: { cert: join(pkiDir, 'ca.crt'), key: join(pkiDir, 'ca.key') },
     admin: { cert: join(pkiDir, 'admin.crt'), key: join(pkiDir, 'admin.key') },
   };
-  const components = await Promise.all(COMPONENTS.map(async (name): Promise<ComponentStatus> => {
-    const rec = records.find((r) => r.name === name);
-    const running = rec !== undefined && isRunning(rec);
-    let health: string | null = null;
-    let healthy = false;
-    if (running && info !== null && existsSync(pki.ca.cert)) {
-      const result = await healthCheck(name, pki, info.ports)();
-      health = describeProbe(result);
-      healthy = result.ok;
-    }
-    return { name, pid: running && rec ? rec.pid : null, running, health, healthy, logFile: join(paths.logsDir, `${name}.log`) };
-  }));
+  const components = await Promise.all(
+    COMPONENTS.map(async (name): Promise<ComponentStatus> => {
+      const rec = records.find((r) => r.name === name);
+      const running = rec !== undefined && isRunning(rec);
+      let health: string | null = null;
+      let healthy = false;
+      if (running && info !== null && existsSync(pki.ca.cert)) {
+        const result = await healthCheck(name, pki, info.ports)();
+        health = describeProbe(result);
+        healthy = result.ok;
+      }
+      return {
+        name,
+        pid: running && rec ? rec.pid : null,
+        running,
+        health,
+        healthy,
+        logFile: join(paths.logsDir, `${name}.log`),
+      };
+    }),
+  );
   return {
     stateDir,
     kubeconfigPath: existsSync(paths.kubeconfig) ? paths.kubeconfig : null,

@@ -23,7 +23,10 @@ export interface ProbeResult {
  * `insecure` (only for loopback components that serve a self-signed certificate made in memory,
  * such as kube-scheduler's) it is not.
  */
-export function probe(url: string, opts: { tls?: ProbeTls; insecure?: boolean; timeoutMs?: number } = {}): Promise<ProbeResult> {
+export function probe(
+  url: string,
+  opts: { tls?: ProbeTls; insecure?: boolean; timeoutMs?: number } = {},
+): Promise<ProbeResult> {
   const u = new URL(url);
   const timeoutMs = opts.timeoutMs ?? 3000;
   return new Promise((resolve) => {

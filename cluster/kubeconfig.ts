@@ -22,14 +22,18 @@ export function writeKubeconfig(path: string, spec: KubeconfigSpec): void {
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{
-      name: spec.clusterName,
-      cluster: { server: spec.server, 'certificate-authority-data': b64(spec.caFile) },
-    }],
-    users: [{
-      name: spec.user,
-      user: { 'client-certificate-data': b64(spec.client.cert), 'client-key-data': b64(spec.client.key) },
-    }],
+    clusters: [
+      {
+        name: spec.clusterName,
+        cluster: { server: spec.server, 'certificate-authority-data': b64(spec.caFile) },
+      },
+    ],
+    users: [
+      {
+        name: spec.user,
+        user: { 'client-certificate-data': b64(spec.client.cert), 'client-key-data': b64(spec.client.key) },
+      },
+    ],
     contexts: [{ name: spec.clusterName, context: { cluster: spec.clusterName, user: spec.user } }],
     'current-context': spec.clusterName,
     preferences: {},

@@ -21,7 +21,9 @@ export interface Kubectl {
 export function kubectl(binDir: string, kubeconfigPath: string): Kubectl {
   const run = (args: readonly string[], input?: string): Promise<KubectlResult> =>
     new Promise((resolve, reject) => {
-      const child = spawn(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,7 +38,8 @@ export function kubectl(binDir: string, kubeconfigPath: string): Kubectl {
     run,
     async must(args, input) {
       const result = await run(args, input);
-      if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${result.status}): ${result.stderr.trim()}`);
+      if (result.status !== 0)
+        throw new Error(`kubectl ${args.join(' ')} failed (exit ${result.status}): ${result.stderr.trim()}`);
       return result.stdout;
     },
   };

@@ -62,7 +62,9 @@ function nodeFor(pool: FakeNodePool, index: number): V1Node {
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
         type: 'kwok',
-        ...(pool.zones && pool.zones.length > 0 ? { 'topology.kubernetes.io/zone': pool.zones[index % pool.zones.length]! } : {}),
+        ...(pool.zones && pool.zones.length > 0
+          ? { 'topology.kubernetes.io/zone': pool.zones[index % pool.zones.length]! }
+          : {}),
         ...pool.labels,
       },
       annotations: {
@@ -106,7 +108,9 @@ export async function createFakeNodes(kubeconfigPath: string, pools: FakeNodePoo
         await core.createNode({ body: desired });
       } catch (err) {
         if (!isHttpError(err, 409)) {
-          throw new Error(`fake nodes: cannot create node ${name} of pool ${pool.name}: ${describeApiError(err)}`);
+          throw new Error(`fake nodes: cannot create node ${name} of pool ${pool.name}: ${describeApiError(err)}`, {
+            cause: err,
+          });
         }
         await updateNode(core, desired).catch((updateErr: unknown) => {
           throw new Error(`fake nodes: node ${name} exists and cannot be updated: ${describeApiError(updateErr)}`);
@@ -145,13 +149,17 @@ export async function waitForNodesReady(kubeconfigPath: string, names: string[],
   let notReady: string[] = names;
   while (Date.now() < deadline) {
     const list = await core.listNode({ labelSelector: 'type=kwok' });
-    const ready = new Set(list.items
-      .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-      .map((n) => n.metadata?.name ?? ''));
+    const ready = new Set(
+      list.items
+        .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        .map((n) => n.metadata?.name ?? ''),
+    );
     notReady = names.filter((n) => !ready.has(n));
     if (notReady.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`fake nodes: not Ready after ${Math.round(timeoutMs / 1000)} s: ${notReady.join(', ')} `
-    + '(is kwok running? see its log in <stateDir>/logs/kwok.log)');
+  throw new Error(
+    `fake nodes: not Ready after ${Math.round(timeoutMs / 1000)} s: ${notReady.join(', ')} ` +
+      '(is kwok running? see its log in <stateDir>/logs/kwok.log)',
+  );
 }

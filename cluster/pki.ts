@@ -53,8 +53,8 @@ async function openssl(args: string[], what: string): Promise<void> {
     await execFileAsync('openssl', args, { maxBuffer: 1024 * 1024 });
   } catch (err) {
     const e = err as Error & { stderr?: string; code?: string };
-    if (e.code === 'ENOENT') throw new Error(`pki: openssl is not installed (needed to ${what})`);
-    throw new Error(`pki: openssl failed to ${what}: ${(e.stderr ?? e.message).trim()}`);
+    if (e.code === 'ENOENT') throw new Error(`pki: openssl is not installed (needed to ${what})`, { cause: err });
+    throw new Error(`pki: openssl failed to ${what}: ${(e.stderr ?? e.message).trim()}`, { cause: err });
   }
 }
 
@@ -70,24 +70,39 @@ async function stillValid(cert: string): Promise<boolean> {
 }
 
 async function ecKey(path: string): Promise<void> {
-  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path], `make key ${path}`);
+  await openssl(
+    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path],
+    `make key ${path}`,
+  );
 }
 
 // openssl reads distinguished names and extensions from a config file; writing a minimal one keeps
 // the system openssl.cnf (and its default extensions) out of the result.
 function writeConfig(path: string, subject: Record<string, string>, extensions: string[]): void {
   const dn = Object.entries(subject).map(([k, v]) => `${k} = ${v}`);
-  writeFileSync(path, [
-    '[req]', 'prompt = no', 'distinguished_name = dn', 'x509_extensions = ext', 'req_extensions = ext', '',
-    '[dn]', ...dn, '',
-    '[ext]', ...extensions, '',
-  ].join('\n'));
+  writeFileSync(
+    path,
+    [
+      '[req]',
+      'prompt = no',
+      'distinguished_name = dn',
+      'x509_extensions = ext',
+      'req_extensions = ext',
+      '',
+      '[dn]',
+      ...dn,
+      '',
+      '[ext]',
+      ...extensions,
+      '',
+    ].join('\n'),
+  );
 }
 
 /** Makes a CA unless a valid one exists; `isNew` tells whether its leaves must be signed again. */
 async function makeCa(dir: string, name: string, commonName: string): Promise<CertPair & { isNew: boolean }> {
   const pair: CertPair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-  if (existsSync(pair.key) && await stillValid(pair.cert)) return { ...pair, isNew: false };
+  if (existsSync(pair.key) && (await stillValid(pair.cert))) return { ...pair, isNew: false };
   const cnf = join(dir, `${name}.cnf`);
   writeConfig(cnf, { CN: commonName }, [
     'basicConstraints = critical, CA:TRUE',
@@ -95,7 +110,10 @@ async function makeCa(dir: string, name: string, commonName: string): Promise<Ce
     'subjectKeyIdentifier = hash',
   ]);
   await ecKey(pair.key);
-  await openssl(['req', '-x509', '-new', '-key', pair.key, '-config', cnf, '-days', '3650', '-out', pair.cert], `make the CA ${name}`);
+  await openssl(
+    ['req', '-x509', '-new', '-key', pair.key, '-config', cnf, '-days', '3650', '-out', pair.cert],
+    `make the CA ${name}`,
+  );
   return { ...pair, isNew: true };
 }
 
@@ -109,7 +127,7 @@ interface LeafSpec {
 
 async function makeLeaf(dir: string, ca: CertPair, spec: LeafSpec, caIsNew: boolean): Promise<CertPair> {
   const pair: CertPair = { cert: join(dir, `${spec.name}.crt`), key: join(dir, `${spec.name}.key`) };
-  if (!caIsNew && existsSync(pair.key) && await stillValid(pair.cert)) return pair;
+  if (!caIsNew && existsSync(pair.key) && (await stillValid(pair.cert))) return pair;
   const cnf = join(dir, `${spec.name}.cnf`);
   const subject: Record<string, string> = {};
   // Kubernetes maps O to groups and CN to the user name.
@@ -125,11 +143,29 @@ async function makeLeaf(dir: string, ca: CertPair, spec: LeafSpec, caIsNew: bool
   const csr = join(dir, `${spec.name}.csr`);
   await ecKey(pair.key);
   await openssl(['req', '-new', '-key', pair.key, '-config', cnf, '-out', csr], `make a request for ${spec.name}`);
-  await openssl([
-    'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key,
-    '-set_serial', `0x${randomBytes(16).toString('hex')}`,
-    '-days', '365', '-extfile', cnf, '-extensions', 'ext', '-out', pair.cert,
-  ], `sign the certificate for ${spec.name}`);
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
+      '-days',
+      '365',
+      '-extfile',
+      cnf,
+      '-extensions',
+      'ext',
+      '-out',
+      pair.cert,
+    ],
+    `sign the certificate for ${spec.name}`,
+  );
   return pair;
 }
 
@@ -140,47 +176,106 @@ export async function ensurePki(stateDir: string, opts: PkiOptions): Promise<Clu
 
   const { isNew: caIsNew, ...ca } = await makeCa(dir, 'ca', 'roleplane-local-ca');
 
-  const apiServerServing = await makeLeaf(dir, ca, {
-    name: 'apiserver',
-    commonName: 'kube-apiserver',
-    usage: 'serverAuth',
-    altNames: [
-      'IP:127.0.0.1', 'DNS:localhost', `IP:${opts.kubernetesServiceIp}`,
-      'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc',
-      'DNS:kubernetes.default.svc.cluster.local',
-    ],
-  }, caIsNew);
-  const admin = await makeLeaf(dir, ca, {
-    name: 'admin', commonName: 'roleplane-admin', organization: 'system:masters', usage: 'clientAuth',
-  }, caIsNew);
-  const controllerManager = await makeLeaf(dir, ca, {
-    name: 'kube-controller-manager', commonName: 'system:kube-controller-manager', usage: 'clientAuth',
-  }, caIsNew);
-  const scheduler = await makeLeaf(dir, ca, {
-    name: 'kube-scheduler', commonName: 'system:kube-scheduler', usage: 'clientAuth',
-  }, caIsNew);
+  const apiServerServing = await makeLeaf(
+    dir,
+    ca,
+    {
+      name: 'apiserver',
+      commonName: 'kube-apiserver',
+      usage: 'serverAuth',
+      altNames: [
+        'IP:127.0.0.1',
+        'DNS:localhost',
+        `IP:${opts.kubernetesServiceIp}`,
+        'DNS:kubernetes',
+        'DNS:kubernetes.default',
+        'DNS:kubernetes.default.svc',
+        'DNS:kubernetes.default.svc.cluster.local',
+      ],
+    },
+    caIsNew,
+  );
+  const admin = await makeLeaf(
+    dir,
+    ca,
+    {
+      name: 'admin',
+      commonName: 'roleplane-admin',
+      organization: 'system:masters',
+      usage: 'clientAuth',
+    },
+    caIsNew,
+  );
+  const controllerManager = await makeLeaf(
+    dir,
+    ca,
+    {
+      name: 'kube-controller-manager',
+      commonName: 'system:kube-controller-manager',
+      usage: 'clientAuth',
+    },
+    caIsNew,
+  );
+  const scheduler = await makeLeaf(
+    dir,
+    ca,
+    {
+      name: 'kube-scheduler',
+      commonName: 'system:kube-scheduler',
+      usage: 'clientAuth',
+    },
+    caIsNew,
+  );
   // kwok plays the kubelet of every fake node and writes the status of any node and pod, so it
   // needs cluster-wide write access; on this local cluster that is system:masters.
-  const kwok = await makeLeaf(dir, ca, {
-    name: 'kwok', commonName: 'kwok-controller', organization: 'system:masters', usage: 'clientAuth',
-  }, caIsNew);
+  const kwok = await makeLeaf(
+    dir,
+    ca,
+    {
+      name: 'kwok',
+      commonName: 'kwok-controller',
+      organization: 'system:masters',
+      usage: 'clientAuth',
+    },
+    caIsNew,
+  );
 
   const { isNew: frontProxyCaIsNew, ...frontProxyCa } = await makeCa(dir, 'front-proxy-ca', 'roleplane-front-proxy-ca');
-  const frontProxyClient = await makeLeaf(dir, frontProxyCa, {
-    name: 'front-proxy-client', commonName: 'front-proxy-client', usage: 'clientAuth',
-  }, frontProxyCaIsNew);
+  const frontProxyClient = await makeLeaf(
+    dir,
+    frontProxyCa,
+    {
+      name: 'front-proxy-client',
+      commonName: 'front-proxy-client',
+      usage: 'clientAuth',
+    },
+    frontProxyCaIsNew,
+  );
 
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPub = join(dir, 'sa.pub');
   if (!existsSync(serviceAccountKey) || !existsSync(serviceAccountPub)) {
-    await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', serviceAccountKey],
-      'make the service-account signing key');
-    await openssl(['pkey', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub],
-      'write the service-account public key');
+    await openssl(
+      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', serviceAccountKey],
+      'make the service-account signing key',
+    );
+    await openssl(
+      ['pkey', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub],
+      'write the service-account public key',
+    );
   }
 
   return {
-    dir, ca, apiServerServing, admin, controllerManager, scheduler, kwok, frontProxyCa, frontProxyClient,
-    serviceAccountKey, serviceAccountPub,
+    dir,
+    ca,
+    apiServerServing,
+    admin,
+    controllerManager,
+    scheduler,
+    kwok,
+    frontProxyCa,
+    frontProxyClient,
+    serviceAccountKey,
+    serviceAccountPub,
   };
 }

@@ -21,7 +21,10 @@ export const VOLUMES_PER_CLASS = 12;
 
 /** Applies the Karpenter CRDs vendored from the Karpenter Go modules and waits until they are served. */
 export async function installKarpenterCrds(k: Kubectl): Promise<string[]> {
-  const files = readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(CRD_DIR, f));
+  const files = readdirSync(CRD_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(CRD_DIR, f));
   for (const file of files) await k.must(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', file]);
   await k.must(['wait', '--for=condition=Established', '--timeout=60s', ...files.flatMap((f) => ['-f', f])]);
   return files;
@@ -39,7 +42,10 @@ interface NodePoolObject {
   spec: {
     template: {
       metadata?: { labels?: Record<string, string> };
-      spec: { taints?: Array<{ key: string; value: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>; requirements: Array<{ key: string; operator: string; values?: string[] }> };
+      spec: {
+        taints?: Array<{ key: string; value: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
+        requirements: Array<{ key: string; operator: string; values?: string[] }>;
+      };
     };
   };
 }
@@ -53,10 +59,19 @@ export function fakePoolsFromValues(values: Values & { platform: NonNullable<Val
   const { platform } = values;
   const capacityOf = (pool: PoolName) => {
     const local = platform.pools[pool].localNodes;
-    return { count: local.count, capacity: { cpu: local.cpu, memory: local.memory, pods: String(local.pods) }, zones: LOCAL_ZONES };
+    return {
+      count: local.count,
+      capacity: { cpu: local.cpu, memory: local.memory, pods: String(local.pods) },
+      zones: LOCAL_ZONES,
+    };
   };
   if (platform.provider.mode === 'labels') {
-    return POOL_NAMES.map((pool) => ({ name: pool, labels: { [POOL_KEY]: pool }, taints: [poolTaint(pool)], ...capacityOf(pool) }));
+    return POOL_NAMES.map((pool) => ({
+      name: pool,
+      labels: { [POOL_KEY]: pool },
+      taints: [poolTaint(pool)],
+      ...capacityOf(pool),
+    }));
   }
   const nodePools = renderEnvironment(values)
     .flatMap((f) => f.objects)
@@ -64,7 +79,9 @@ export function fakePoolsFromValues(values: Values & { platform: NonNullable<Val
   return nodePools.map((np) => {
     const pool = np.metadata.name as PoolName;
     const requirementLabels = Object.fromEntries(
-      np.spec.template.spec.requirements.filter((r) => r.operator === 'In' && r.values && r.values.length > 0).map((r) => [r.key, r.values![0]!]),
+      np.spec.template.spec.requirements
+        .filter((r) => r.operator === 'In' && r.values && r.values.length > 0)
+        .map((r) => [r.key, r.values![0]!]),
     );
     return {
       name: pool,
@@ -77,7 +94,11 @@ export function fakePoolsFromValues(values: Values & { platform: NonNullable<Val
 
 /** Every storage class any environment's values name. */
 export function storageClassesOf(all: readonly Values[]): string[] {
-  const names = all.flatMap((v) => [v.erp?.storage.storageClass, v.search.embeddings.storageClass, v.valkey.storage.storageClass]);
+  const names = all.flatMap((v) => [
+    v.erp?.storage.storageClass,
+    v.search.embeddings.storageClass,
+    v.valkey.storage.storageClass,
+  ]);
   return [...new Set(names.filter((n): n is string => n !== undefined))].sort();
 }
 
@@ -113,7 +134,10 @@ export async function ensureStorage(k: Kubectl, classes: readonly string[]): Pro
     }
   }
   if (objects.length === 0) return;
-  await k.must(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], objects.map((o) => stringify(o)).join('---\n'));
+  await k.must(
+    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],
+    objects.map((o) => stringify(o)).join('---\n'),
+  );
 }
 
 export interface PrepareOptions {
@@ -132,6 +156,8 @@ export async function prepareCluster({ kubectl: k, values, log }: PrepareOptions
   const pools = fakePoolsFromValues(platform);
   const nodes = await createFakeNodes(k.kubeconfigPath, pools);
   await waitForNodesReady(k.kubeconfigPath, nodes, 60_000);
-  log(`Karpenter CRDs installed; storage classes ${classes.join(', ')}; ${nodes.length} fake nodes in pools ${pools.map((p) => `${p.name}×${p.count}`).join(', ')} (${platform.platform.provider.mode} mode)`);
+  log(
+    `Karpenter CRDs installed; storage classes ${classes.join(', ')}; ${nodes.length} fake nodes in pools ${pools.map((p) => `${p.name}×${p.count}`).join(', ')} (${platform.platform.provider.mode} mode)`,
+  );
   return { nodes };
 }

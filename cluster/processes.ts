@@ -5,7 +5,16 @@
 
 import { spawn } from 'node:child_process';
 import {
-  closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, renameSync, writeFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  writeFileSync,
 } from 'node:fs';
 
 /** One running component, as recorded in pids.json. */
@@ -56,8 +65,9 @@ export class ComponentError extends Error {
       // pull the last error-level lines to the top and keep a short tail for context.
       const errors = errorLines(logTail).slice(-5);
       const shortTail = logTail.split('\n').slice(-15).join('\n');
-      where = (errors.length > 0 ? `\n--- last errors in ${logFile} ---\n${errors.join('\n')}` : '')
-        + `\n--- last lines of ${logFile} ---\n${shortTail}`;
+      where =
+        (errors.length > 0 ? `\n--- last errors in ${logFile} ---\n${errors.join('\n')}` : '') +
+        `\n--- last lines of ${logFile} ---\n${shortTail}`;
     }
     super(`${component}: ${problem}${where}`);
     this.name = 'ComponentError';
@@ -69,9 +79,15 @@ export class ComponentError extends Error {
 
 /** Error-level lines: klog's E/F prefixes (Kubernetes components) and zap's JSON levels (etcd). */
 export function errorLines(text: string): string[] {
-  return text.split('\n').filter((line) =>
-    /^[EF]\d{4} /.test(line) || /"level":"(error|fatal|panic)"/i.test(line) || /^level=(error|fatal)/.test(line)
-    || /^(ERROR|FATAL|Error:|panic:)/.test(line));
+  return text
+    .split('\n')
+    .filter(
+      (line) =>
+        /^[EF]\d{4} /.test(line) ||
+        /"level":"(error|fatal|panic)"/i.test(line) ||
+        /^level=(error|fatal)/.test(line) ||
+        /^(ERROR|FATAL|Error:|panic:)/.test(line),
+    );
 }
 
 /** The last `lines` lines of a file, or a note saying why there are none. */
@@ -193,7 +209,7 @@ export function readPidFile(path: string): PidFile {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (!isPidFile(parsed)) throw new Error(`${path} is not a roleplane PID file`);
   return parsed;
@@ -206,8 +222,13 @@ function isPidFile(value: unknown): value is PidFile {
   return v.processes.every((p: unknown) => {
     if (typeof p !== 'object' || p === null) return false;
     const r = p as Record<string, unknown>;
-    return typeof r.name === 'string' && typeof r.pid === 'number' && typeof r.binary === 'string'
-      && typeof r.logFile === 'string' && typeof r.startedAt === 'string';
+    return (
+      typeof r.name === 'string' &&
+      typeof r.pid === 'number' &&
+      typeof r.binary === 'string' &&
+      typeof r.logFile === 'string' &&
+      typeof r.startedAt === 'string'
+    );
   });
 }
 

@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type V1Deployment,
+  type V1Pod,
+  type V1PodSpec,
+} from '@kubernetes/client-node';
 
 import { pinnedVersions } from './binaries.js';
 import { clusterDown, clusterUp } from './cli.js';
@@ -34,9 +41,8 @@ function check(name: string, ok: boolean, detail: string): void {
 
 async function waitUntil<T>(what: string, timeoutMs: number, fn: () => Promise<T | null>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T | null = null;
   while (Date.now() < deadline) {
-    last = await fn();
+    const last = await fn();
     if (last !== null) return last;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -65,12 +71,14 @@ function apiErrorMessage(err: unknown): string {
 function restrictedContainerSpec(): V1PodSpec {
   return {
     securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-    containers: [{
-      name: 'app',
-      image: 'registry.k8s.io/pause:3.10',
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      resources: { requests: { cpu: '100m', memory: '64Mi' } },
-    }],
+    containers: [
+      {
+        name: 'app',
+        image: 'registry.k8s.io/pause:3.10',
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        resources: { requests: { cpu: '100m', memory: '64Mi' } },
+      },
+    ],
   };
 }
 
@@ -88,17 +96,26 @@ async function main(): Promise<void> {
 
     const kubeconfig = upResult.kubeconfigPath;
     const status = await controlPlaneStatus(dir);
-    check('all components healthy', status.ready,
-      status.components.map((c) => `${c.name}=${c.health ?? 'down'}`).join(', '));
+    check(
+      'all components healthy',
+      status.ready,
+      status.components.map((c) => `${c.name}=${c.health ?? 'down'}`).join(', '),
+    );
 
     // The binaries report the pinned release, not v0.0.0-master (build.sh's version ldflags).
     const info = readClusterInfo(dir);
     if (info === null) throw new Error(`no cluster.json in ${dir} after up`);
     const kubectlPath = join(info.binDir, 'kubectl');
     const { stdout } = await execFileAsync(kubectlPath, ['--kubeconfig', kubeconfig, 'version', '-o', 'json']);
-    const v = JSON.parse(stdout) as { clientVersion?: { gitVersion?: string }; serverVersion?: { gitVersion?: string } };
-    check('versions', v.clientVersion?.gitVersion === versions.kubernetes && v.serverVersion?.gitVersion === versions.kubernetes,
-      `kubectl ${v.clientVersion?.gitVersion}, apiserver ${v.serverVersion?.gitVersion}, pinned ${versions.kubernetes}`);
+    const v = JSON.parse(stdout) as {
+      clientVersion?: { gitVersion?: string };
+      serverVersion?: { gitVersion?: string };
+    };
+    check(
+      'versions',
+      v.clientVersion?.gitVersion === versions.kubernetes && v.serverVersion?.gitVersion === versions.kubernetes,
+      `kubectl ${v.clientVersion?.gitVersion}, apiserver ${v.serverVersion?.gitVersion}, pinned ${versions.kubernetes}`,
+    );
 
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -109,7 +126,10 @@ async function main(): Promise<void> {
       body: {
         metadata: {
           name: NAMESPACE,
-          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+          labels: {
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
         },
       },
     });
@@ -126,7 +146,9 @@ async function main(): Promise<void> {
 
     const privileged: V1Pod = {
       metadata: { name: 'privileged' },
-      spec: { containers: [{ name: 'root', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } }] },
+      spec: {
+        containers: [{ name: 'root', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } }],
+      },
     };
     let rejection = '';
     try {
@@ -135,21 +157,29 @@ async function main(): Promise<void> {
     } catch (err) {
       rejection = `HTTP ${apiErrorCode(err)}: ${apiErrorMessage(err)}`;
     }
-    check('privileged pod rejected', rejection.startsWith('HTTP 403') && rejection.includes('violates PodSecurity'), rejection);
+    check(
+      'privileged pod rejected',
+      rejection.startsWith('HTTP 403') && rejection.includes('violates PodSecurity'),
+      rejection,
+    );
 
     // The same namespace accepts a compliant pod, so the rejection above is Pod Security's doing.
     await core.createNamespacedPod({
-      namespace: NAMESPACE, body: { metadata: { name: 'compliant' }, spec: restrictedContainerSpec() }, dryRun: 'All',
+      namespace: NAMESPACE,
+      body: { metadata: { name: 'compliant' }, spec: restrictedContainerSpec() },
+      dryRun: 'All',
     });
     check('restricted-compliant pod accepted', true, 'server-side dry run succeeded');
 
-    const nodes = await createFakeNodes(kubeconfig, [{
-      name: 'kwok-smoke',
-      labels: { [POOL_LABEL]: POOL },
-      taints: [{ key: POOL_LABEL, value: POOL, effect: 'NoSchedule' }],
-      capacity: { cpu: '4', memory: '16Gi', pods: '110' },
-      count: 2,
-    }]);
+    const nodes = await createFakeNodes(kubeconfig, [
+      {
+        name: 'kwok-smoke',
+        labels: { [POOL_LABEL]: POOL },
+        taints: [{ key: POOL_LABEL, value: POOL, effect: 'NoSchedule' }],
+        capacity: { cpu: '4', memory: '16Gi', pods: '110' },
+        count: 2,
+      },
+    ]);
     await waitForNodesReady(kubeconfig, nodes, 60_000);
     check('fake nodes Ready', true, nodes.join(', '));
 
@@ -177,17 +207,20 @@ async function main(): Promise<void> {
     };
     await apps.createNamespacedDeployment({ namespace: NAMESPACE, body: deployment });
 
-    const pods = await waitUntil('the Deployment\'s pods to run on the fake nodes', 90_000, async () => {
+    const pods = await waitUntil("the Deployment's pods to run on the fake nodes", 90_000, async () => {
       const list = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app=pinned' });
       const running = list.items.filter((p) => p.status?.phase === 'Running' && nodes.includes(p.spec?.nodeName ?? ''));
       return running.length === replicas ? running : null;
     });
-    check('pods scheduled on fake nodes and Running', true,
-      pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName}`).join(', '));
+    check(
+      'pods scheduled on fake nodes and Running',
+      true,
+      pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName}`).join(', '),
+    );
 
     const available = await waitUntil('the Deployment to be available', 60_000, async () => {
       const d = await apps.readNamespacedDeployment({ name: 'pinned', namespace: NAMESPACE });
-      return (d.status?.availableReplicas ?? 0) === replicas ? d.status?.availableReplicas ?? 0 : null;
+      return (d.status?.availableReplicas ?? 0) === replicas ? (d.status?.availableReplicas ?? 0) : null;
     });
     check('deployment available', available === replicas, `${available}/${replicas} available`);
   } finally {
@@ -196,8 +229,13 @@ async function main(): Promise<void> {
       const after = await controlPlaneStatus(dir);
       const stillRunning = after.components.filter((c) => c.running).map((c) => c.name);
       try {
-        check('cluster down', stillRunning.length === 0,
-          stillRunning.length === 0 ? `stopped ${down.stopped.join(', ')}` : `still running: ${stillRunning.join(', ')}`);
+        check(
+          'cluster down',
+          stillRunning.length === 0,
+          stillRunning.length === 0
+            ? `stopped ${down.stopped.join(', ')}`
+            : `still running: ${stillRunning.join(', ')}`,
+        );
       } catch {
         // Reported above; the summary below counts it.
       }

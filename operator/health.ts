@@ -15,7 +15,13 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /** `/healthz` and `/readyz` on one port (for the kubelet), `/metrics` on another (for Prometheus). Port 0 picks a free one. */
-export async function startHealthServers(opts: { healthPort: number; metricsPort: number; host?: string; isReady: () => boolean; registry: Registry }): Promise<HealthServers> {
+export async function startHealthServers(opts: {
+  healthPort: number;
+  metricsPort: number;
+  host?: string;
+  isReady: () => boolean;
+  registry: Registry;
+}): Promise<HealthServers> {
   const host = opts.host ?? '0.0.0.0';
   const health = createServer((req, res) => {
     if (req.url === '/healthz') {
@@ -42,6 +48,9 @@ export async function startHealthServers(opts: { healthPort: number; metricsPort
   return {
     healthPort,
     metricsPort,
-    close: () => Promise.all([health, metrics].map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined),
+    close: () =>
+      Promise.all([health, metrics].map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(
+        () => undefined,
+      ),
   };
 }

@@ -23,7 +23,10 @@ export interface OperatorCommandOptions {
 
 /** Runs until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runOperator(opts: OperatorCommandOptions): Promise<number> {
-  const log = pino({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info', base: { component: 'roleplane-operator' } });
+  const log = pino({
+    level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    base: { component: 'roleplane-operator' },
+  });
   const kubeConfig = new KubeConfig();
   if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
   else kubeConfig.loadFromDefault();

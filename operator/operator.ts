@@ -88,7 +88,8 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
       return;
     }
     const ns = informers.cache.namespace(event.namespace);
-    for (const schedule of schedules) if (selects(schedule.spec, ns, event.namespace)) queue.add(schedule.metadata.name);
+    for (const schedule of schedules)
+      if (selects(schedule.spec, ns, event.namespace)) queue.add(schedule.metadata.name);
   };
 
   async function runController(): Promise<void> {
@@ -97,7 +98,16 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
     queue = new WorkQueue(clock, async (name) => {
       const end = metrics.reconcileSeconds.startTimer();
       try {
-        const { requeueAfterMs } = await reconcile(name, { api, cache, clock, log, metrics, inFlight, phases, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+        const { requeueAfterMs } = await reconcile(name, {
+          api,
+          cache,
+          clock,
+          log,
+          metrics,
+          inFlight,
+          phases,
+          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        });
         end({ result: 'ok' });
         if (requeueAfterMs !== null) queue?.addAfter(name, requeueAfterMs);
       } catch (err) {
@@ -130,7 +140,9 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
       ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
       onStartedLeading: () => {
         metrics.isLeader.set(1);
-        controllerStarted = runController().catch((err: unknown) => log.error({ err: String(err) }, 'controller failed to start'));
+        controllerStarted = runController().catch((err: unknown) =>
+          log.error({ err: String(err) }, 'controller failed to start'),
+        );
       },
       onStoppedLeading: () => {
         metrics.isLeader.set(0);
@@ -143,7 +155,15 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
     controllerStarted = runController();
     await controllerStarted;
   }
-  log.info({ healthPort: servers.healthPort, metricsPort: servers.metricsPort, leaderElect: options.leaderElect, identity: options.identity }, 'operator started');
+  log.info(
+    {
+      healthPort: servers.healthPort,
+      metricsPort: servers.metricsPort,
+      leaderElect: options.leaderElect,
+      identity: options.identity,
+    },
+    'operator started',
+  );
 
   return {
     healthPort: servers.healthPort,

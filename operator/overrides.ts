@@ -31,7 +31,13 @@ export interface OverrideResult {
  * morning's scheduled wake, from where the schedule carries on. When the schedule already wants that state there
  * is nothing to override without a duration.
  */
-function scheduledEnd(schedules: readonly PowerSchedule[], namespace: string, labels: Record<string, string>, mode: 'wake' | 'sleep', now: Date): Date {
+function scheduledEnd(
+  schedules: readonly PowerSchedule[],
+  namespace: string,
+  labels: Record<string, string>,
+  mode: 'wake' | 'sleep',
+  now: Date,
+): Date {
   const mine = schedules.filter((s) => selects(s.spec, { metadata: { name: namespace, labels } }, namespace));
   if (mine.length === 0) throw new Error(`no PowerSchedule selects namespace ${namespace}; give --for <duration>`);
   const schedule = mine[0]!;
@@ -40,9 +46,14 @@ function scheduledEnd(schedules: readonly PowerSchedule[], namespace: string, la
   const wantAwake = mode === 'wake';
   const next = nextTransition(parsed, now);
   if (desiredAwake(parsed, now) === wantAwake) {
-    throw new Error(`PowerSchedule ${schedule.metadata.name} already has ${namespace} ${wantAwake ? 'awake' : 'asleep'}${next ? ` until ${next.toISOString()}` : ''}; give --for <duration> to ${mode === 'wake' ? 'stay awake' : 'stay asleep'} past that`);
+    throw new Error(
+      `PowerSchedule ${schedule.metadata.name} already has ${namespace} ${wantAwake ? 'awake' : 'asleep'}${next ? ` until ${next.toISOString()}` : ''}; give --for <duration> to ${mode === 'wake' ? 'stay awake' : 'stay asleep'} past that`,
+    );
   }
-  if (!next) throw new Error(`PowerSchedule ${schedule.metadata.name} never ${wantAwake ? 'wakes' : 'sleeps'} ${namespace} within a year; give --for <duration>`);
+  if (!next)
+    throw new Error(
+      `PowerSchedule ${schedule.metadata.name} never ${wantAwake ? 'wakes' : 'sleeps'} ${namespace} within a year; give --for <duration>`,
+    );
   return next;
 }
 
@@ -64,18 +75,29 @@ export async function setOverride(opts: OverrideOptions): Promise<OverrideResult
     let schedules: PowerSchedule[];
     try {
       namespaceLabels = (await core.readNamespace({ name: opts.namespace })).metadata?.labels ?? {};
-      schedules = ((await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as { items: PowerSchedule[] }).items;
+      schedules = (
+        (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as {
+          items: PowerSchedule[];
+        }
+      ).items;
     } catch (err) {
       throw toKubeApiError(err, `read namespace ${opts.namespace} and its schedules`);
     }
     until = scheduledEnd(schedules, opts.namespace, namespaceLabels, opts.mode, now);
   }
 
-  const [set, clear] = opts.mode === 'wake' ? [AWAKE_UNTIL_ANNOTATION, ASLEEP_UNTIL_ANNOTATION] : [ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION];
+  const [set, clear] =
+    opts.mode === 'wake'
+      ? [AWAKE_UNTIL_ANNOTATION, ASLEEP_UNTIL_ANNOTATION]
+      : [ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION];
   const value = until.toISOString().replace(/\.\d{3}Z$/, 'Z');
   try {
     await core.patchNamespace(
-      { name: opts.namespace, body: { metadata: { annotations: { [set]: value, [clear]: null } } }, fieldManager: 'roleplane-cli' },
+      {
+        name: opts.namespace,
+        body: { metadata: { annotations: { [set]: value, [clear]: null } } },
+        fieldManager: 'roleplane-cli',
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   } catch (err) {

@@ -6,11 +6,18 @@ import { spawnSync } from 'node:child_process';
  */
 export function aptInstall(packages: readonly string[], log: (message: string) => void): void {
   const list = packages.join(' ');
-  if (process.getuid?.() !== 0) throw new Error(`missing ${list}: run \`sudo apt-get install -y ${list}\`, then the benchmark again`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing ${list}: run \`sudo apt-get install -y ${list}\`, then the benchmark again`);
   log(`installing ${list} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const argv of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...packages]]) {
+  for (const argv of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+  ]) {
     const result = spawnSync('apt-get', argv, { env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
-    if (result.status !== 0) throw new Error(`apt-get ${argv.join(' ')} failed (${result.status ?? result.error?.message}); install ${list} by hand`);
+    if (result.status !== 0)
+      throw new Error(
+        `apt-get ${argv.join(' ')} failed (${result.status ?? result.error?.message}); install ${list} by hand`,
+      );
   }
 }

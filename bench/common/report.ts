@@ -18,6 +18,8 @@ export function printTable(rows: readonly (readonly string[])[]): void {
   const header = rows[0] ?? [];
   const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   for (const row of rows) {
-    process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
+    process.stdout.write(
+      `${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`,
+    );
   }
 }

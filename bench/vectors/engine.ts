@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { buildServing } from '../../workloads/search/index/ann/ann-file.js';
 import { EXPANSION_STEPS } from '../../workloads/search/index/ann/calibrate.js';
-import { HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
+import { type HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
 import { readNpy } from '../../workloads/search/index/npy.js';
 import { VectorSearchBatcher } from '../../workloads/search/index/vector-batcher.js';
 import { ExactVectorIndex, type VectorIndex } from '../../workloads/search/index/vector-index.js';
@@ -29,7 +29,14 @@ type Sweep = Array<{ expansionSearch: number; latenciesMs: number[]; ids: number
  * with it. Before the save, the breadth/recall trade-off is swept on the built graph (its native breadth is 1,
  * so every breadth can be tried on it; the served one is fixed at the calibrated value).
  */
-async function buildEngine(name: string, data: Float32Array, dim: number, sweepQueries: readonly Float32Array[], k: number, sweep: Sweep): Promise<Engine> {
+async function buildEngine(
+  name: string,
+  data: Float32Array,
+  dim: number,
+  sweepQueries: readonly Float32Array[],
+  k: number,
+  sweep: Sweep,
+): Promise<Engine> {
   if (name === 'exact-js') return { index: new ExactVectorIndex(data, dim), buildS: 0 };
   if (name === 'roleplane') {
     const inspect = (built: HnswVectorIndex): void => {
@@ -46,14 +53,18 @@ async function buildEngine(name: string, data: Float32Array, dim: number, sweepQ
       }
     };
     const { index: hnsw, calibration, buildSeconds, openSeconds } = await buildServing(data, dim, { inspect });
-    process.stderr.write(`bench:   roleplane: calibrated ef ${calibration.expansionSearch} (probe recall@10 ${calibration.recallAt10.toFixed(3)})\n`);
+    process.stderr.write(
+      `bench:   roleplane: calibrated ef ${calibration.expansionSearch} (probe recall@10 ${calibration.recallAt10.toFixed(3)})\n`,
+    );
     return { index: hnsw, hnsw, buildS: buildSeconds, loadS: openSeconds };
   }
   throw new Error(`unknown engine ${JSON.stringify(name)} (engines: numpy, roleplane, exact-js)`);
 }
 
 function statusMiB(field: string): number | undefined {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : undefined;
 }
 
@@ -66,7 +77,15 @@ function randomRows(count: number, share: number, seed: number): Uint32Array {
 }
 
 async function main(): Promise<void> {
-  const [name = '', dataPath = '', queryPath = '', kText = '10', warmupText = '20', concurrencyText = '32', filteredText = '100'] = process.argv.slice(2);
+  const [
+    name = '',
+    dataPath = '',
+    queryPath = '',
+    kText = '10',
+    warmupText = '20',
+    concurrencyText = '32',
+    filteredText = '100',
+  ] = process.argv.slice(2);
   const k = Number(kText);
   const warmup = Number(warmupText);
   const concurrency = Number(concurrencyText);
@@ -145,12 +164,30 @@ async function main(): Promise<void> {
         for (const h of hits) if (truth.has(h.row)) hit += 1;
         total += truth.size;
       }
-      filtered.push({ selectivity, rows: rows.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), recallAt10: total === 0 ? 1 : hit / total });
+      filtered.push({
+        selectivity,
+        rows: rows.length,
+        p50Ms: percentile(lat, 50),
+        p99Ms: percentile(lat, 99),
+        recallAt10: total === 0 ? 1 : hit / total,
+      });
     }
-
   }
   process.stdout.write(
-    JSON.stringify({ buildS, latenciesMs, totalS, ids, rssMiB, peakRssMiB, concurrent, filtered, loadS, sweep, expansionSearch: hnsw?.expansionSearch, connectivity: hnsw?.params.connectivity }),
+    JSON.stringify({
+      buildS,
+      latenciesMs,
+      totalS,
+      ids,
+      rssMiB,
+      peakRssMiB,
+      concurrent,
+      filtered,
+      loadS,
+      sweep,
+      expansionSearch: hnsw?.expansionSearch,
+      connectivity: hnsw?.params.connectivity,
+    }),
   );
 }
 

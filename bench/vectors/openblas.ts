@@ -20,17 +20,26 @@ export interface BlasChoice {
 }
 
 function numpyLoadsOpenblas(python: string): boolean {
-  const probe = spawnSync(python, ['-c', "import numpy, re; print(any('openblas' in l for l in open('/proc/self/maps')))"], { encoding: 'utf8' });
+  const probe = spawnSync(
+    python,
+    ['-c', "import numpy, re; print(any('openblas' in l for l in open('/proc/self/maps')))"],
+    { encoding: 'utf8' },
+  );
   return probe.status === 0 && probe.stdout.trim() === 'True';
 }
 
 /** Finds or fetches an OpenBLAS for numpy; `undefined` when neither works (the caller then says so loudly). */
-export function chooseOpenblas(python: string, cacheDir = join(homedir(), '.cache', 'roleplane-bench', 'openblas')): BlasChoice | undefined {
+export function chooseOpenblas(
+  python: string,
+  cacheDir = join(homedir(), '.cache', 'roleplane-bench', 'openblas'),
+): BlasChoice | undefined {
   if (numpyLoadsOpenblas(python)) return { env: {}, note: 'system OpenBLAS' };
   const libDir = join(cacheDir, 'root', LIB_SUBDIR);
   if (!existsSync(join(libDir, 'libblas.so.3'))) {
     mkdirSync(cacheDir, { recursive: true });
-    process.stderr.write(`bench: numpy uses the reference BLAS here; fetching ${PACKAGE} into ${cacheDir} (unpacked, not installed)\n`);
+    process.stderr.write(
+      `bench: numpy uses the reference BLAS here; fetching ${PACKAGE} into ${cacheDir} (unpacked, not installed)\n`,
+    );
     const download = spawnSync('apt-get', ['download', PACKAGE], { cwd: cacheDir, encoding: 'utf8', timeout: 120_000 });
     const deb = readdirSync(cacheDir).find((f) => f.startsWith(`${PACKAGE}_`) && f.endsWith('.deb'));
     if (!deb) {
@@ -44,10 +53,14 @@ export function chooseOpenblas(python: string, cacheDir = join(homedir(), '.cach
     }
   }
   const env = { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
-  const probe = spawnSync(python, ['-c', "import numpy, re; print(any('openblas' in l for l in open('/proc/self/maps')))"], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
+  const probe = spawnSync(
+    python,
+    ['-c', "import numpy, re; print(any('openblas' in l for l in open('/proc/self/maps')))"],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    },
+  );
   if (probe.status !== 0 || probe.stdout.trim() !== 'True') return undefined;
   return { env, note: `Debian ${PACKAGE} unpacked in ${cacheDir}` };
 }

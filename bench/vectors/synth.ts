@@ -76,7 +76,13 @@ export function makeCentres({ dim, clusters, seed }: SynthOptions): Float32Array
 }
 
 /** Writes `rows` clustered, normalised rows to `path` (.npy float32), drawing from stream `stream`. */
-export async function writeClustered(path: string, rows: number, stream: number, centres: Float32Array, options: SynthOptions): Promise<void> {
+export async function writeClustered(
+  path: string,
+  rows: number,
+  stream: number,
+  centres: Float32Array,
+  options: SynthOptions,
+): Promise<void> {
   const { dim, clusters, noise, seed } = options;
   const rng = new Rng(seed, stream);
   const sigma = noise / Math.sqrt(dim);

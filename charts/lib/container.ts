@@ -16,7 +16,9 @@ export function containerResources(resources: Resources): kplus.ContainerResourc
 }
 
 /** A container that passes PodSecurity `restricted`: non-root, read-only root, no privilege escalation, no capabilities. */
-export function hardened(props: kplus.ContainerProps & { readonly resourceValues: Resources; readonly user?: number }): kplus.ContainerProps {
+export function hardened(
+  props: kplus.ContainerProps & { readonly resourceValues: Resources; readonly user?: number },
+): kplus.ContainerProps {
   const { resourceValues, user, ...container } = props;
   return {
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
@@ -37,5 +39,11 @@ export function hardened(props: kplus.ContainerProps & { readonly resourceValues
 
 /** Pod-level security shared by every workload. */
 export function podSecurity(fsGroup?: number): kplus.PodSecurityContextProps {
-  return { ensureNonRoot: true, user: RUN_AS_USER, group: RUN_AS_GROUP, fsGroup: fsGroup ?? RUN_AS_GROUP, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH };
+  return {
+    ensureNonRoot: true,
+    user: RUN_AS_USER,
+    group: RUN_AS_GROUP,
+    fsGroup: fsGroup ?? RUN_AS_GROUP,
+    fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+  };
 }

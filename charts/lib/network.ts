@@ -82,7 +82,10 @@ export function allowFlow(scope: Construct, flow: Flow): void {
 }
 
 /** Ingress from every pod of a namespace we do not manage (the ingress controller's). */
-export function allowIngressFromNamespace(scope: Construct, opts: { name: string; fromNamespace: string; to: PodGroup; port: number }): void {
+export function allowIngressFromNamespace(
+  scope: Construct,
+  opts: { name: string; fromNamespace: string; to: PodGroup; port: number },
+): void {
   new k8s.KubeNetworkPolicy(scope, `Allow-${opts.name}-ingress`, {
     metadata: { name: `allow-${opts.name}-ingress`, namespace: opts.to.namespace },
     spec: {
@@ -99,7 +102,10 @@ export function allowIngressFromNamespace(scope: Construct, opts: { name: string
 }
 
 /** Egress to addresses outside the cluster (the API server, an SMTP relay). */
-export function allowEgressToCidrs(scope: Construct, opts: { name: string; from: PodGroup; cidrs: readonly string[]; ports: readonly number[] }): void {
+export function allowEgressToCidrs(
+  scope: Construct,
+  opts: { name: string; from: PodGroup; cidrs: readonly string[]; ports: readonly number[] },
+): void {
   new k8s.KubeNetworkPolicy(scope, `Allow-${opts.name}-egress`, {
     metadata: { name: `allow-${opts.name}-egress`, namespace: opts.from.namespace },
     spec: {

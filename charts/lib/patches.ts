@@ -22,7 +22,9 @@ function podSpecPath(workload: kplus.AbstractPod): string {
 
 /** PodSecurity `restricted` wants a seccomp profile; plus-27 has no field for it (plus-28 added one). */
 export function useRuntimeDefaultSeccomp(workload: kplus.AbstractPod): void {
-  ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpecPath(workload)}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+  ApiObject.of(workload).addJsonPatch(
+    JsonPatch.add(`${podSpecPath(workload)}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+  );
 }
 
 export interface ClaimTemplate {
@@ -63,7 +65,10 @@ export function addVolumeClaimTemplate(statefulSet: kplus.StatefulSet, claim: Cl
  * Spreads replicas across zones (best effort) and hosts (best effort). plus-27's `spread` is pod
  * anti-affinity, which blocks scale-up once replicas outnumber hosts; topologySpreadConstraints do not.
  */
-export function spreadAcrossZonesAndHosts(workload: kplus.Deployment, podLabels: Readonly<Record<string, string>>): void {
+export function spreadAcrossZonesAndHosts(
+  workload: kplus.Deployment,
+  podLabels: Readonly<Record<string, string>>,
+): void {
   const constraint = (topologyKey: string) => ({
     maxSkew: 1,
     topologyKey,

@@ -15,7 +15,15 @@ export function finishPod(workload: kplus.AbstractPod & kplus.Workload, pool: Po
 }
 
 /** A size-limited writable directory, since every root filesystem is read-only. */
-export function mountScratch(workload: kplus.AbstractPod, container: kplus.Container, name: string, path: string, sizeLimitMi = 64): void {
-  const volume = kplus.Volume.fromEmptyDir(workload, `${name}-volume`, name, { sizeLimit: Size.mebibytes(sizeLimitMi) });
+export function mountScratch(
+  workload: kplus.AbstractPod,
+  container: kplus.Container,
+  name: string,
+  path: string,
+  sizeLimitMi = 64,
+): void {
+  const volume = kplus.Volume.fromEmptyDir(workload, `${name}-volume`, name, {
+    sizeLimit: Size.mebibytes(sizeLimitMi),
+  });
   container.mount(path, volume);
 }

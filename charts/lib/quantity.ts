@@ -17,7 +17,9 @@ export function toSize(quantity: string): Size {
 
 /** "250m" or "2" → cdk8s Cpu. */
 export function toCpu(quantity: string): Cpu {
-  return quantity.endsWith('m') ? Cpu.millis(Number(quantity.slice(0, -1))) : Cpu.millis(Math.round(Number(quantity) * 1000));
+  return quantity.endsWith('m')
+    ? Cpu.millis(Number(quantity.slice(0, -1)))
+    : Cpu.millis(Math.round(Number(quantity) * 1000));
 }
 
 /** "250m" → 0.25, "2" → 2: a CPU quantity in cores. */

@@ -90,7 +90,12 @@ function base(environment: EnvironmentName): ValuesInput {
       resources: { cpu: '500m', memory: '512Mi', memoryLimit: '1Gi' },
       nginxResources: { cpu: '200m', memory: '128Mi', memoryLimit: '256Mi' },
       autoscaling: { minReplicas: 3, maxReplicas: 20, targetCpuPercent: 70 },
-      ingress: { host: 'shop.example.com', className: 'nginx', tlsSecretName: 'shop-tls', controllerNamespace: 'ingress-nginx' },
+      ingress: {
+        host: 'shop.example.com',
+        className: 'nginx',
+        tlsSecretName: 'shop-tls',
+        controllerNamespace: 'ingress-nginx',
+      },
       cdn: cdn(),
     },
     search: {
@@ -136,7 +141,12 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
       resources: { cpu: '100m', memory: '256Mi', memoryLimit: '512Mi' },
       nginxResources: { cpu: '50m', memory: '64Mi', memoryLimit: '128Mi' },
       autoscaling: { minReplicas: 1, maxReplicas: 2, targetCpuPercent: 80 },
-      ingress: { host: `${environment}.shop.example.com`, className: 'nginx', tlsSecretName: `${environment}-shop-tls`, controllerNamespace: 'ingress-nginx' },
+      ingress: {
+        host: `${environment}.shop.example.com`,
+        className: 'nginx',
+        tlsSecretName: `${environment}-shop-tls`,
+        controllerNamespace: 'ingress-nginx',
+      },
     },
     search: {
       ...defaults.search,

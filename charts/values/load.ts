@@ -45,7 +45,10 @@ export function readValuesFile(path: string): Partial<Record<EnvironmentName | t
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ValuesError(path, doc.errors.map((e) => `YAML ${e.code} at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+    throw new ValuesError(
+      path,
+      doc.errors.map((e) => `YAML ${e.code} at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
   }
   const content: unknown = doc.toJS();
   if (content === null || content === undefined) return {};
@@ -57,7 +60,7 @@ export function readValuesFile(path: string): Partial<Record<EnvironmentName | t
     else if (value !== null && !isTree(value)) problems.push(`${key}: must be a mapping of values`);
   }
   if (problems.length > 0) throw new ValuesError(path, problems);
-  return content as Partial<Record<EnvironmentName | typeof ALL_ENVIRONMENTS_KEY, Tree>>;
+  return content;
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -107,7 +110,12 @@ export function loadValues({ environment, file }: LoadValuesOptions): Values {
     merged = mergeValues(merged, sections[environment] ?? {});
   }
   if (isTree(merged) && merged.environment !== environment) {
-    throw new ValuesError(file ?? 'defaults', [`environment: must be "${environment}" (got ${describe(merged.environment)})`]);
+    throw new ValuesError(file ?? 'defaults', [
+      `environment: must be "${environment}" (got ${describe(merged.environment)})`,
+    ]);
   }
-  return validateValues(merged, file === undefined ? `defaults for ${environment}` : `${file}, environment ${environment}`);
+  return validateValues(
+    merged,
+    file === undefined ? `defaults for ${environment}` : `${file}, environment ${environment}`,
+  );
 }

@@ -10,7 +10,10 @@ export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
 const dnsLabel = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+  );
 
 /**
  * A container image with a pinned tag or digest. `latest` and untagged images are refused because
@@ -18,7 +21,10 @@ const dnsLabel = z
  */
 const pinnedImage = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(@sha256:[a-f0-9]{64})?$/, 'must be an image reference such as registry/name:1.2.3')
+  .regex(
+    /^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(@sha256:[a-f0-9]{64})?$/,
+    'must be an image reference such as registry/name:1.2.3',
+  )
   .refine((ref) => {
     if (ref.includes('@sha256:')) return true;
     const lastSegment = ref.slice(ref.lastIndexOf('/') + 1);
@@ -32,9 +38,7 @@ const cpuQuantity = z
 const byteQuantity = z
   .string()
   .regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, 'must be a size with a binary suffix such as "512Mi" or "8Gi"');
-const duration = z
-  .string()
-  .regex(/^([0-9]+(s|m|h))+$/, 'must be a duration such as "30s", "10m" or "1h30m"');
+const duration = z.string().regex(/^([0-9]+(s|m|h))+$/, 'must be a duration such as "30s", "10m" or "1h30m"');
 
 const timeZone = z.string().refine((zone) => {
   try {
@@ -47,7 +51,10 @@ const timeZone = z.string().refine((zone) => {
 
 const cidr = z
   .string()
-  .regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/, 'must be an IPv4 or IPv6 CIDR such as "10.0.0.0/16"');
+  .regex(
+    /^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-fA-F:]+\/[0-9]{1,3})$/,
+    'must be an IPv4 or IPv6 CIDR such as "10.0.0.0/16"',
+  );
 
 /** Requests for cpu and memory, and a memory limit (no CPU limit: throttling hurts latency more than it protects). */
 const resources = z.strictObject({
@@ -63,11 +70,16 @@ const replicaRange = z
     maxReplicas: z.number().int().min(1),
     targetCpuPercent: z.number().int().min(10).max(100),
   })
-  .refine((r) => r.maxReplicas >= r.minReplicas, { message: 'maxReplicas must be >= minReplicas', path: ['maxReplicas'] });
+  .refine((r) => r.maxReplicas >= r.minReplicas, {
+    message: 'maxReplicas must be >= minReplicas',
+    path: ['maxReplicas'],
+  });
 
 const pool = z.strictObject({
   /** EC2 instance categories (c, m, r, …) or families the pool may launch. */
-  instanceCategories: z.array(z.string().regex(/^[a-z]+$/, 'must be an instance category letter such as "c" or "m"')).min(1),
+  instanceCategories: z
+    .array(z.string().regex(/^[a-z]+$/, 'must be an instance category letter such as "c" or "m"'))
+    .min(1),
   /** Minimum instance generation (`karpenter.k8s.aws/instance-generation` Gt n-1). */
   minGeneration: z.number().int().min(1),
   capacityTypes: z.array(z.enum(['on-demand', 'spot'])).min(1),
@@ -104,7 +116,10 @@ const provider = z.strictObject({
     /** AMI alias such as `al2023@v20251117`; `@latest` is refused because it drifts every node on a release. */
     amiAlias: z
       .string()
-      .regex(/^(al2023|al2|bottlerocket|windows2019|windows2022)@v[0-9]+(\.[0-9]+)*$/, 'must be a pinned AMI alias such as "al2023@v20251117"'),
+      .regex(
+        /^(al2023|al2|bottlerocket|windows2019|windows2022)@v[0-9]+(\.[0-9]+)*$/,
+        'must be a pinned AMI alias such as "al2023@v20251117"',
+      ),
     ipv6: z.boolean(),
     rootVolumeGi: z.number().int().min(20).max(16384),
   }),
@@ -170,7 +185,9 @@ const web = z.strictObject({
   nginxResources: resources,
   autoscaling: replicaRange,
   ingress: z.strictObject({
-    host: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a host name such as "shop.example.com"'),
+    host: z
+      .string()
+      .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a host name such as "shop.example.com"'),
     className: dnsLabel,
     tlsSecretName: dnsLabel.optional(),
     /** Namespace of the ingress controller: the only source allowed to reach the web pods. */
@@ -188,7 +205,12 @@ const search = z.strictObject({
     size: byteQuantity,
     accessMode: z.enum(['ReadWriteMany', 'ReadWriteOnce']),
   }),
-  indexBuild: z.strictObject({ resources, catalogPath: z.string().startsWith('/'), rulesPath: z.string().startsWith('/'), modelPath: z.string().startsWith('/') }),
+  indexBuild: z.strictObject({
+    resources,
+    catalogPath: z.string().startsWith('/'),
+    rulesPath: z.string().startsWith('/'),
+    modelPath: z.string().startsWith('/'),
+  }),
 });
 
 const valkey = z.strictObject({
@@ -210,12 +232,20 @@ const valkey = z.strictObject({
   appendfsync: z.enum(['always', 'everysec', 'no']),
   storage: z.strictObject({ storageClass: dnsLabel, size: byteQuantity }),
   /** An existing Secret holding the password; it is never written by roleplane. */
-  passwordSecret: z.strictObject({ name: dnsLabel, key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key') }),
+  passwordSecret: z.strictObject({
+    name: dnsLabel,
+    key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key'),
+  }),
 });
 
 const campaign = z.strictObject({
   name: dnsLabel,
-  schedule: z.string().regex(/^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$/, 'must be a cron schedule with five fields'),
+  schedule: z
+    .string()
+    .regex(
+      /^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$/,
+      'must be a cron schedule with five fields',
+    ),
   image: pinnedImage,
   args: z.array(z.string()),
   resources,
@@ -248,7 +278,11 @@ export const valuesSchema = z
     const scheduleNames = values.platform?.powerSchedules.map((s) => s.name) ?? [];
     const duplicate = scheduleNames.find((name, i) => scheduleNames.indexOf(name) !== i);
     if (duplicate) {
-      ctx.addIssue({ code: 'custom', path: ['platform', 'powerSchedules'], message: `duplicate schedule name "${duplicate}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platform', 'powerSchedules'],
+        message: `duplicate schedule name "${duplicate}"`,
+      });
     }
     const campaignNames = values.campaigns.map((c) => c.name);
     const dupCampaign = campaignNames.find((name, i) => campaignNames.indexOf(name) !== i);
@@ -259,7 +293,8 @@ export const valuesSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['search', 'embeddings', 'accessMode'],
-        message: 'ReadWriteOnce cannot be mounted by more than one search replica on different nodes; use ReadWriteMany or maxReplicas: 1',
+        message:
+          'ReadWriteOnce cannot be mounted by more than one search replica on different nodes; use ReadWriteMany or maxReplicas: 1',
       });
     }
     if (values.platform && values.platform.operator.pool === 'dev') {

@@ -41,20 +41,36 @@ const spec: Schema = {
   type: 'object',
   description: 'Which namespaces sleep, and when.',
   properties: {
-    namespaces: { type: 'array', items: dnsLabel, maxItems: 256, 'x-kubernetes-list-type': 'set', description: 'Namespaces by name; combined (OR) with namespaceSelector.' },
+    namespaces: {
+      type: 'array',
+      items: dnsLabel,
+      maxItems: 256,
+      'x-kubernetes-list-type': 'set',
+      description: 'Namespaces by name; combined (OR) with namespaceSelector.',
+    },
     namespaceSelector: labelSelector,
-    timeZone: { type: 'string', maxLength: 64, description: 'IANA time zone for timespans that name none. Default UTC.' },
+    timeZone: {
+      type: 'string',
+      maxLength: 64,
+      description: 'IANA time zone for timespans that name none. Default UTC.',
+    },
     uptime: {
       type: 'string',
       maxLength: 1024,
-      description: 'Comma list of timespans during which the namespaces are awake, e.g. "Mon-Fri 07:30-20:30 Europe/Berlin". Exclusive with downtime.',
+      description:
+        'Comma list of timespans during which the namespaces are awake, e.g. "Mon-Fri 07:30-20:30 Europe/Berlin". Exclusive with downtime.',
     },
     downtime: {
       type: 'string',
       maxLength: 1024,
       description: 'Comma list of timespans during which the namespaces are asleep. Exclusive with uptime.',
     },
-    downtimeReplicas: { type: 'integer', minimum: 0, default: DEFAULT_DOWNTIME_REPLICAS, description: 'Replicas of Deployments and StatefulSets while asleep.' },
+    downtimeReplicas: {
+      type: 'integer',
+      minimum: 0,
+      default: DEFAULT_DOWNTIME_REPLICAS,
+      description: 'Replicas of Deployments and StatefulSets while asleep.',
+    },
     suspend: { type: 'boolean', default: false, description: 'Stops all actions; workloads stay as they are.' },
     excludedWorkloads: {
       type: 'array',
@@ -63,7 +79,10 @@ const spec: Schema = {
       items: {
         type: 'object',
         required: ['kind', 'name'],
-        properties: { kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'CronJob'] }, name: { type: 'string', maxLength: 253 } },
+        properties: {
+          kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'CronJob'] },
+          name: { type: 'string', maxLength: 253 },
+        },
       },
     },
     gracePeriod: {
@@ -75,7 +94,10 @@ const spec: Schema = {
   },
   'x-kubernetes-validations': [
     { rule: 'has(self.uptime) != has(self.downtime)', message: 'set exactly one of uptime or downtime' },
-    { rule: 'has(self.namespaces) || has(self.namespaceSelector)', message: 'set namespaces, namespaceSelector or both' },
+    {
+      rule: 'has(self.namespaces) || has(self.namespaceSelector)',
+      message: 'set namespaces, namespaceSelector or both',
+    },
   ],
 };
 
@@ -131,7 +153,13 @@ export function powerScheduleCrd(): Record<string, unknown> {
     spec: {
       group: GROUP,
       scope: 'Cluster',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: KIND.toLowerCase(), shortNames: ['psched'] },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: KIND.toLowerCase(),
+        shortNames: ['psched'],
+      },
       versions: [
         {
           name: VERSION,
@@ -151,7 +179,8 @@ export function powerScheduleCrd(): Record<string, unknown> {
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'Puts namespaces to sleep (Deployments and StatefulSets scaled down, CronJobs suspended) on a schedule and wakes them exactly as they were.',
+              description:
+                'Puts namespaces to sleep (Deployments and StatefulSets scaled down, CronJobs suspended) on a schedule and wakes them exactly as they were.',
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string' },

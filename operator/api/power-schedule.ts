@@ -1,4 +1,4 @@
-import { API_VERSION, KIND } from './keys.js';
+import { type API_VERSION, type KIND } from './keys.js';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -77,7 +77,13 @@ export interface PowerScheduleStatus {
 export interface PowerSchedule {
   apiVersion: typeof API_VERSION;
   kind: typeof KIND;
-  metadata: { name: string; generation?: number; resourceVersion?: string; uid?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    generation?: number;
+    resourceVersion?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+  };
   spec: PowerScheduleSpec;
   status?: PowerScheduleStatus;
 }

@@ -46,14 +46,30 @@ function scheduleEdges(schedule: ParsedSchedule, from: Date): { nextSleep: Date 
  */
 /** What the schedule alone wants at `now`; the same for every namespace, so a reconcile computes it once. */
 export function scheduleDesire(schedule: ParsedSchedule, now: Date): NamespaceDesire {
-  return { awake: desiredAwake(schedule, now), source: 'schedule', changesAt: nextTransition(schedule, now), ...scheduleEdges(schedule, now), problems: [] };
+  return {
+    awake: desiredAwake(schedule, now),
+    source: 'schedule',
+    changesAt: nextTransition(schedule, now),
+    ...scheduleEdges(schedule, now),
+    problems: [],
+  };
 }
 
-export function namespaceDesire(schedule: ParsedSchedule, ns: NamespaceObject, now: Date, base: NamespaceDesire = scheduleDesire(schedule, now)): NamespaceDesire {
+export function namespaceDesire(
+  schedule: ParsedSchedule,
+  ns: NamespaceObject,
+  now: Date,
+  base: NamespaceDesire = scheduleDesire(schedule, now),
+): NamespaceDesire {
   const problems: string[] = [];
   const awakeUntil = readOverride(ns, AWAKE_UNTIL_ANNOTATION, problems);
   const asleepUntil = readOverride(ns, ASLEEP_UNTIL_ANNOTATION, problems);
-  const active = awakeUntil && awakeUntil > now ? { awake: true, until: awakeUntil, source: 'awake-until' as const } : asleepUntil && asleepUntil > now ? { awake: false, until: asleepUntil, source: 'asleep-until' as const } : undefined;
+  const active =
+    awakeUntil && awakeUntil > now
+      ? { awake: true, until: awakeUntil, source: 'awake-until' as const }
+      : asleepUntil && asleepUntil > now
+        ? { awake: false, until: asleepUntil, source: 'asleep-until' as const }
+        : undefined;
 
   if (!active) return problems.length === 0 ? base : { ...base, problems };
   // When the override ends the schedule takes over: the override's end is a transition only if the schedule

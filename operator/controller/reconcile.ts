@@ -4,7 +4,14 @@
  * next transition, an override's end, a grace period's end, or soon after a conflict.
  */
 import type { Logger } from 'pino';
-import type { Condition, ManagedCounts, NamespacePhase, NamespaceStatus, PowerSchedule, PowerScheduleStatus } from '../api/power-schedule.js';
+import type {
+  Condition,
+  ManagedCounts,
+  NamespacePhase,
+  NamespaceStatus,
+  PowerSchedule,
+  PowerScheduleStatus,
+} from '../api/power-schedule.js';
 import { downtimeReplicasOf, gracePeriodOf, NAMESPACE_PHASES } from '../api/power-schedule.js';
 import { EXCLUDE_LABEL } from '../api/keys.js';
 import type { Clock } from '../clock.js';
@@ -72,7 +79,15 @@ function earliest(...times: Array<number | null | undefined>): number | null {
   return valid.length === 0 ? null : Math.min(...valid);
 }
 
-function condition(type: Condition['type'], ok: boolean, reason: string, message: string, previous: readonly Condition[] | undefined, now: Date, generation: number | undefined): Condition {
+function condition(
+  type: Condition['type'],
+  ok: boolean,
+  reason: string,
+  message: string,
+  previous: readonly Condition[] | undefined,
+  now: Date,
+  generation: number | undefined,
+): Condition {
   const status = ok ? 'True' : 'False';
   const before = previous?.find((c) => c.type === type);
   return {
@@ -104,17 +119,34 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
     const message = err instanceof Error ? err.message : String(err);
     log.warn({ err: message }, 'invalid schedule');
     const previous = schedule.status?.conditions;
-    await writeStatus(schedule, {
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      namespaces: schedule.status?.namespaces ?? [],
-      conditions: [condition('ScheduleValid', false, 'InvalidSchedule', message, previous, now, generation), condition('Ready', false, 'InvalidSchedule', 'the schedule cannot be evaluated; nothing is done until it is fixed', previous, now, generation)],
-    }, deps);
+    await writeStatus(
+      schedule,
+      {
+        ...(generation !== undefined ? { observedGeneration: generation } : {}),
+        namespaces: schedule.status?.namespaces ?? [],
+        conditions: [
+          condition('ScheduleValid', false, 'InvalidSchedule', message, previous, now, generation),
+          condition(
+            'Ready',
+            false,
+            'InvalidSchedule',
+            'the schedule cannot be evaluated; nothing is done until it is fixed',
+            previous,
+            now,
+            generation,
+          ),
+        ],
+      },
+      deps,
+    );
     return { requeueAfterMs: null };
   }
 
   const names = selectedNamespaces(schedule.spec, deps.cache.namespaces());
   const base = scheduleDesire(parsed, now);
-  const outcomes = await mapLimit(names, NAMESPACES_IN_PARALLEL, (ns) => reconcileNamespace(schedule, ns, parsed, base, graceMs, now, deps));
+  const outcomes = await mapLimit(names, NAMESPACES_IN_PARALLEL, (ns) =>
+    reconcileNamespace(schedule, ns, parsed, base, graceMs, now, deps),
+  );
   const statuses = outcomes.map((o) => o.status);
   const failed = statuses.filter((s) => s.lastError);
   const previous = schedule.status?.conditions;
@@ -131,7 +163,9 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
         'Ready',
         failed.length === 0,
         failed.length === 0 ? (schedule.spec.suspend ? 'Suspended' : 'Reconciled') : 'NamespaceErrors',
-        failed.length === 0 ? `${statuses.length} namespace(s) as scheduled` : failed.map((s) => `${s.name}: ${s.lastError}`).join('; '),
+        failed.length === 0
+          ? `${statuses.length} namespace(s) as scheduled`
+          : failed.map((s) => `${s.name}: ${s.lastError}`).join('; '),
         previous,
         now,
         generation,
@@ -139,7 +173,8 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
     ],
   };
   for (const s of statuses) {
-    for (const phase of NAMESPACE_PHASES) deps.metrics?.namespacePhases.set({ schedule: name, namespace: s.name, phase }, s.phase === phase ? 1 : 0);
+    for (const phase of NAMESPACE_PHASES)
+      deps.metrics?.namespacePhases.set({ schedule: name, namespace: s.name, phase }, s.phase === phase ? 1 : 0);
   }
   await writeStatus(schedule, status, deps);
 
@@ -147,9 +182,18 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
   return { requeueAfterMs: wakeAt === null ? null : Math.max(0, wakeAt - deps.clock.now().getTime()) };
 }
 
-async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed: ParsedSchedule, base: NamespaceDesire, graceMs: number, now: Date, deps: ReconcileDeps): Promise<NamespaceOutcome> {
+async function reconcileNamespace(
+  schedule: PowerSchedule,
+  name: string,
+  parsed: ParsedSchedule,
+  base: NamespaceDesire,
+  graceMs: number,
+  now: Date,
+  deps: ReconcileDeps,
+): Promise<NamespaceOutcome> {
   const ns = deps.cache.namespace(name);
-  if (!ns) return { status: { name, phase: 'Failed', managed: zeroCounts(), lastError: 'namespace not found' }, wakeAt: null };
+  if (!ns)
+    return { status: { name, phase: 'Failed', managed: zeroCounts(), lastError: 'namespace not found' }, wakeAt: null };
   const desire = namespaceDesire(parsed, ns, now, base);
   const times = {
     ...(desire.nextSleep ? { nextSleep: desire.nextSleep.toISOString() } : {}),
@@ -170,7 +214,12 @@ async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed:
     .sort();
   if (claimants.length > 1 && claimants[0] !== schedule.metadata.name) {
     return {
-      status: { name, phase: 'Excluded', managed: zeroCounts(), lastError: `also selected by PowerSchedule ${claimants.filter((c) => c !== schedule.metadata.name).join(', ')}; managed by ${claimants[0]} (first by name)` },
+      status: {
+        name,
+        phase: 'Excluded',
+        managed: zeroCounts(),
+        lastError: `also selected by PowerSchedule ${claimants.filter((c) => c !== schedule.metadata.name).join(', ')}; managed by ${claimants[0]} (first by name)`,
+      },
       wakeAt: null,
     };
   }
@@ -221,7 +270,19 @@ async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed:
         deps.metrics?.workloadPatches.inc({ kind: w.kind, action });
         if (decision.event) {
           await deps.api
-            .createEvent({ regarding: { kind: w.kind, apiVersion: w.kind === 'CronJob' ? 'batch/v1' : 'apps/v1', name: w.metadata.name, namespace: name, ...(w.metadata.uid ? { uid: w.metadata.uid } : {}) }, type: decision.event.type, reason: decision.event.reason, action: 'Restore', note: decision.event.note })
+            .createEvent({
+              regarding: {
+                kind: w.kind,
+                apiVersion: w.kind === 'CronJob' ? 'batch/v1' : 'apps/v1',
+                name: w.metadata.name,
+                namespace: name,
+                ...(w.metadata.uid ? { uid: w.metadata.uid } : {}),
+              },
+              type: decision.event.type,
+              reason: decision.event.reason,
+              action: 'Restore',
+              note: decision.event.note,
+            })
             .catch((err: unknown) => deps.log.warn({ err: String(err) }, 'could not record event'));
         }
       } catch (err) {
@@ -242,13 +303,22 @@ async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed:
   }
 
   const done = !pending && errors.length === 0;
-  const phase: NamespacePhase = desire.awake ? (done ? 'Awake' : 'Waking') : done && graceEnds === null ? 'Asleep' : 'Sleeping';
+  const phase: NamespacePhase = desire.awake
+    ? done
+      ? 'Awake'
+      : 'Waking'
+    : done && graceEnds === null
+      ? 'Asleep'
+      : 'Sleeping';
   const phaseKey = `${schedule.metadata.name}/${name}`;
   const before = deps.phases.get(phaseKey) ?? schedule.status?.namespaces?.find((s) => s.name === name)?.phase;
   deps.phases.set(phaseKey, phase);
   if ((phase === 'Awake' || phase === 'Asleep') && before !== phase && (changed > 0 || before !== undefined)) {
     deps.metrics?.transitions.inc({ schedule: schedule.metadata.name, namespace: name, to: phase });
-    deps.log.info({ schedule: schedule.metadata.name, namespace: name, phase, changed, source: desire.source }, phase === 'Asleep' ? 'namespace asleep' : 'namespace awake');
+    deps.log.info(
+      { schedule: schedule.metadata.name, namespace: name, phase, changed, source: desire.source },
+      phase === 'Asleep' ? 'namespace asleep' : 'namespace awake',
+    );
     await deps.api
       .createEvent({
         regarding: { kind: 'Namespace', apiVersion: 'v1', name, namespace: name },
@@ -266,13 +336,23 @@ async function reconcileNamespace(schedule: PowerSchedule, name: string, parsed:
     ...times,
     ...(errors.length > 0 ? { lastError: errors.join('; ').slice(0, 1024) } : {}),
   };
-  return { status, wakeAt: earliest(desire.changesAt?.getTime(), graceEnds, retryAt, pending ? deps.clock.now().getTime() + 2 * RETRY_AFTER_CONFLICT_MS : null) };
+  return {
+    status,
+    wakeAt: earliest(
+      desire.changesAt?.getTime(),
+      graceEnds,
+      retryAt,
+      pending ? deps.clock.now().getTime() + 2 * RETRY_AFTER_CONFLICT_MS : null,
+    ),
+  };
 }
 
 /** JSON with sorted keys: the API server returns objects with sorted keys, we build them in another order. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }
 

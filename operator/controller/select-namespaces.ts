@@ -27,7 +27,8 @@ export function matchesSelector(selector: LabelSelector, labels: Readonly<Record
 export function selectedNamespaces(spec: PowerScheduleSpec, all: readonly NamespaceObject[]): string[] {
   const names = new Set(spec.namespaces ?? []);
   if (spec.namespaceSelector) {
-    for (const ns of all) if (matchesSelector(spec.namespaceSelector, ns.metadata.labels ?? {})) names.add(ns.metadata.name);
+    for (const ns of all)
+      if (matchesSelector(spec.namespaceSelector, ns.metadata.labels ?? {})) names.add(ns.metadata.name);
   }
   return [...names].sort();
 }
@@ -35,5 +36,9 @@ export function selectedNamespaces(spec: PowerScheduleSpec, all: readonly Namesp
 /** Whether a schedule selects a namespace: used to find which schedules an event concerns. */
 export function selects(spec: PowerScheduleSpec, ns: NamespaceObject | undefined, name: string): boolean {
   if (spec.namespaces?.includes(name)) return true;
-  return ns !== undefined && spec.namespaceSelector !== undefined && matchesSelector(spec.namespaceSelector, ns.metadata.labels ?? {});
+  return (
+    ns !== undefined &&
+    spec.namespaceSelector !== undefined &&
+    matchesSelector(spec.namespaceSelector, ns.metadata.labels ?? {})
+  );
 }

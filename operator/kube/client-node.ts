@@ -87,13 +87,25 @@ export function clientNodeKubeApi(kc: KubeConfig, opts: { instance: string; coun
       const body = {
         apiVersion: API_VERSION_OF[patch.kind],
         kind: patch.kind,
-        metadata: { name: patch.name, namespace: patch.namespace, resourceVersion: patch.resourceVersion, annotations: patch.annotations },
+        metadata: {
+          name: patch.name,
+          namespace: patch.namespace,
+          resourceVersion: patch.resourceVersion,
+          annotations: patch.annotations,
+        },
         ...(Object.keys(spec).length > 0 ? { spec } : {}),
       };
       count('patch');
       try {
-        const result = await objects.patch(body as never, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
-        return toWorkloadObject(patch.kind, result as RawWorkload);
+        const result = await objects.patch(
+          body as never,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          undefined,
+          PatchStrategy.MergePatch,
+        );
+        return toWorkloadObject(patch.kind, result);
       } catch (err) {
         throw toKubeApiError(err, `patch ${patch.kind} ${patch.namespace}/${patch.name}`);
       }
@@ -102,7 +114,10 @@ export function clientNodeKubeApi(kc: KubeConfig, opts: { instance: string; coun
     async patchScheduleStatus(name: string, status: PowerScheduleStatus): Promise<void> {
       count('patch');
       try {
-        await custom.patchClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural: PLURAL, name, body: { status }, fieldManager: FIELD_MANAGER }, mergePatch);
+        await custom.patchClusterCustomObjectStatus(
+          { group: GROUP, version: VERSION, plural: PLURAL, name, body: { status }, fieldManager: FIELD_MANAGER },
+          mergePatch,
+        );
       } catch (err) {
         throw toKubeApiError(err, `patch status of PowerSchedule ${name}`);
       }

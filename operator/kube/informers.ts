@@ -23,7 +23,10 @@ import type { ClusterCache, HpaObject, NamespaceObject, WorkloadObject } from '.
 import { type RequestCounter, toWorkloadObject } from './client-node.js';
 
 /** What changed, so the controller can find the schedules to reconcile. */
-export type CacheEvent = { readonly kind: 'schedule'; readonly name: string } | { readonly kind: 'namespace'; readonly name: string } | { readonly kind: 'workload'; readonly namespace: string };
+export type CacheEvent =
+  | { readonly kind: 'schedule'; readonly name: string }
+  | { readonly kind: 'namespace'; readonly name: string }
+  | { readonly kind: 'workload'; readonly namespace: string };
 
 type CachedInformer<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
@@ -67,7 +70,11 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
     };
   }
 
-  function informer<T extends KubernetesObject>(path: string, list: ListPromise<T>, toEvent: (obj: T) => CacheEvent): CachedInformer<T> {
+  function informer<T extends KubernetesObject>(
+    path: string,
+    list: ListPromise<T>,
+    toEvent: (obj: T) => CacheEvent,
+  ): CachedInformer<T> {
     const inf = makeInformer<T>(kc, path, list) as CachedInformer<T>;
     paths.push(path);
     const emit = (obj: T) => opts.onEvent(toEvent(obj));
@@ -83,7 +90,8 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
       if (stopped) return;
       opts.log.warn({ path, err: String(err) }, 'watch failed; restarting');
       opts.clock.setTimer(opts.restartDelayMs ?? 1000, () => {
-        if (!stopped) void inf.start().catch((e: unknown) => opts.log.warn({ path, err: String(e) }, 'watch restart failed'));
+        if (!stopped)
+          void inf.start().catch((e: unknown) => opts.log.warn({ path, err: String(e) }, 'watch restart failed'));
       });
     });
     return inf;
@@ -91,42 +99,87 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
 
   const schedules = informer<PowerSchedule & KubernetesObject>(
     `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-    counted(() => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }) as Promise<KubernetesListObject<PowerSchedule & KubernetesObject>>),
+    counted(
+      () =>
+        custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }) as Promise<
+          KubernetesListObject<PowerSchedule & KubernetesObject>
+        >,
+    ),
     (s) => ({ kind: 'schedule', name: s.metadata.name }),
   );
-  const namespaces = informer('/api/v1/namespaces', counted(() => core.listNamespace()), (n) => ({ kind: 'namespace', name: n.metadata?.name ?? '' }));
-  const workloadEvent = (o: KubernetesObject): CacheEvent => ({ kind: 'workload', namespace: o.metadata?.namespace ?? '' });
-  const deployments = informer('/apis/apps/v1/deployments', counted(() => apps.listDeploymentForAllNamespaces()), workloadEvent);
-  const statefulSets = informer('/apis/apps/v1/statefulsets', counted(() => apps.listStatefulSetForAllNamespaces()), workloadEvent);
-  const cronJobs = informer('/apis/batch/v1/cronjobs', counted(() => batch.listCronJobForAllNamespaces()), workloadEvent);
+  const namespaces = informer(
+    '/api/v1/namespaces',
+    counted(() => core.listNamespace()),
+    (n) => ({ kind: 'namespace', name: n.metadata?.name ?? '' }),
+  );
+  const workloadEvent = (o: KubernetesObject): CacheEvent => ({
+    kind: 'workload',
+    namespace: o.metadata?.namespace ?? '',
+  });
+  const deployments = informer(
+    '/apis/apps/v1/deployments',
+    counted(() => apps.listDeploymentForAllNamespaces()),
+    workloadEvent,
+  );
+  const statefulSets = informer(
+    '/apis/apps/v1/statefulsets',
+    counted(() => apps.listStatefulSetForAllNamespaces()),
+    workloadEvent,
+  );
+  const cronJobs = informer(
+    '/apis/batch/v1/cronjobs',
+    counted(() => batch.listCronJobForAllNamespaces()),
+    workloadEvent,
+  );
   const hpas = informer<RawHpa>(
     '/apis/autoscaling/v2/horizontalpodautoscalers',
     counted(() => autoscaling.listHorizontalPodAutoscalerForAllNamespaces() as Promise<KubernetesListObject<RawHpa>>),
     workloadEvent,
   );
-  const all: Array<CachedInformer<KubernetesObject>> = [schedules, namespaces, deployments, statefulSets, cronJobs, hpas] as Array<CachedInformer<KubernetesObject>>;
+  const all: Array<CachedInformer<KubernetesObject>> = [
+    schedules,
+    namespaces,
+    deployments,
+    statefulSets,
+    cronJobs,
+    hpas,
+  ] as Array<CachedInformer<KubernetesObject>>;
 
   const cache: ClusterCache = {
     schedules: () => schedules.list(),
     schedule: (name) => schedules.get(name),
-    namespaces: () => namespaces.list().map((n) => ({ metadata: { name: n.metadata?.name ?? '', ...(n.metadata?.labels ? { labels: n.metadata.labels } : {}), ...(n.metadata?.annotations ? { annotations: n.metadata.annotations } : {}) } })),
+    namespaces: () =>
+      namespaces.list().map((n) => ({
+        metadata: {
+          name: n.metadata?.name ?? '',
+          ...(n.metadata?.labels ? { labels: n.metadata.labels } : {}),
+          ...(n.metadata?.annotations ? { annotations: n.metadata.annotations } : {}),
+        },
+      })),
     namespace: (name) => {
       const n = namespaces.get(name);
-      return n ? ({ metadata: { name, ...(n.metadata?.labels ? { labels: n.metadata.labels } : {}), ...(n.metadata?.annotations ? { annotations: n.metadata.annotations } : {}) } } satisfies NamespaceObject) : undefined;
+      return n
+        ? ({
+            metadata: {
+              name,
+              ...(n.metadata?.labels ? { labels: n.metadata.labels } : {}),
+              ...(n.metadata?.annotations ? { annotations: n.metadata.annotations } : {}),
+            },
+          } satisfies NamespaceObject)
+        : undefined;
     },
-    workloads: (namespace) => [
-      ...statefulSets.list(namespace).map((o) => toWorkloadObject('StatefulSet', o)),
-      ...deployments.list(namespace).map((o) => toWorkloadObject('Deployment', o)),
-      ...cronJobs.list(namespace).map((o) => toWorkloadObject('CronJob', o)),
-    ] satisfies WorkloadObject[],
+    workloads: (namespace) =>
+      [
+        ...statefulSets.list(namespace).map((o) => toWorkloadObject('StatefulSet', o)),
+        ...deployments.list(namespace).map((o) => toWorkloadObject('Deployment', o)),
+        ...cronJobs.list(namespace).map((o) => toWorkloadObject('CronJob', o)),
+      ] satisfies WorkloadObject[],
     hpas: (namespace) =>
-      hpas.list(namespace).map(
-        (h): HpaObject => ({
-          metadata: { name: h.metadata?.name ?? '', namespace },
-          targetKind: h.spec?.scaleTargetRef?.kind ?? '',
-          targetName: h.spec?.scaleTargetRef?.name ?? '',
-        }),
-      ),
+      hpas.list(namespace).map((h): HpaObject => ({
+        metadata: { name: h.metadata?.name ?? '', namespace },
+        targetKind: h.spec?.scaleTargetRef?.kind ?? '',
+        targetName: h.spec?.scaleTargetRef?.name ?? '',
+      })),
   };
 
   return {

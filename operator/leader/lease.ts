@@ -25,7 +25,12 @@ export interface LeaseStore {
   update(record: LeaseRecord): Promise<LeaseRecord>;
 }
 
-export function kubeLeaseStore(kc: KubeConfig, namespace: string, name: string, count: RequestCounter = () => undefined): LeaseStore {
+export function kubeLeaseStore(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  count: RequestCounter = () => undefined,
+): LeaseStore {
   const api = kc.makeApiClient(CoordinationV1Api);
   const toRecord = (lease: V1Lease): LeaseRecord => ({
     holder: lease.spec?.holderIdentity ?? '',
@@ -116,7 +121,13 @@ export function startElection(opts: ElectionOptions): Election {
     const record = await opts.store.get();
     const t = now();
     if (!record) {
-      current = await opts.store.create({ holder: opts.identity, durationSeconds: duration, acquireTime: t, renewTime: t, transitions: 0 });
+      current = await opts.store.create({
+        holder: opts.identity,
+        durationSeconds: duration,
+        acquireTime: t,
+        renewTime: t,
+        transitions: 0,
+      });
       return true;
     }
     const key = `${record.holder}|${record.renewTime?.getTime() ?? ''}|${record.resourceVersion ?? ''}`;

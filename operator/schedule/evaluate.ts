@@ -13,7 +13,16 @@
  * a few hundred interval computations.
  */
 import type { IsoWeekday, ParsedSchedule, TimespanRule, WeeklyRule } from './grammar.js';
-import { complement, contains, EVERYTHING, intersect, type Interval, type IntervalSet, nextEdge, normalize } from './intervals.js';
+import {
+  complement,
+  contains,
+  EVERYTHING,
+  intersect,
+  type Interval,
+  type IntervalSet,
+  nextEdge,
+  normalize,
+} from './intervals.js';
 import { DAY_MS, MINUTE_MS, ZoneClock } from './zone-clock.js';
 
 /** How far ahead `nextChange` and `nextTransition` look unless told otherwise. */
@@ -28,7 +37,7 @@ const MARGIN_DAYS = 2;
 
 /** ISO weekday of a local day number (days since 1970-01-01, a Thursday). */
 function isoWeekdayOf(localDay: number): IsoWeekday {
-  return ((((localDay + 3) % 7) + 7) % 7 + 1) as IsoWeekday;
+  return (((((localDay + 3) % 7) + 7) % 7) + 1) as IsoWeekday;
 }
 
 /** One ZoneClock per zone for the length of a call. The default zone is checked up front, used or not. */
@@ -85,7 +94,8 @@ function activeSet(rules: readonly TimespanRule[], clocks: Clocks, fromMs: numbe
 }
 
 function horizonMs(horizonDays: number): number {
-  if (!Number.isFinite(horizonDays) || horizonDays < 0) throw new RangeError(`horizonDays must be a finite number >= 0 (got ${horizonDays})`);
+  if (!Number.isFinite(horizonDays) || horizonDays < 0)
+    throw new RangeError(`horizonDays must be a finite number >= 0 (got ${horizonDays})`);
   return horizonDays * DAY_MS;
 }
 
@@ -103,7 +113,12 @@ export function isActiveAt(rules: readonly TimespanRule[], instant: Date, defaul
  * The first instant strictly after `instant` at which the spec's active state changes, or null if it does
  * not change within `horizonDays` days (24 h each; a change exactly at the horizon counts).
  */
-export function nextChange(rules: readonly TimespanRule[], instant: Date, defaultZone: string, horizonDays = DEFAULT_HORIZON_DAYS): Date | null {
+export function nextChange(
+  rules: readonly TimespanRule[],
+  instant: Date,
+  defaultZone: string,
+  horizonDays = DEFAULT_HORIZON_DAYS,
+): Date | null {
   const t = instant.getTime();
   const limit = t + horizonMs(horizonDays);
   return toDate(nextEdge(activeSet(rules, new Clocks(defaultZone), t, limit), t, limit));

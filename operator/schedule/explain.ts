@@ -5,7 +5,13 @@
  */
 import { DEFAULT_TIME_ZONE } from '../api/power-schedule.js';
 import { DEFAULT_HORIZON_DAYS, desiredAwake, nextTransition } from './evaluate.js';
-import { type ParsedSchedule, parseSchedule, parseTimespan, ScheduleSyntaxError, type ScheduleText } from './grammar.js';
+import {
+  type ParsedSchedule,
+  parseSchedule,
+  parseTimespan,
+  ScheduleSyntaxError,
+  type ScheduleText,
+} from './grammar.js';
 import { formatRfc3339Utc, parseRfc3339 } from './rfc3339.js';
 import { assertTimeZone } from './zone-clock.js';
 
@@ -62,8 +68,10 @@ function usageError(message: string): CommandResult {
  */
 export function runExplain(options: ExplainOptions): CommandResult {
   const { uptime, downtime, timeZone, at } = options;
-  if ((uptime === undefined) === (downtime === undefined)) return usageError('set exactly one of --uptime or --downtime');
-  if (at === undefined) return usageError('--at is required (an RFC3339 time with an offset or Z, e.g. 2026-03-28T12:00:00Z)');
+  if ((uptime === undefined) === (downtime === undefined))
+    return usageError('set exactly one of --uptime or --downtime');
+  if (at === undefined)
+    return usageError('--at is required (an RFC3339 time with an offset or Z, e.g. 2026-03-28T12:00:00Z)');
 
   try {
     const atMs = flag('--at', () => parseRfc3339(at.trim(), { allowFraction: true }));

@@ -59,7 +59,8 @@ export type TimespanRule = WeeklyRule | AbsoluteRule | ConstantRule;
 
 const WEEKDAYS: Readonly<Record<string, IsoWeekday>> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
 
-const FORMS = '"Mon-Fri 07:30-20:30 Europe/Berlin", "<RFC3339> - <RFC3339>", "from <RFC3339>", "until <RFC3339>", "always" or "never"';
+const FORMS =
+  '"Mon-Fri 07:30-20:30 Europe/Berlin", "<RFC3339> - <RFC3339>", "from <RFC3339>", "until <RFC3339>", "always" or "never"';
 
 /**
  * The start of an RFC3339-looking timestamp, loose on purpose (offset optional) so that the strict parser
@@ -106,7 +107,10 @@ function parseAbsolute(item: string): AbsoluteRule {
   const first = TIMESTAMP_PREFIX.exec(item)?.[0];
   const rest = first === undefined ? undefined : /^\s*-\s*(\S.*)$/.exec(item.slice(first.length))?.[1];
   if (first === undefined || rest === undefined) {
-    throw new ScheduleSyntaxError(`invalid absolute timespan "${item}": expected "<RFC3339> - <RFC3339>", e.g. "2026-04-01T00:00:00+02:00 - 2026-04-02T00:00:00+02:00"`, item);
+    throw new ScheduleSyntaxError(
+      `invalid absolute timespan "${item}": expected "<RFC3339> - <RFC3339>", e.g. "2026-04-01T00:00:00+02:00 - 2026-04-02T00:00:00+02:00"`,
+      item,
+    );
   }
   const startMs = parseRfc3339(first, { within: item });
   const endMs = parseRfc3339(rest.trim(), { within: item });
@@ -123,7 +127,10 @@ function parseWeekly(item: string): WeeklyRule {
   }
   const [daysToken, rangeToken, zoneToken, ...extra] = hasDays ? tokens : [undefined, ...tokens];
   if (extra.length > 0) {
-    throw new ScheduleSyntaxError(`unexpected "${extra.join(' ')}" after the time zone in "${item}": expected ${FORMS}`, item);
+    throw new ScheduleSyntaxError(
+      `unexpected "${extra.join(' ')}" after the time zone in "${item}": expected ${FORMS}`,
+      item,
+    );
   }
   const weekdays = daysToken === undefined ? ([1, 2, 3, 4, 5, 6, 7] as const) : parseWeekdays(daysToken, item);
   if (rangeToken === undefined) throw new ScheduleSyntaxError(`missing time range (HH:MM-HH:MM) in "${item}"`, item);
@@ -135,7 +142,10 @@ function parseWeekly(item: string): WeeklyRule {
 function weekdayOf(name: string, item: string): IsoWeekday {
   const day = WEEKDAYS[name.toLowerCase()];
   if (day === undefined) {
-    throw new ScheduleSyntaxError(`unknown weekday "${name}" in "${item}": expected Mon, Tue, Wed, Thu, Fri, Sat or Sun`, item);
+    throw new ScheduleSyntaxError(
+      `unknown weekday "${name}" in "${item}": expected Mon, Tue, Wed, Thu, Fri, Sat or Sun`,
+      item,
+    );
   }
   return day;
 }
@@ -144,7 +154,10 @@ function weekdayOf(name: string, item: string): IsoWeekday {
 function parseWeekdays(token: string, item: string): readonly IsoWeekday[] {
   const parts = token.split('-');
   if (parts.length > 2 || parts.some((part) => part === '')) {
-    throw new ScheduleSyntaxError(`invalid weekday range "${token}" in "${item}": expected one day (Sat) or a range (Mon-Fri)`, item);
+    throw new ScheduleSyntaxError(
+      `invalid weekday range "${token}" in "${item}": expected one day (Sat) or a range (Mon-Fri)`,
+      item,
+    );
   }
   const from = weekdayOf(parts[0]!, item);
   const to = weekdayOf(parts[1] ?? parts[0]!, item);
@@ -158,11 +171,15 @@ function parseWeekdays(token: string, item: string): readonly IsoWeekday[] {
 
 function parseTimeRange(token: string, item: string): { startMinute: number; endMinute: number } {
   const parts = token.split('-');
-  if (parts.length !== 2) throw new ScheduleSyntaxError(`invalid time range "${token}" in "${item}": expected HH:MM-HH:MM`, item);
+  if (parts.length !== 2)
+    throw new ScheduleSyntaxError(`invalid time range "${token}" in "${item}": expected HH:MM-HH:MM`, item);
   const startMinute = parseClockTime(parts[0]!, item, 'start');
   const endMinute = parseClockTime(parts[1]!, item, 'end');
   if (startMinute === endMinute) {
-    throw new ScheduleSyntaxError(`empty time range "${token}" in "${item}": start equals end (a whole day is 00:00-24:00)`, item);
+    throw new ScheduleSyntaxError(
+      `empty time range "${token}" in "${item}": start equals end (a whole day is 00:00-24:00)`,
+      item,
+    );
   }
   return { startMinute, endMinute };
 }
@@ -174,10 +191,15 @@ function parseClockTime(text: string, item: string, role: 'start' | 'end'): numb
   const hours = Number(m[1]);
   const minutes = Number(m[2]);
   if (hours === 24 && minutes === 0) {
-    if (role === 'start') throw new ScheduleSyntaxError(`invalid time "${text}" in "${item}": 24:00 is only allowed as an end`, item);
+    if (role === 'start')
+      throw new ScheduleSyntaxError(`invalid time "${text}" in "${item}": 24:00 is only allowed as an end`, item);
     return 1440;
   }
-  if (hours > 23 || minutes > 59) throw new ScheduleSyntaxError(`invalid time "${text}" in "${item}": expected 00:00 to 23:59, or 24:00 as an end`, item);
+  if (hours > 23 || minutes > 59)
+    throw new ScheduleSyntaxError(
+      `invalid time "${text}" in "${item}": expected 00:00 to 23:59, or 24:00 as an end`,
+      item,
+    );
   return hours * 60 + minutes;
 }
 

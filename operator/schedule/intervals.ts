@@ -11,7 +11,9 @@ export const NOTHING: IntervalSet = [];
 
 /** Any intervals (unsorted, overlapping, empty) → a normalized set. */
 export function normalize(intervals: readonly Interval[]): IntervalSet {
-  const sorted = intervals.filter(([start, end]) => start < end).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); // not a[0] - b[0]: -Infinity - -Infinity is NaN
+  const sorted = intervals
+    .filter(([start, end]) => start < end)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); // not a[0] - b[0]: -Infinity - -Infinity is NaN
   const merged: [number, number][] = [];
   for (const [start, end] of sorted) {
     const last = merged[merged.length - 1];

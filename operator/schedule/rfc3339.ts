@@ -28,8 +28,16 @@ export function parseRfc3339(text: string, options: Rfc3339Options = {}): number
     return fail('expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +02:00');
   }
   const [, y, mo, d, h, mi, s, fraction, , sign, oh, om] = m;
-  if (fraction !== undefined && !options.allowFraction) fail('fractional seconds are not supported (boundaries are whole seconds)');
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  if (fraction !== undefined && !options.allowFraction)
+    fail('fractional seconds are not supported (boundaries are whole seconds)');
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12) fail(`month ${mo} is out of range`);
   const utc = new Date(0);
   // setUTCFullYear keeps years 0-99 literal (Date.UTC would read them as 1900-1999) and rolls 31 April over

@@ -24,7 +24,10 @@ function knownZone(name: string, within?: string): IANAZone {
   const zone = zoneNamed(name);
   if (zone === undefined) {
     const where = within !== undefined ? ` in "${within}"` : '';
-    throw new ScheduleSyntaxError(`unknown time zone "${name}"${where}: expected an IANA name such as Europe/Berlin`, within ?? name);
+    throw new ScheduleSyntaxError(
+      `unknown time zone "${name}"${where}: expected an IANA name such as Europe/Berlin`,
+      within ?? name,
+    );
   }
   return zone;
 }

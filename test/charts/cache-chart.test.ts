@@ -2,7 +2,14 @@ import { strict as assert } from 'node:assert';
 import { find, objectsOf, podTemplates } from '../helpers/manifests.js';
 
 describe('CacheChart', () => {
-  const objects = objectsOf('prod', { valkey: { maxmemory: '3Gi', maxmemoryPolicy: 'allkeys-lfu', replicas: 2, passwordSecret: { name: 'my-valkey', key: 'pw' } } });
+  const objects = objectsOf('prod', {
+    valkey: {
+      maxmemory: '3Gi',
+      maxmemoryPolicy: 'allkeys-lfu',
+      replicas: 2,
+      passwordSecret: { name: 'my-valkey', key: 'pw' },
+    },
+  });
   const statefulSet = find(objects, 'StatefulSet', 'valkey', 'search');
   const pod = podTemplates([statefulSet])[0]!;
   const container = pod.spec.containers[0]!;
@@ -14,7 +21,12 @@ describe('CacheChart', () => {
   });
 
   it('keeps data on a PVC per replica through volumeClaimTemplates, mounted at /data', () => {
-    const spec = statefulSet.spec as { volumeClaimTemplates: Array<{ metadata: { name: string }; spec: { resources: { requests: { storage: string } }; storageClassName: string } }> };
+    const spec = statefulSet.spec as {
+      volumeClaimTemplates: Array<{
+        metadata: { name: string };
+        spec: { resources: { requests: { storage: string } }; storageClassName: string };
+      }>;
+    };
     assert.equal(spec.volumeClaimTemplates.length, 1);
     assert.equal(spec.volumeClaimTemplates[0]!.metadata.name, 'data');
     assert.equal(spec.volumeClaimTemplates[0]!.spec.resources.requests.storage, '10Gi');
@@ -45,14 +57,20 @@ describe('CacheChart', () => {
   });
 
   it('has a headless Service, a client Service on the primary, a PDB and hostname anti-affinity', () => {
-    const headless = find(objects, 'Service', 'valkey-headless', 'search').spec as { clusterIP: string; publishNotReadyAddresses: boolean };
+    const headless = find(objects, 'Service', 'valkey-headless', 'search').spec as {
+      clusterIP: string;
+      publishNotReadyAddresses: boolean;
+    };
     assert.equal(headless.clusterIP, 'None');
     assert.equal(headless.publishNotReadyAddresses, true);
     assert.equal((statefulSet.spec as { serviceName: string }).serviceName, 'valkey-headless');
     const client = find(objects, 'Service', 'valkey', 'search').spec as { selector: Record<string, string> };
     assert.equal(client.selector['statefulset.kubernetes.io/pod-name'], 'valkey-0');
     assert.equal(find(objects, 'PodDisruptionBudget', 'valkey', 'search').kind, 'PodDisruptionBudget');
-    assert.equal(pod.spec.affinity!.podAntiAffinity!.requiredDuringSchedulingIgnoredDuringExecution![0]!.topologyKey, 'kubernetes.io/hostname');
+    assert.equal(
+      pod.spec.affinity!.podAntiAffinity!.requiredDuringSchedulingIgnoredDuringExecution![0]!.topologyKey,
+      'kubernetes.io/hostname',
+    );
     assert.equal((statefulSet.spec as { replicas: number }).replicas, 2);
   });
 

@@ -11,7 +11,14 @@ function dnsFlows(pods: readonly string[]): string[] {
 describe('network policies', () => {
   it('allow exactly the prod graph of DESIGN.md: ingress → web → search → Valkey, operator → API server, DNS', () => {
     const objects = objectsOf('prod');
-    const pods = ['erp/erp', 'roleplane-system/operator', 'search/index-build', 'search/search', 'search/valkey', 'web/web'];
+    const pods = [
+      'erp/erp',
+      'roleplane-system/operator',
+      'search/index-build',
+      'search/search',
+      'search/valkey',
+      'web/web',
+    ];
     const expected = [
       'ingress-controller -> web/web:8080/TCP',
       'web/web -> search/search:8080/TCP',
@@ -20,7 +27,10 @@ describe('network policies', () => {
       'roleplane-system/operator -> outside:6443/TCP',
       ...dnsFlows(pods),
     ].sort();
-    assert.deepEqual(allowedFlows(objects, externalEndpoints(testValues('prod').web.ingress.controllerNamespace)), expected);
+    assert.deepEqual(
+      allowedFlows(objects, externalEndpoints(testValues('prod').web.ingress.controllerNamespace)),
+      expected,
+    );
   });
 
   for (const env of ['staging', 'dev'] as const) {
@@ -40,7 +50,11 @@ describe('network policies', () => {
   it('open the SMTP relay to the ERP only when its CIDRs are given', () => {
     const objects = objectsOf('prod', { erp: { smtp: { relayCidrs: ['192.0.2.0/24'] } } });
     const flows = allowedFlows(objects, externalEndpoints('ingress-nginx')).filter((f) => f.includes('outside'));
-    assert.deepEqual(flows, ['erp/erp -> outside:587/TCP', 'roleplane-system/operator -> outside:443/TCP', 'roleplane-system/operator -> outside:6443/TCP']);
+    assert.deepEqual(flows, [
+      'erp/erp -> outside:587/TCP',
+      'roleplane-system/operator -> outside:443/TCP',
+      'roleplane-system/operator -> outside:6443/TCP',
+    ]);
   });
 
   it('let Valkey replicas reach their primary only when there are replicas', () => {
@@ -49,7 +63,7 @@ describe('network policies', () => {
   });
 
   it('the checker sees a policy that opens too much', () => {
-    const objects = structuredClone(objectsOf('prod')) as Manifest[];
+    const objects = structuredClone<Manifest[]>(objectsOf('prod'));
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',

@@ -15,7 +15,16 @@ describe('OperatorChart', () => {
   it('installs the PowerSchedule CRD: cluster-scoped, status subresource, printer columns, schema rules', () => {
     const crd = find(objects, 'CustomResourceDefinition', CRD_NAME).spec as {
       scope: string;
-      versions: Array<{ name: string; subresources: { status: object }; additionalPrinterColumns: Array<{ name: string }>; schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown>; 'x-kubernetes-validations': unknown[] } } } } }>;
+      versions: Array<{
+        name: string;
+        subresources: { status: object };
+        additionalPrinterColumns: Array<{ name: string }>;
+        schema: {
+          openAPIV3Schema: {
+            properties: { spec: { properties: Record<string, unknown>; 'x-kubernetes-validations': unknown[] } };
+          };
+        };
+      }>;
     };
     assert.equal(crd.scope, 'Cluster');
     const version = crd.versions[0]!;
@@ -23,7 +32,17 @@ describe('OperatorChart', () => {
     assert.deepEqual(version.subresources, { status: {} });
     assert.ok(version.additionalPrinterColumns.some((c) => c.name === 'Next Wake'));
     const spec = version.schema.openAPIV3Schema.properties.spec;
-    for (const field of ['namespaces', 'namespaceSelector', 'timeZone', 'uptime', 'downtime', 'downtimeReplicas', 'suspend', 'excludedWorkloads', 'gracePeriod']) {
+    for (const field of [
+      'namespaces',
+      'namespaceSelector',
+      'timeZone',
+      'uptime',
+      'downtime',
+      'downtimeReplicas',
+      'suspend',
+      'excludedWorkloads',
+      'gracePeriod',
+    ]) {
       assert.ok(field in spec.properties, `spec.${field}`);
     }
     assert.equal(spec['x-kubernetes-validations'].length, 2);
@@ -31,13 +50,19 @@ describe('OperatorChart', () => {
 
   it('grants only what the operator needs: no wildcards, no delete, no secrets', () => {
     const rules = (find(objects, 'ClusterRole', 'roleplane-operator') as unknown as { rules: Rule[] }).rules;
-    const verbs = (group: string, resource: string) => rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs).sort();
+    const verbs = (group: string, resource: string) =>
+      rules
+        .filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource))
+        .flatMap((r) => r.verbs)
+        .sort();
     assert.deepEqual(verbs('apps', 'deployments'), ['get', 'list', 'patch', 'watch']);
     assert.deepEqual(verbs('batch', 'cronjobs'), ['get', 'list', 'patch', 'watch']);
     assert.deepEqual(verbs('', 'namespaces'), ['get', 'list', 'watch']);
     assert.deepEqual(verbs('roleplane.io', 'powerschedules/status'), ['get', 'patch', 'update']);
     assert.ok(!rules.some((r) => r.verbs.includes('delete') || r.resources.includes('secrets')));
-    const lease = (find(objects, 'Role', 'roleplane-operator-leader-election', 'roleplane-system') as unknown as { rules: Rule[] }).rules;
+    const lease = (
+      find(objects, 'Role', 'roleplane-operator-leader-election', 'roleplane-system') as unknown as { rules: Rule[] }
+    ).rules;
     assert.deepEqual(lease.find((r) => r.verbs.includes('update'))?.resourceNames, ['roleplane-operator']);
   });
 
@@ -48,9 +73,16 @@ describe('OperatorChart', () => {
     const container = pod.spec.containers[0]!;
     assert.ok(container.args!.includes('--leader-elect'));
     assert.equal((container.readinessProbe as { httpGet: { path: string } }).httpGet.path, '/readyz');
-    const service = find(objects, 'Service', 'roleplane-operator-metrics', 'roleplane-system').spec as { ports: Array<{ port: number }> };
+    const service = find(objects, 'Service', 'roleplane-operator-metrics', 'roleplane-system').spec as {
+      ports: Array<{ port: number }>;
+    };
     assert.equal(service.ports[0]!.port, 8080);
-    const binding = find(objects, 'ClusterRoleBinding', 'roleplane-operator') as unknown as { subjects: Array<{ name: string; namespace: string }> };
-    assert.deepEqual(binding.subjects.map((s) => `${s.namespace}/${s.name}`), ['roleplane-system/roleplane-operator']);
+    const binding = find(objects, 'ClusterRoleBinding', 'roleplane-operator') as unknown as {
+      subjects: Array<{ name: string; namespace: string }>;
+    };
+    assert.deepEqual(
+      binding.subjects.map((s) => `${s.namespace}/${s.name}`),
+      ['roleplane-system/roleplane-operator'],
+    );
   });
 });

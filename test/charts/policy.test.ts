@@ -18,7 +18,9 @@ function clone(objects: readonly Manifest[]): Manifest[] {
   return structuredClone(objects) as Manifest[];
 }
 
-function firstDeployment(objects: Manifest[]): { spec: { template: { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } } } } {
+function firstDeployment(objects: Manifest[]): {
+  spec: { template: { spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> } } };
+} {
   return objects.find((o) => o.kind === 'Deployment') as unknown as ReturnType<typeof firstDeployment>;
 }
 
@@ -34,12 +36,23 @@ describe('policy over every environment', () => {
       it('pins every pod to the pool of its role', () => {
         const expected = (component: string | undefined): string | undefined => {
           if (env !== 'prod') return 'dev';
-          return { erp: 'erp', web: 'web', search: 'search', 'index-build': 'search', valkey: 'cache', operator: 'erp' }[component ?? ''];
+          return {
+            erp: 'erp',
+            web: 'web',
+            search: 'search',
+            'index-build': 'search',
+            valkey: 'cache',
+            operator: 'erp',
+          }[component ?? ''];
         };
         const pods = podTemplates(objects);
         assert.ok(pods.length >= 4, `expected workloads in ${env}, found ${pods.length}`);
-        assert.deepEqual(checkPoolPinning(objects, (pod) => expected(pod.labels['app.kubernetes.io/component'])), []);
-        for (const pod of pods) assert.ok(expected(pod.labels['app.kubernetes.io/component']), `${pod.owner} has an unexpected component`);
+        assert.deepEqual(
+          checkPoolPinning(objects, (pod) => expected(pod.labels['app.kubernetes.io/component'])),
+          [],
+        );
+        for (const pod of pods)
+          assert.ok(expected(pod.labels['app.kubernetes.io/component']), `${pod.owner} has an unexpected component`);
       });
     });
   }
@@ -62,8 +75,12 @@ describe('policy checks fail on broken manifests', () => {
 
   it('catches a second node selector term that lets the pod escape its pool', () => {
     const objects = clone(good);
-    const spec = firstDeployment(objects).spec.template.spec as unknown as { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } } };
-    spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.push({ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] });
+    const spec = firstDeployment(objects).spec.template.spec as unknown as {
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } };
+    };
+    spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.push({
+      matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }],
+    });
     assert.equal(requiredPool(podTemplates(objects)[0]!), undefined);
   });
 

@@ -10,9 +10,17 @@ interface Requirement {
 interface NodePoolSpec {
   template: {
     metadata: { labels: Record<string, string> };
-    spec: { taints: Array<{ key: string; value: string; effect: string }>; requirements: Requirement[]; nodeClassRef: { name: string; kind: string; group: string } };
+    spec: {
+      taints: Array<{ key: string; value: string; effect: string }>;
+      requirements: Requirement[];
+      nodeClassRef: { name: string; kind: string; group: string };
+    };
   };
-  disruption: { consolidationPolicy: string; consolidateAfter: string; budgets: Array<{ nodes: string; reasons?: string[] }> };
+  disruption: {
+    consolidationPolicy: string;
+    consolidateAfter: string;
+    budgets: Array<{ nodes: string; reasons?: string[] }>;
+  };
   limits: Record<string, string>;
 }
 
@@ -27,8 +35,18 @@ function requirement(spec: NodePoolSpec, key: string): Requirement | undefined {
 describe('PoolsChart', () => {
   it('makes one NodePool and one EC2NodeClass per role, in prod only', () => {
     const prod = objectsOf('prod');
-    assert.deepEqual(ofKind(prod, 'NodePool').map((o) => o.metadata.name).sort(), [...POOL_NAMES].sort());
-    assert.deepEqual(ofKind(prod, 'EC2NodeClass').map((o) => o.metadata.name).sort(), [...POOL_NAMES].sort());
+    assert.deepEqual(
+      ofKind(prod, 'NodePool')
+        .map((o) => o.metadata.name)
+        .sort(),
+      [...POOL_NAMES].sort(),
+    );
+    assert.deepEqual(
+      ofKind(prod, 'EC2NodeClass')
+        .map((o) => o.metadata.name)
+        .sort(),
+      [...POOL_NAMES].sort(),
+    );
     assert.equal(find(prod, 'NodePool', 'web').apiVersion, 'karpenter.sh/v1');
     assert.equal(find(prod, 'EC2NodeClass', 'web').apiVersion, 'karpenter.k8s.aws/v1');
     assert.equal(ofKind(objectsOf('dev'), 'NodePool').length, 0);
@@ -39,7 +57,11 @@ describe('PoolsChart', () => {
       const spec = nodePool(pool);
       assert.deepEqual(spec.template.metadata.labels, { 'roleplane.io/pool': pool });
       assert.deepEqual(spec.template.spec.taints, [{ key: 'roleplane.io/pool', value: pool, effect: 'NoSchedule' }]);
-      assert.deepEqual(spec.template.spec.nodeClassRef, { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool });
+      assert.deepEqual(spec.template.spec.nodeClassRef, {
+        group: 'karpenter.k8s.aws',
+        kind: 'EC2NodeClass',
+        name: pool,
+      });
     });
   }
 
@@ -49,7 +71,8 @@ describe('PoolsChart', () => {
     assert.deepEqual(requirement(nodePool('erp'), 'karpenter.k8s.aws/instance-category')?.values, ['m']);
     assert.equal(requirement(nodePool('web'), 'karpenter.k8s.aws/instance-network-bandwidth')?.operator, 'Gt');
     assert.deepEqual(requirement(nodePool('dev'), 'karpenter.sh/capacity-type')?.values, ['spot', 'on-demand']);
-    for (const pool of ['erp', 'web', 'search', 'cache']) assert.deepEqual(requirement(nodePool(pool), 'karpenter.sh/capacity-type')?.values, ['on-demand']);
+    for (const pool of ['erp', 'web', 'search', 'cache'])
+      assert.deepEqual(requirement(nodePool(pool), 'karpenter.sh/capacity-type')?.values, ['on-demand']);
   });
 
   it('empties the dev pool quickly and lets all empty nodes go at once', () => {
@@ -72,11 +95,17 @@ describe('PoolsChart', () => {
   it('launches nodes without public IPs on an encrypted gp3 root volume', () => {
     const nodeClass = find(objectsOf('prod'), 'EC2NodeClass', 'cache').spec as {
       associatePublicIPAddress: boolean;
-      blockDeviceMappings: Array<{ rootVolume: boolean; ebs: { volumeType: string; encrypted: boolean; volumeSize: string } }>;
+      blockDeviceMappings: Array<{
+        rootVolume: boolean;
+        ebs: { volumeType: string; encrypted: boolean; volumeSize: string };
+      }>;
       amiSelectorTerms: Array<{ alias: string }>;
     };
     assert.equal(nodeClass.associatePublicIPAddress, false);
-    assert.deepEqual(nodeClass.blockDeviceMappings.map((b) => [b.rootVolume, b.ebs.volumeType, b.ebs.encrypted, b.ebs.volumeSize]), [[true, 'gp3', true, '40Gi']]);
+    assert.deepEqual(
+      nodeClass.blockDeviceMappings.map((b) => [b.rootVolume, b.ebs.volumeType, b.ebs.encrypted, b.ebs.volumeSize]),
+      [[true, 'gp3', true, '40Gi']],
+    );
     assert.match(nodeClass.amiSelectorTerms[0]!.alias, /^al2023@v\d+$/);
   });
 

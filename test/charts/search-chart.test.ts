@@ -11,7 +11,9 @@ describe('SearchChart', () => {
   it('mounts the embeddings PVC read-only', () => {
     const volume = pod.spec.volumes!.find((v) => v.persistentVolumeClaim?.claimName === 'search-embeddings')!;
     assert.equal(volume.persistentVolumeClaim!.readOnly, true);
-    assert.ok(container.volumeMounts!.some((m) => m.name === volume.name && m.mountPath === '/data' && m.readOnly === true));
+    assert.ok(
+      container.volumeMounts!.some((m) => m.name === volume.name && m.mountPath === '/data' && m.readOnly === true),
+    );
     const pvc = find(objects, 'PersistentVolumeClaim', 'search-embeddings', 'search').spec as { accessModes: string[] };
     assert.deepEqual(pvc.accessModes, ['ReadWriteMany']);
   });
@@ -25,7 +27,10 @@ describe('SearchChart', () => {
     const env = new Map(container.env!.map((e) => [e.name, e]));
     assert.equal(env.get(SEARCH_ENV.dataDir)?.value, '/data/index');
     assert.equal(env.get(SEARCH_ENV.valkeyUrl)?.value, 'redis://valkey.search.svc:6379');
-    assert.deepEqual(env.get(SEARCH_ENV.valkeyPassword)?.valueFrom?.secretKeyRef, { name: 'valkey-auth', key: 'password' });
+    assert.deepEqual(env.get(SEARCH_ENV.valkeyPassword)?.valueFrom?.secretKeyRef, {
+      name: 'valkey-auth',
+      key: 'password',
+    });
     assert.deepEqual(container.args, ['search', 'serve']);
   });
 
@@ -38,12 +43,19 @@ describe('SearchChart', () => {
     assert.notEqual(volume.persistentVolumeClaim!.readOnly, true);
     assert.deepEqual(jobPod.spec.containers[0]!.args!.slice(0, 2), ['search', 'index']);
     const other = ofKind(objectsOf('prod', { image: 'ghcr.io/roleplane/roleplane:0.2.0' }), 'Job')[0]!;
-    assert.notEqual(other.metadata.name, jobs[0]!.metadata.name, 'a new image makes a new Job, not an immutable-field error');
+    assert.notEqual(
+      other.metadata.name,
+      jobs[0]!.metadata.name,
+      'a new image makes a new Job, not an immutable-field error',
+    );
   });
 
   it('has a Service, an HPA and a PDB', () => {
     assert.equal(find(objects, 'Service', 'search', 'search').kind, 'Service');
-    const hpa = find(objects, 'HorizontalPodAutoscaler', 'search', 'search').spec as { minReplicas: number; maxReplicas: number };
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'search', 'search').spec as {
+      minReplicas: number;
+      maxReplicas: number;
+    };
     assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], [2, 10]);
     assert.equal(find(objects, 'PodDisruptionBudget', 'search', 'search').kind, 'PodDisruptionBudget');
   });

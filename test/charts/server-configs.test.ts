@@ -24,7 +24,9 @@ describe('generated server configs are accepted by the real servers', function (
         .replaceAll(/\/dev\/std(err|out)/g, join(dir, 'std$1.log'));
       mkdirSync(join(dir, 'cache'));
       writeFileSync(join(dir, 'nginx.conf'), conf);
-      const result = spawnSync(nginx, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
+      const result = spawnSync(nginx, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+        encoding: 'utf8',
+      });
       assert.equal(result.status, 0, `nginx -t failed for ${env}:\n${result.stderr}`);
       assert.match(result.stderr, /syntax is ok/);
     }
@@ -35,20 +37,31 @@ describe('generated server configs are accepted by the real servers', function (
     const cli = requireBinary(this, ['valkey-cli', 'redis-cli'], 'to query the server');
     const dir = mkdtempSync(join(tmpdir(), 'roleplane-valkey-'));
     const port = await freePort();
-    const conf = renderValkeyConf(testValues('prod').valkey).replace(/^port \d+$/m, `port ${port}`).replace('bind * -::*', 'bind 127.0.0.1').replace('dir /data', `dir ${dir}`);
+    const conf = renderValkeyConf(testValues('prod').valkey)
+      .replace(/^port \d+$/m, `port ${port}`)
+      .replace('bind * -::*', 'bind 127.0.0.1')
+      .replace('dir /data', `dir ${dir}`);
     writeFileSync(join(dir, 'valkey.conf'), conf);
-    const child = spawn(server, [join(dir, 'valkey.conf'), '--requirepass', 'test-password'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(server, [join(dir, 'valkey.conf'), '--requirepass', 'test-password'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     try {
       let answer = '';
       for (let i = 0; i < 50 && !answer.includes('maxmemory'); i++) {
         await new Promise((r) => setTimeout(r, 100));
-        answer = spawnSync(cli, ['-p', String(port), 'config', 'get', 'maxmemory*'], { encoding: 'utf8', env: { ...process.env, REDISCLI_AUTH: 'test-password' } }).stdout;
+        answer = spawnSync(cli, ['-p', String(port), 'config', 'get', 'maxmemory*'], {
+          encoding: 'utf8',
+          env: { ...process.env, REDISCLI_AUTH: 'test-password' },
+        }).stdout;
       }
       assert.match(answer, /maxmemory\n1610612736/, `server output:\n${output}`);
       assert.match(answer, /maxmemory-policy\nallkeys-lru/);
-      const flush = spawnSync(cli, ['-p', String(port), 'flushall'], { encoding: 'utf8', env: { ...process.env, REDISCLI_AUTH: 'test-password' } });
+      const flush = spawnSync(cli, ['-p', String(port), 'flushall'], {
+        encoding: 'utf8',
+        env: { ...process.env, REDISCLI_AUTH: 'test-password' },
+      });
       assert.match(flush.stdout + flush.stderr, /unknown command/i, 'FLUSHALL is disabled');
     } finally {
       child.kill('SIGTERM');

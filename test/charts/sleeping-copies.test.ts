@@ -8,10 +8,18 @@ for (const env of ['dev', 'staging'] as const) {
     const objects = objectsOf(env);
 
     it('holds web, search and Valkey copies and the campaign CronJob, all in its namespace on the dev pool', () => {
-      const owners = podTemplates(objects).map((p) => p.owner).sort();
+      const owners = podTemplates(objects)
+        .map((p) => p.owner)
+        .sort();
       assert.deepEqual(
         owners.map((o) => o.replace(/search-index-[0-9a-f]+/, 'search-index')),
-        [`CronJob ${env}/campaign-newsletter`, `Deployment ${env}/search`, `Deployment ${env}/web`, `Job ${env}/search-index`, `StatefulSet ${env}/valkey`],
+        [
+          `CronJob ${env}/campaign-newsletter`,
+          `Deployment ${env}/search`,
+          `Deployment ${env}/web`,
+          `Job ${env}/search-index`,
+          `StatefulSet ${env}/valkey`,
+        ],
       );
       for (const pod of podTemplates(objects)) assert.equal(requiredPool(pod), 'dev', pod.owner);
     });
@@ -29,19 +37,31 @@ for (const env of ['dev', 'staging'] as const) {
     });
 
     it('runs the campaign on a schedule in the site time zone, never twice at once', () => {
-      const cron = find(objects, 'CronJob', 'campaign-newsletter', env).spec as { schedule: string; timeZone: string; concurrencyPolicy: string };
-      assert.deepEqual([cron.schedule, cron.timeZone, cron.concurrencyPolicy], ['0 9 * * 2', 'Europe/Berlin', 'Forbid']);
+      const cron = find(objects, 'CronJob', 'campaign-newsletter', env).spec as {
+        schedule: string;
+        timeZone: string;
+        concurrencyPolicy: string;
+      };
+      assert.deepEqual(
+        [cron.schedule, cron.timeZone, cron.concurrencyPolicy],
+        ['0 9 * * 2', 'Europe/Berlin', 'Forbid'],
+      );
     });
 
     it('carries no cluster-wide objects', () => {
-      for (const kind of ['NodePool', 'EC2NodeClass', 'CustomResourceDefinition', 'ClusterRole', 'PowerSchedule']) assert.equal(ofKind(objects, kind).length, 0, kind);
+      for (const kind of ['NodePool', 'EC2NodeClass', 'CustomResourceDefinition', 'ClusterRole', 'PowerSchedule'])
+        assert.equal(ofKind(objects, kind).length, 0, kind);
     });
   });
 }
 
 describe('the prod environment', () => {
   it('has the office-hours PowerSchedule that puts dev and staging to sleep outside Mon-Fri 07:00-20:00 in the site zone', () => {
-    const schedule = find(objectsOf('prod', { site: { timeZone: 'America/Chicago' } }), 'PowerSchedule', 'office-hours');
+    const schedule = find(
+      objectsOf('prod', { site: { timeZone: 'America/Chicago' } }),
+      'PowerSchedule',
+      'office-hours',
+    );
     assert.equal(schedule.apiVersion, 'roleplane.io/v1alpha1');
     assert.deepEqual(schedule.spec, {
       namespaceSelector: { matchLabels: { [POWER_SCHEDULE_LABEL]: 'office-hours' } },
@@ -54,7 +74,8 @@ describe('the prod environment', () => {
   it('labels its own namespaces for PodSecurity restricted and never for a power schedule', () => {
     for (const ns of ofKind(objectsOf('prod'), 'Namespace')) {
       const labels = ns.metadata.labels ?? {};
-      for (const mode of ['enforce', 'audit', 'warn']) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], 'restricted', `${ns.metadata.name} ${mode}`);
+      for (const mode of ['enforce', 'audit', 'warn'])
+        assert.equal(labels[`pod-security.kubernetes.io/${mode}`], 'restricted', `${ns.metadata.name} ${mode}`);
       assert.equal(labels[POWER_SCHEDULE_LABEL], undefined);
     }
   });

@@ -21,11 +21,23 @@ function snapshot(dir: string): Map<string, string> {
 
 /** The object order `kubectl apply -f dist/<env>/` sees: crds/ is applied first, then the folder's files by name. */
 function applyOrder(envDir: string): Manifest[] {
-  const files = listFiles(envDir).sort((a, b) => Number(!a.startsWith('crds/')) - Number(!b.startsWith('crds/')) || a.localeCompare(b));
-  return files.flatMap((f) => parseAllDocuments(readFileSync(join(envDir, f), 'utf8')).map((d) => d.toJS() as Manifest));
+  const files = listFiles(envDir).sort(
+    (a, b) => Number(!a.startsWith('crds/')) - Number(!b.startsWith('crds/')) || a.localeCompare(b),
+  );
+  return files.flatMap((f) =>
+    parseAllDocuments(readFileSync(join(envDir, f), 'utf8')).map((d) => d.toJS() as Manifest),
+  );
 }
 
-const CLUSTER_SCOPED = ['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'NodePool', 'EC2NodeClass', 'PowerSchedule'];
+const CLUSTER_SCOPED = [
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'NodePool',
+  'EC2NodeClass',
+  'PowerSchedule',
+];
 
 describe('synth', () => {
   it('writes byte-identical output on two runs', () => {
@@ -48,13 +60,22 @@ describe('synth', () => {
       const seenCrds = new Set<string>();
       for (const o of objects) {
         if (o.kind === 'Namespace') seenNamespaces.add(o.metadata.name);
-        if (o.kind === 'CustomResourceDefinition') seenCrds.add(`${(o.spec as { names: { kind: string } }).names.kind}`);
-        if (o.kind === 'PowerSchedule') assert.ok(seenCrds.has('PowerSchedule'), `${env}: PowerSchedule before its CRD`);
+        if (o.kind === 'CustomResourceDefinition')
+          seenCrds.add(`${(o.spec as { names: { kind: string } }).names.kind}`);
+        if (o.kind === 'PowerSchedule')
+          assert.ok(seenCrds.has('PowerSchedule'), `${env}: PowerSchedule before its CRD`);
         if (CLUSTER_SCOPED.includes(o.kind)) {
-          assert.equal(o.metadata.namespace, undefined, `${env}: cluster-scoped ${o.kind} ${o.metadata.name} has a namespace`);
+          assert.equal(
+            o.metadata.namespace,
+            undefined,
+            `${env}: cluster-scoped ${o.kind} ${o.metadata.name} has a namespace`,
+          );
         } else {
           assert.ok(o.metadata.namespace, `${env}: ${o.kind} ${o.metadata.name} has no namespace`);
-          assert.ok(seenNamespaces.has(o.metadata.namespace), `${env}: ${o.kind} ${o.metadata.name} comes before namespace ${o.metadata.namespace}`);
+          assert.ok(
+            seenNamespaces.has(o.metadata.namespace),
+            `${env}: ${o.kind} ${o.metadata.name} comes before namespace ${o.metadata.namespace}`,
+          );
         }
       }
     }
@@ -65,7 +86,10 @@ describe('synth', () => {
     synth({ outDir: out, environments: ['dev'] });
     const before = snapshot(out);
     const values = join(out, '..', `bad-values-${process.pid}.yaml`);
-    writeFileSync(values, 'dev:\n  web:\n    autoscaling:\n      minReplicas: 2\nstaging:\n  valkey:\n    maxmemory: lots\n');
+    writeFileSync(
+      values,
+      'dev:\n  web:\n    autoscaling:\n      minReplicas: 2\nstaging:\n  valkey:\n    maxmemory: lots\n',
+    );
     assert.throws(() => synth({ outDir: out, valuesFile: values }), /staging[\s\S]*valkey\.maxmemory/);
     assert.deepEqual(snapshot(out), before, 'dist/ must be untouched');
   });
@@ -83,7 +107,9 @@ describe('synth', () => {
 
   it('produces unique object identities in each environment', () => {
     for (const env of ENVIRONMENTS) {
-      const ids = render(env).flatMap((f) => f.objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`));
+      const ids = render(env).flatMap((f) =>
+        f.objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`),
+      );
       assert.equal(new Set(ids).size, ids.length, `${env} has duplicate objects`);
     }
   });

@@ -50,15 +50,23 @@ describe('values', () => {
 
   describe('errors name the key path and the reason', () => {
     it('for a number out of range', () => {
-      assert.deepEqual(invalid('prod', { web: { autoscaling: { minReplicas: 0 } } }), ['web.autoscaling.minReplicas: Too small: expected number to be >=1 (got 0)']);
+      assert.deepEqual(invalid('prod', { web: { autoscaling: { minReplicas: 0 } } }), [
+        'web.autoscaling.minReplicas: Too small: expected number to be >=1 (got 0)',
+      ]);
     });
 
     it('for maxReplicas below minReplicas', () => {
-      assert.match(invalid('prod', { web: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } }).join(), /web\.autoscaling\.maxReplicas: maxReplicas must be >= minReplicas/);
+      assert.match(
+        invalid('prod', { web: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } }).join(),
+        /web\.autoscaling\.maxReplicas: maxReplicas must be >= minReplicas/,
+      );
     });
 
     it('for an unpinned image', () => {
-      assert.match(invalid('dev', { web: { image: 'nginx:latest' } }).join(), /web\.image: must pin a tag other than "latest".*\(got "nginx:latest"\)/);
+      assert.match(
+        invalid('dev', { web: { image: 'nginx:latest' } }).join(),
+        /web\.image: must pin a tag other than "latest".*\(got "nginx:latest"\)/,
+      );
       assert.match(invalid('dev', { valkey: { image: 'valkey/valkey' } }).join(), /valkey\.image: must pin a tag/);
     });
 
@@ -67,16 +75,28 @@ describe('values', () => {
     });
 
     it('for a bad time zone', () => {
-      assert.match(invalid('prod', { site: { timeZone: 'Mars/Olympus' } }).join(), /site\.timeZone: must be an IANA time zone.*"Mars\/Olympus"/);
+      assert.match(
+        invalid('prod', { site: { timeZone: 'Mars/Olympus' } }).join(),
+        /site\.timeZone: must be an IANA time zone.*"Mars\/Olympus"/,
+      );
     });
 
     it('for a bad quantity', () => {
-      assert.match(invalid('prod', { valkey: { maxmemory: '2GB' } }).join(), /valkey\.maxmemory: must be a size with a binary suffix/);
-      assert.match(invalid('prod', { search: { resources: { cpu: 'lots' } } }).join(), /search\.resources\.cpu: must be a CPU quantity/);
+      assert.match(
+        invalid('prod', { valkey: { maxmemory: '2GB' } }).join(),
+        /valkey\.maxmemory: must be a size with a binary suffix/,
+      );
+      assert.match(
+        invalid('prod', { search: { resources: { cpu: 'lots' } } }).join(),
+        /search\.resources\.cpu: must be a CPU quantity/,
+      );
     });
 
     it('for a wrong type', () => {
-      assert.match(invalid('prod', { valkey: { replicas: 'two' } }).join(), /valkey\.replicas: .*expected number.*\(got "two"\)/);
+      assert.match(
+        invalid('prod', { valkey: { replicas: 'two' } }).join(),
+        /valkey\.replicas: .*expected number.*\(got "two"\)/,
+      );
     });
 
     it('for a pool that does not exist', () => {
@@ -84,16 +104,25 @@ describe('values', () => {
     });
 
     it('for ReadWriteOnce embeddings with more than one search replica', () => {
-      assert.match(invalid('prod', { search: { embeddings: { accessMode: 'ReadWriteOnce' } } }).join(), /search\.embeddings\.accessMode: ReadWriteOnce cannot be mounted/);
+      assert.match(
+        invalid('prod', { search: { embeddings: { accessMode: 'ReadWriteOnce' } } }).join(),
+        /search\.embeddings\.accessMode: ReadWriteOnce cannot be mounted/,
+      );
     });
 
     it('for the operator on the pool it empties', () => {
-      assert.match(invalid('prod', { platform: { operator: { pool: 'dev' } } }).join(), /platform\.operator\.pool: the operator must not run on the dev pool/);
+      assert.match(
+        invalid('prod', { platform: { operator: { pool: 'dev' } } }).join(),
+        /platform\.operator\.pool: the operator must not run on the dev pool/,
+      );
     });
 
     it('for a power schedule with both uptime and downtime', () => {
       const schedule = { name: 'office-hours', uptime: 'Mon-Fri 07:00-20:00', downtime: 'Sat-Sun 00:00-24:00' };
-      assert.match(invalid('prod', { platform: { powerSchedules: [schedule] } }).join(), /platform\.powerSchedules\.0: set exactly one of uptime or downtime/);
+      assert.match(
+        invalid('prod', { platform: { powerSchedules: [schedule] } }).join(),
+        /platform\.powerSchedules\.0: set exactly one of uptime or downtime/,
+      );
     });
 
     it('lists every problem at once', () => {
@@ -103,7 +132,9 @@ describe('values', () => {
 
   describe('a values file', () => {
     it('merges `all` and then the environment section over the defaults', () => {
-      const file = valuesFile('all:\n  site:\n    timeZone: America/New_York\nprod:\n  web:\n    autoscaling:\n      maxReplicas: 40\n');
+      const file = valuesFile(
+        'all:\n  site:\n    timeZone: America/New_York\nprod:\n  web:\n    autoscaling:\n      maxReplicas: 40\n',
+      );
       const prod = loadValues({ environment: 'prod', file });
       assert.equal(prod.site.timeZone, 'America/New_York');
       assert.equal(prod.web.autoscaling.maxReplicas, 40);
@@ -123,16 +154,25 @@ describe('values', () => {
 
     it('reports an unknown environment section', () => {
       const file = valuesFile('production:\n  web: {}\n');
-      assert.deepEqual(problemsOf(() => loadValues({ environment: 'prod', file })), ['production: unknown environment (expected one of all, prod, staging, dev)']);
+      assert.deepEqual(
+        problemsOf(() => loadValues({ environment: 'prod', file })),
+        ['production: unknown environment (expected one of all, prod, staging, dev)'],
+      );
     });
 
     it('names the file and environment in the message', () => {
       const file = valuesFile('prod:\n  valkey:\n    replicas: 9\n');
-      assert.throws(() => loadValues({ environment: 'prod', file }), (err: Error) => err.message.includes(`${file}, environment prod`) && err.message.includes('valkey.replicas'));
+      assert.throws(
+        () => loadValues({ environment: 'prod', file }),
+        (err: Error) => err.message.includes(`${file}, environment prod`) && err.message.includes('valkey.replicas'),
+      );
     });
 
     it('reports a missing file', () => {
-      assert.match(problemsOf(() => loadValues({ environment: 'prod', file: '/nonexistent/values.yaml' })).join(), /cannot read the file: ENOENT/);
+      assert.match(
+        problemsOf(() => loadValues({ environment: 'prod', file: '/nonexistent/values.yaml' })).join(),
+        /cannot read the file: ENOENT/,
+      );
     });
 
     it('cannot change which environment it describes', () => {

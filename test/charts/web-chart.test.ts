@@ -15,7 +15,10 @@ describe('WebChart', () => {
   const pod = podTemplates([deployment])[0]!;
 
   it('runs the app image from values behind an nginx page cache configured from a generated ConfigMap', () => {
-    assert.deepEqual(pod.spec.containers.map((c) => c.name), ['nginx', 'app']);
+    assert.deepEqual(
+      pod.spec.containers.map((c) => c.name),
+      ['nginx', 'app'],
+    );
     assert.equal(pod.spec.containers[1]!.image, testValues('prod').web.image);
     const conf = (find(objects, 'ConfigMap', 'web-nginx', 'web').data as Record<string, string>)['nginx.conf']!;
     assert.ok(pod.spec.containers[0]!.volumeMounts!.some((m) => m.mountPath === '/etc/nginx/nginx.conf'));
@@ -23,7 +26,11 @@ describe('WebChart', () => {
   });
 
   it('routes the CDN origin through an Ingress to the Service on the nginx port', () => {
-    const ingress = find(objects, 'Ingress', 'web', 'web').spec as { ingressClassName: string; rules: Array<{ host: string }>; tls: Array<{ secretName: string }> };
+    const ingress = find(objects, 'Ingress', 'web', 'web').spec as {
+      ingressClassName: string;
+      rules: Array<{ host: string }>;
+      tls: Array<{ secretName: string }>;
+    };
     assert.equal(ingress.ingressClassName, 'nginx');
     assert.equal(ingress.rules[0]!.host, 'shop.example.com');
     assert.equal(ingress.tls[0]!.secretName, 'shop-tls');
@@ -32,11 +39,22 @@ describe('WebChart', () => {
   });
 
   it('scales with an HPA (and leaves replicas to it), keeps a PDB and spreads across zones and hosts', () => {
-    const hpa = find(objects, 'HorizontalPodAutoscaler', 'web', 'web').spec as { minReplicas: number; maxReplicas: number; scaleTargetRef: { name: string } };
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'web', 'web').spec as {
+      minReplicas: number;
+      maxReplicas: number;
+      scaleTargetRef: { name: string };
+    };
     assert.deepEqual([hpa.minReplicas, hpa.maxReplicas, hpa.scaleTargetRef.name], [3, 20, 'web']);
-    assert.equal((deployment.spec as { replicas?: number }).replicas, undefined, 'a fixed replicas field would fight the HPA on every apply');
+    assert.equal(
+      (deployment.spec as { replicas?: number }).replicas,
+      undefined,
+      'a fixed replicas field would fight the HPA on every apply',
+    );
     assert.equal(find(objects, 'PodDisruptionBudget', 'web', 'web').kind, 'PodDisruptionBudget');
-    assert.deepEqual(pod.spec.topologySpreadConstraints!.map((t) => t.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    assert.deepEqual(
+      pod.spec.topologySpreadConstraints!.map((t) => t.topologyKey),
+      ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'],
+    );
   });
 
   describe('the page cache, run in a real nginx', function () {
@@ -47,7 +65,11 @@ describe('WebChart', () => {
     let appHits = 0;
 
     before(async function () {
-      const binary = requireBinary(this, ['nginx', '/usr/sbin/nginx'], 'the page-cache tiers are tested in a real nginx');
+      const binary = requireBinary(
+        this,
+        ['nginx', '/usr/sbin/nginx'],
+        'the page-cache tiers are tested in a real nginx',
+      );
       const appPort = await freePort();
       const nginxPort = await freePort();
       app = createServer((req, res) => {
@@ -69,7 +91,9 @@ describe('WebChart', () => {
         .replace(`listen [::]:${NGINX_PORT};`, '')
         .replace('worker_processes auto;', 'worker_processes 1;\ndaemon off;');
       writeFileSync(join(dir, 'nginx.conf'), conf);
-      nginx = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+      nginx = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+        stdio: 'ignore',
+      });
       base = `http://127.0.0.1:${nginxPort}`;
       for (let i = 0; i < 50; i++) {
         try {
@@ -86,13 +110,20 @@ describe('WebChart', () => {
       await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
     });
 
-    async function twice(path: string, headers: Record<string, string> = {}): Promise<{ cacheControl: string | null; second: string | null; hits: number }> {
+    async function twice(
+      path: string,
+      headers: Record<string, string> = {},
+    ): Promise<{ cacheControl: string | null; second: string | null; hits: number }> {
       const before = appHits;
       const first = await fetch(`${base}${path}`, { headers });
       await first.text();
       const again = await fetch(`${base}${path}`, { headers });
       await again.text();
-      return { cacheControl: first.headers.get('cache-control'), second: again.headers.get('x-cache-status'), hits: appHits - before };
+      return {
+        cacheControl: first.headers.get('cache-control'),
+        second: again.headers.get('x-cache-status'),
+        hits: appHits - before,
+      };
     }
 
     it('keeps static assets a year, immutable', async () => {

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
 
 function roleplane(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
 }
 
 describe('roleplane CLI', () => {

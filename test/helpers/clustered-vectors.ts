@@ -4,11 +4,17 @@ import { Prng } from '../../workloads/search/catalog/prng.js';
  * Unit vectors in `clusters` groups (a random centre plus uniform noise, normalised), seeded: the shape real
  * product embeddings have (many near neighbours per item), small enough for unit tests.
  */
-export function clusteredVectors(rows: number, dimensions: number, options: { clusters?: number; noise?: number; seed?: number } = {}): Float32Array {
+export function clusteredVectors(
+  rows: number,
+  dimensions: number,
+  options: { clusters?: number; noise?: number; seed?: number } = {},
+): Float32Array {
   const { clusters = 32, noise = 0.6, seed = 1 } = options;
   const prng = new Prng(seed);
   const uniform = (): number => prng.next() * 2 - 1;
-  const centres = Array.from({ length: clusters }, () => normalised(Float32Array.from({ length: dimensions }, uniform)));
+  const centres = Array.from({ length: clusters }, () =>
+    normalised(Float32Array.from({ length: dimensions }, uniform)),
+  );
   const data = new Float32Array(rows * dimensions);
   for (let row = 0; row < rows; row += 1) {
     const centre = centres[prng.int(0, clusters - 1)] as Float32Array;

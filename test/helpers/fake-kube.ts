@@ -4,7 +4,16 @@
  */
 import type { PowerSchedule, PowerScheduleStatus } from '../../operator/api/power-schedule.js';
 import type { Clock } from '../../operator/clock.js';
-import { type ClusterCache, type EventRecord, type HpaObject, type KubeApi, KubeApiError, type NamespaceObject, type WorkloadObject, type WorkloadPatch } from '../../operator/kube/api.js';
+import {
+  type ClusterCache,
+  type EventRecord,
+  type HpaObject,
+  type KubeApi,
+  KubeApiError,
+  type NamespaceObject,
+  type WorkloadObject,
+  type WorkloadPatch,
+} from '../../operator/kube/api.js';
 
 export class FakeKube implements KubeApi, ClusterCache {
   readonly patches: WorkloadPatch[] = [];
@@ -24,8 +33,18 @@ export class FakeKube implements KubeApi, ClusterCache {
   addNamespace(name: string, meta: Partial<NamespaceObject['metadata']> = {}): void {
     this.namespaceMap.set(name, { metadata: { name, ...meta } });
   }
-  addWorkload(w: Omit<WorkloadObject, 'metadata'> & { metadata: Omit<WorkloadObject['metadata'], 'resourceVersion'> }): WorkloadObject {
-    const obj: WorkloadObject = { ...w, metadata: { uid: `uid-${w.metadata.namespace}-${w.metadata.name}`, creationTimestamp: '2020-01-01T00:00:00.000Z', ...w.metadata, resourceVersion: String(++this.rv) } };
+  addWorkload(
+    w: Omit<WorkloadObject, 'metadata'> & { metadata: Omit<WorkloadObject['metadata'], 'resourceVersion'> },
+  ): WorkloadObject {
+    const obj: WorkloadObject = {
+      ...w,
+      metadata: {
+        uid: `uid-${w.metadata.namespace}-${w.metadata.name}`,
+        creationTimestamp: '2020-01-01T00:00:00.000Z',
+        ...w.metadata,
+        resourceVersion: String(++this.rv),
+      },
+    };
     this.workloadMap.set(this.key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
     return obj;
   }
@@ -38,9 +57,18 @@ export class FakeKube implements KubeApi, ClusterCache {
     return w;
   }
   /** A human (or GitOps) edit: bumps the resourceVersion like the API server would. */
-  edit(kind: WorkloadObject['kind'], namespace: string, name: string, change: Partial<Pick<WorkloadObject, 'replicas' | 'suspend'>>): void {
+  edit(
+    kind: WorkloadObject['kind'],
+    namespace: string,
+    name: string,
+    change: Partial<Pick<WorkloadObject, 'replicas' | 'suspend'>>,
+  ): void {
     const w = this.get(kind, namespace, name);
-    this.workloadMap.set(this.key(kind, namespace, name), { ...w, ...change, metadata: { ...w.metadata, resourceVersion: String(++this.rv) } });
+    this.workloadMap.set(this.key(kind, namespace, name), {
+      ...w,
+      ...change,
+      metadata: { ...w.metadata, resourceVersion: String(++this.rv) },
+    });
   }
   /** Makes our last written status visible to the next reconcile, as the watch would. */
   syncStatus(): void {
@@ -62,7 +90,8 @@ export class FakeKube implements KubeApi, ClusterCache {
     const key = this.key(patch.kind, patch.namespace, patch.name);
     const current = this.workloadMap.get(key);
     if (!current) throw new KubeApiError(`${key} not found`, 404);
-    if (current.metadata.resourceVersion !== patch.resourceVersion) throw new KubeApiError(`${key}: the object has been modified`, 409);
+    if (current.metadata.resourceVersion !== patch.resourceVersion)
+      throw new KubeApiError(`${key}: the object has been modified`, 409);
     const annotations = { ...current.metadata.annotations };
     for (const [k, v] of Object.entries(patch.annotations)) {
       if (v === null) delete annotations[k];

@@ -30,12 +30,17 @@ export class HashEmbedder implements Embedder {
 
 export function hashVector(text: string, dimensions: number): Float32Array {
   const vector = new Float32Array(dimensions);
-  const words = normalizeText(text).split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0);
-  const features = words.length > 0 ? words.flatMap((word) => (word.length > 3 && word.endsWith('s') ? [word, word.slice(0, -1)] : [word, word])) : ['<empty>'];
+  const words = normalizeText(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0);
+  const features =
+    words.length > 0
+      ? words.flatMap((word) => (word.length > 3 && word.endsWith('s') ? [word, word.slice(0, -1)] : [word, word]))
+      : ['<empty>'];
   for (const feature of features) {
     const hash = fnv1a(feature);
     const bucket = hash % dimensions;
-    vector[bucket] = (vector[bucket] as number) + ((hash >>> 31) === 1 ? -1 : 1);
+    vector[bucket] = (vector[bucket] as number) + (hash >>> 31 === 1 ? -1 : 1);
   }
   let norm = 0;
   for (const value of vector) norm += value * value;

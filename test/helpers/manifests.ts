@@ -18,7 +18,10 @@ export function objectsOf(environment: EnvironmentName, overrides: Record<string
 }
 
 export function find(objects: readonly Manifest[], kind: string, name: string, namespace?: string): Manifest {
-  const match = objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  const match = objects.find(
+    (o) =>
+      o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace),
+  );
   if (!match) throw new Error(`no ${kind} ${namespace ? `${namespace}/` : ''}${name} among ${objects.length} objects`);
   return match;
 }
@@ -64,7 +67,12 @@ export interface PodSpec {
     podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: Array<{ topologyKey: string }> };
   };
   tolerations?: Array<{ key?: string; operator?: string; value?: string; effect?: string }>;
-  volumes?: Array<{ name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; hostPath?: unknown }>;
+  volumes?: Array<{
+    name: string;
+    emptyDir?: unknown;
+    persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+    hostPath?: unknown;
+  }>;
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
@@ -90,7 +98,11 @@ export function podTemplates(objects: readonly Manifest[]): PodTemplate[] {
       type Template = { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
       const spec = o.spec as { template?: Template; jobTemplate?: { spec: { template: Template } } };
       const template: Template | undefined =
-        o.kind === 'CronJob' ? spec.jobTemplate?.spec.template : o.kind === 'Pod' ? { metadata: o.metadata, spec: o.spec as PodSpec } : spec.template;
+        o.kind === 'CronJob'
+          ? spec.jobTemplate?.spec.template
+          : o.kind === 'Pod'
+            ? { metadata: o.metadata, spec: o.spec as PodSpec }
+            : spec.template;
       if (!template) throw new Error(`${o.kind} ${o.metadata.name} has no pod template`);
       return {
         owner: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`,

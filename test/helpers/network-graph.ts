@@ -47,7 +47,8 @@ export interface Endpoint {
 
 function selects(selector: Selector | undefined, labels: Record<string, string>): boolean {
   if (!selector) return true;
-  if (selector.matchExpressions && selector.matchExpressions.length > 0) throw new Error('matchExpressions are not evaluated by this checker');
+  if (selector.matchExpressions && selector.matchExpressions.length > 0)
+    throw new Error('matchExpressions are not evaluated by this checker');
   return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 }
 
@@ -67,11 +68,17 @@ function inCidr(ip: string, cidr: string): boolean {
 
 function peerMatches(peer: Peer, policyNamespace: string, other: Endpoint): boolean {
   if (peer.ipBlock) {
-    return other.ip !== undefined && inCidr(other.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(other.ip!, c));
+    return (
+      other.ip !== undefined &&
+      inCidr(other.ip, peer.ipBlock.cidr) &&
+      !(peer.ipBlock.except ?? []).some((c) => inCidr(other.ip!, c))
+    );
   }
   if (other.ip !== undefined || other.namespace === undefined) return false;
   const namespaceLabels = { 'kubernetes.io/metadata.name': other.namespace };
-  const namespaceOk = peer.namespaceSelector ? selects(peer.namespaceSelector, namespaceLabels) : other.namespace === policyNamespace;
+  const namespaceOk = peer.namespaceSelector
+    ? selects(peer.namespaceSelector, namespaceLabels)
+    : other.namespace === policyNamespace;
   return namespaceOk && selects(peer.podSelector, other.labels ?? {});
 }
 
@@ -95,7 +102,10 @@ function allowedOneSide(
 ): boolean {
   if (subject.external || subject.namespace === undefined) return true;
   const applicable = policies.filter(
-    (p) => p.namespace === subject.namespace && selects(p.spec.podSelector, subject.labels ?? {}) && (p.spec.policyTypes ?? ['Ingress']).includes(direction),
+    (p) =>
+      p.namespace === subject.namespace &&
+      selects(p.spec.podSelector, subject.labels ?? {}) &&
+      (p.spec.policyTypes ?? ['Ingress']).includes(direction),
   );
   if (applicable.length === 0) return true;
   return applicable.some((p) =>
@@ -114,7 +124,9 @@ export function podEndpoints(objects: readonly Manifest[]): Endpoint[] {
     namespace: pod.namespace,
     labels: pod.labels,
     ports: [
-      ...pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, protocol: 'TCP' as const }))),
+      ...pod.spec.containers.flatMap((c) =>
+        (c.ports ?? []).map((p) => ({ port: p.containerPort, protocol: 'TCP' as const })),
+      ),
       // A port nothing listens on: any rule that opens "all ports" shows up on it.
       { port: 9999, protocol: 'TCP' as const },
     ],
@@ -124,7 +136,13 @@ export function podEndpoints(objects: readonly Manifest[]): Endpoint[] {
 /** Endpoints outside the manifests that the design names. */
 export function externalEndpoints(ingressControllerNamespace: string): Endpoint[] {
   return [
-    { name: 'ingress-controller', namespace: ingressControllerNamespace, labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ports: [], external: true },
+    {
+      name: 'ingress-controller',
+      namespace: ingressControllerNamespace,
+      labels: { 'app.kubernetes.io/name': 'ingress-nginx' },
+      ports: [],
+      external: true,
+    },
     {
       name: 'kube-dns',
       namespace: 'kube-system',
@@ -155,7 +173,8 @@ export function allowedFlows(objects: readonly Manifest[], externals: readonly E
     for (const to of endpoints) {
       for (const port of to.ports) {
         if (from.external && to.external) continue;
-        if (!allowedOneSide(policies, from, to, port, 'Egress') || !allowedOneSide(policies, to, from, port, 'Ingress')) continue;
+        if (!allowedOneSide(policies, from, to, port, 'Egress') || !allowedOneSide(policies, to, from, port, 'Ingress'))
+          continue;
         flows.add(`${from.name} -> ${to.name}:${port.port}/${port.protocol}`);
       }
     }

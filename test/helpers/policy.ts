@@ -14,27 +14,41 @@ function containersOf(pod: PodTemplate): Container[] {
 
 /** The pool a pod template requires, or a violation. */
 export function requiredPool(pod: PodTemplate): string | undefined {
-  const terms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  const pools = terms.map((t) => t.matchExpressions?.find((e) => e.key === POOL_KEY && e.operator === 'In' && e.values?.length === 1)?.values?.[0]);
+  const terms =
+    pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const pools = terms.map(
+    (t) =>
+      t.matchExpressions?.find((e) => e.key === POOL_KEY && e.operator === 'In' && e.values?.length === 1)?.values?.[0],
+  );
   // Node selector terms are ORed: every term must pin the same single pool, or the pod could land elsewhere.
   if (pools.length === 0 || pools.some((p) => p === undefined || p !== pools[0])) return undefined;
   return pools[0];
 }
 
 /** Every pod requires exactly one pool and tolerates that pool's taint (and no other pool's). */
-export function checkPoolPinning(objects: readonly Manifest[], expectedPool?: (pod: PodTemplate) => string | undefined): string[] {
+export function checkPoolPinning(
+  objects: readonly Manifest[],
+  expectedPool?: (pod: PodTemplate) => string | undefined,
+): string[] {
   const violations: string[] = [];
   for (const pod of podTemplates(objects)) {
     const pool = requiredPool(pod);
     if (!pool) {
-      violations.push(`${pod.owner}: no required node affinity ${POOL_KEY} In [<one pool>] in every node selector term`);
+      violations.push(
+        `${pod.owner}: no required node affinity ${POOL_KEY} In [<one pool>] in every node selector term`,
+      );
       continue;
     }
     const expected = expectedPool?.(pod);
-    if (expected !== undefined && expected !== pool) violations.push(`${pod.owner}: pinned to pool ${pool}, expected ${expected}`);
+    if (expected !== undefined && expected !== pool)
+      violations.push(`${pod.owner}: pinned to pool ${pool}, expected ${expected}`);
     const tolerations = pod.spec.tolerations ?? [];
     const tolerated = tolerations.filter((t) => t.key === POOL_KEY || (t.key === undefined && t.operator === 'Exists'));
-    if (!tolerated.some((t) => t.key === POOL_KEY && t.operator === 'Equal' && t.value === pool && t.effect === 'NoSchedule')) {
+    if (
+      !tolerated.some(
+        (t) => t.key === POOL_KEY && t.operator === 'Equal' && t.value === pool && t.effect === 'NoSchedule',
+      )
+    ) {
       violations.push(`${pod.owner}: no toleration for ${POOL_KEY}=${pool}:NoSchedule`);
     }
     if (tolerated.some((t) => t.value !== pool)) violations.push(`${pod.owner}: tolerates another pool's taint`);
@@ -47,8 +61,10 @@ export function checkRestrictedSecurity(objects: readonly Manifest[]): string[] 
   const violations: string[] = [];
   for (const pod of podTemplates(objects)) {
     const podCtx = pod.spec.securityContext ?? {};
-    if (pod.spec.hostNetwork || pod.spec.hostPID || pod.spec.hostIPC) violations.push(`${pod.owner}: uses host namespaces`);
-    for (const volume of pod.spec.volumes ?? []) if (volume.hostPath) violations.push(`${pod.owner}: hostPath volume ${volume.name}`);
+    if (pod.spec.hostNetwork || pod.spec.hostPID || pod.spec.hostIPC)
+      violations.push(`${pod.owner}: uses host namespaces`);
+    for (const volume of pod.spec.volumes ?? [])
+      if (volume.hostPath) violations.push(`${pod.owner}: hostPath volume ${volume.name}`);
     for (const c of containersOf(pod)) {
       const ctx = c.securityContext ?? {};
       const where = `${pod.owner} container ${c.name}`;
@@ -57,9 +73,11 @@ export function checkRestrictedSecurity(objects: readonly Manifest[]): string[] 
       if (ctx.allowPrivilegeEscalation !== false) violations.push(`${where}: allowPrivilegeEscalation is not false`);
       if (ctx.privileged) violations.push(`${where}: privileged`);
       if (!ctx.capabilities?.drop?.includes('ALL')) violations.push(`${where}: does not drop ALL capabilities`);
-      if ((ctx.capabilities?.add ?? []).some((cap) => cap !== 'NET_BIND_SERVICE')) violations.push(`${where}: adds capabilities`);
+      if ((ctx.capabilities?.add ?? []).some((cap) => cap !== 'NET_BIND_SERVICE'))
+        violations.push(`${where}: adds capabilities`);
       const seccomp = ctx.seccompProfile?.type ?? podCtx.seccompProfile?.type;
-      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') violations.push(`${where}: seccompProfile is not RuntimeDefault`);
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+        violations.push(`${where}: seccompProfile is not RuntimeDefault`);
       if (ctx.readOnlyRootFilesystem !== true) violations.push(`${where}: root filesystem is writable`);
     }
   }
@@ -99,7 +117,8 @@ export function checkPinnedImages(objects: readonly Manifest[]): string[] {
     for (const c of containersOf(pod)) {
       const last = c.image.slice(c.image.lastIndexOf('/') + 1);
       const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
-      if (!c.image.includes('@sha256:') && (tag === undefined || tag === 'latest')) violations.push(`${pod.owner} container ${c.name}: image ${c.image} is not pinned`);
+      if (!c.image.includes('@sha256:') && (tag === undefined || tag === 'latest'))
+        violations.push(`${pod.owner} container ${c.name}: image ${c.image} is not pinned`);
     }
   }
   return violations;
@@ -117,26 +136,41 @@ export function checkRbac(objects: readonly Manifest[]): string[] {
   const violations: string[] = [];
   for (const role of objects.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')) {
     for (const rule of (role.rules as Rule[] | undefined) ?? []) {
-      const fields = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? []), ...(rule.nonResourceURLs ?? [])];
-      if (fields.some((f) => f.includes('*'))) violations.push(`${role.kind} ${role.metadata.name}: wildcard in ${JSON.stringify(rule)}`);
-      if ((rule.verbs ?? []).some((v) => ['escalate', 'bind', 'impersonate'].includes(v))) violations.push(`${role.kind} ${role.metadata.name}: escalation verb in ${JSON.stringify(rule)}`);
-      if ((rule.resources ?? []).some((r) => r === 'secrets')) violations.push(`${role.kind} ${role.metadata.name}: grants access to secrets`);
+      const fields = [
+        ...(rule.apiGroups ?? []),
+        ...(rule.resources ?? []),
+        ...(rule.verbs ?? []),
+        ...(rule.nonResourceURLs ?? []),
+      ];
+      if (fields.some((f) => f.includes('*')))
+        violations.push(`${role.kind} ${role.metadata.name}: wildcard in ${JSON.stringify(rule)}`);
+      if ((rule.verbs ?? []).some((v) => ['escalate', 'bind', 'impersonate'].includes(v)))
+        violations.push(`${role.kind} ${role.metadata.name}: escalation verb in ${JSON.stringify(rule)}`);
+      if ((rule.resources ?? []).some((r) => r === 'secrets'))
+        violations.push(`${role.kind} ${role.metadata.name}: grants access to secrets`);
     }
   }
   return violations;
 }
 
-export const REQUIRED_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by'];
+export const REQUIRED_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by',
+];
 
 /** `app.kubernetes.io/*` labels on every object and every pod template. */
 export function checkLabels(objects: readonly Manifest[]): string[] {
   const violations: string[] = [];
   for (const o of objects) {
     const labels = o.metadata.labels ?? {};
-    for (const key of REQUIRED_LABELS) if (!labels[key]) violations.push(`${o.kind} ${o.metadata.name}: no ${key} label`);
+    for (const key of REQUIRED_LABELS)
+      if (!labels[key]) violations.push(`${o.kind} ${o.metadata.name}: no ${key} label`);
   }
   for (const pod of podTemplates(objects)) {
-    for (const key of REQUIRED_LABELS) if (!pod.labels[key]) violations.push(`${pod.owner} pod template: no ${key} label`);
+    for (const key of REQUIRED_LABELS)
+      if (!pod.labels[key]) violations.push(`${pod.owner} pod template: no ${key} label`);
   }
   return violations;
 }

@@ -26,7 +26,9 @@ export function requireNumpyPython(ctx: Context, why: string): string {
   if (python) return python;
   const message = `no python with numpy among ${NUMPY_PYTHONS.join(', ')}: ${why}`;
   if (IN_CI) throw new Error(`${message} (CI=true: .ci/run must install python3-numpy)`);
-  process.stderr.write(`\n  SKIPPED (loudly): ${message}. Install it (apt-get install -y python3-numpy) to run these tests.\n\n`);
+  process.stderr.write(
+    `\n  SKIPPED (loudly): ${message}. Install it (apt-get install -y python3-numpy) to run these tests.\n\n`,
+  );
   ctx.skip();
 }
 

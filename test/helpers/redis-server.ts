@@ -40,7 +40,22 @@ export class RedisServer {
     this.output = '';
     const child = spawn(
       this.binary,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        '--protected-mode',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -49,7 +64,8 @@ export class RedisServer {
     const deadline = Date.now() + 10_000;
     while (!(await ping(this.port))) {
       if (!this.isRunning) throw new Error(`${this.binary} exited on start (port ${this.port}): ${this.output.trim()}`);
-      if (Date.now() > deadline) throw new Error(`${this.binary} did not answer PING on port ${this.port} within 10 s: ${this.output.trim()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.binary} did not answer PING on port ${this.port} within 10 s: ${this.output.trim()}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }

@@ -32,7 +32,13 @@ async function start(): Promise<TestCluster> {
   sharedDir = dir;
   const logFile = join(dir, 'up.log');
   const result = await clusterUp({ dir, log: (line) => appendFileSync(logFile, `${line}\n`), out: () => undefined });
-  return { dir, kubeconfigPath: result.kubeconfigPath, binDir: result.binDir, kubectl: kubectl(result.binDir, result.kubeconfigPath), upSeconds: result.seconds };
+  return {
+    dir,
+    kubeconfigPath: result.kubeconfigPath,
+    binDir: result.binDir,
+    kubectl: kubectl(result.binDir, result.kubeconfigPath),
+    upSeconds: result.seconds,
+  };
 }
 
 /** The shared cluster, or a loud skip when it cannot be had on this machine (never under CI=true). */

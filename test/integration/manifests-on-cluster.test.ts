@@ -20,7 +20,12 @@ const OUR_NAMESPACES = ['erp', 'web', 'search', 'roleplane-system', 'staging', '
 const OPERATOR_SA = 'system:serviceaccount:roleplane-system:roleplane-operator';
 
 interface Pod {
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string }> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    ownerReferences?: Array<{ kind: string }>;
+  };
   spec: PodSpec & { nodeName?: string };
   status: { phase: string; conditions?: Array<{ type: string; status: string; reason?: string }> };
 }
@@ -37,7 +42,6 @@ function readmeApplyCommands(): string {
   return block[1]!;
 }
 
-
 async function pods(k: TestCluster, namespaces = OUR_NAMESPACES): Promise<Pod[]> {
   const all = JSON.parse(await k.kubectl.must(['get', 'pods', '-A', '-o', 'json'])) as { items: Pod[] };
   return all.items.filter((p) => namespaces.includes(p.metadata.namespace));
@@ -49,11 +53,23 @@ async function nodes(k: TestCluster): Promise<Map<string, Node>> {
 }
 
 function poolOfPod(pod: Pod): string | undefined {
-  return requiredPool({ owner: pod.metadata.name, kind: 'Pod', namespace: pod.metadata.namespace, labels: pod.metadata.labels ?? {}, spec: pod.spec });
+  return requiredPool({
+    owner: pod.metadata.name,
+    kind: 'Pod',
+    namespace: pod.metadata.namespace,
+    labels: pod.metadata.labels ?? {},
+    spec: pod.spec,
+  });
 }
 
 function isUnschedulable(pod: Pod): boolean {
-  return !pod.spec.nodeName && pod.status.phase === 'Pending' && (pod.status.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  return (
+    !pod.spec.nodeName &&
+    pod.status.phase === 'Pending' &&
+    (pod.status.conditions ?? []).some(
+      (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+    )
+  );
 }
 
 describe('the synthesized manifests on a real control plane', function () {
@@ -87,19 +103,46 @@ describe('the synthesized manifests on a real control plane', function () {
       metadata: { name: 'privileged', namespace: 'web' },
       spec: {
         selector: { matchLabels: { app: 'privileged' } },
-        template: { metadata: { labels: { app: 'privileged' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } }] } },
+        template: {
+          metadata: { labels: { app: 'privileged' } },
+          spec: { containers: [{ name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } }] },
+        },
       },
     };
-    const warned = await cluster.kubectl.run(['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(privileged));
+    const warned = await cluster.kubectl.run(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-'],
+      JSON.stringify(privileged),
+    );
     assert.match(warned.stderr, /Warning: would violate PodSecurity "restricted:latest"/);
 
-    const badPool = { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'broken' }, spec: { disruption: { consolidateAfter: 'soon' }, template: { spec: { requirements: [], nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'x' } } } } };
-    const rejected = await cluster.kubectl.run(['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(badPool));
+    const badPool = {
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      metadata: { name: 'broken' },
+      spec: {
+        disruption: { consolidateAfter: 'soon' },
+        template: {
+          spec: { requirements: [], nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'x' } },
+        },
+      },
+    };
+    const rejected = await cluster.kubectl.run(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-'],
+      JSON.stringify(badPool),
+    );
     assert.notEqual(rejected.status, 0);
     assert.match(rejected.stderr, /consolidateAfter/);
 
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'root', namespace: 'search' }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } };
-    const forbidden = await cluster.kubectl.run(['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'root', namespace: 'search' },
+      spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+    };
+    const forbidden = await cluster.kubectl.run(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-'],
+      JSON.stringify(pod),
+    );
     assert.notEqual(forbidden.status, 0);
     assert.match(forbidden.stderr, /violates PodSecurity "restricted:latest"/);
   });
@@ -116,7 +159,11 @@ describe('the synthesized manifests on a real control plane', function () {
     });
     const byName = await nodes(cluster);
     const misplaced = placed
-      .map((p) => ({ pod: `${p.metadata.namespace}/${p.metadata.name}`, want: poolOfPod(p), got: byName.get(p.spec.nodeName!)?.metadata.labels[POOL_KEY] }))
+      .map((p) => ({
+        pod: `${p.metadata.namespace}/${p.metadata.name}`,
+        want: poolOfPod(p),
+        got: byName.get(p.spec.nodeName!)?.metadata.labels[POOL_KEY],
+      }))
       .filter((p) => p.want === undefined || p.want !== p.got);
     assert.deepEqual(misplaced, []);
     const poolsUsed = new Set(placed.map((p) => byName.get(p.spec.nodeName!)?.metadata.labels[POOL_KEY]));
@@ -126,7 +173,15 @@ describe('the synthesized manifests on a real control plane', function () {
   it('gives the Valkey StatefulSets their PVCs, bound', async function () {
     this.timeout(30_000);
     for (const namespace of ['search', 'staging', 'dev']) {
-      const phase = await cluster.kubectl.must(['get', 'pvc', 'data-valkey-0', '-n', namespace, '-o', 'jsonpath={.status.phase}']);
+      const phase = await cluster.kubectl.must([
+        'get',
+        'pvc',
+        'data-valkey-0',
+        '-n',
+        namespace,
+        '-o',
+        'jsonpath={.status.phase}',
+      ]);
       assert.equal(phase, 'Bound', namespace);
     }
   });
@@ -135,9 +190,21 @@ describe('the synthesized manifests on a real control plane', function () {
     this.timeout(120_000);
     await cluster.kubectl.must(['cordon', '-l', `${POOL_KEY}=search`]);
     try {
-      await cluster.kubectl.must(['delete', 'pods', '-n', 'search', '-l', 'app.kubernetes.io/component=search', '--wait=false']);
+      await cluster.kubectl.must([
+        'delete',
+        'pods',
+        '-n',
+        'search',
+        '-l',
+        'app.kubernetes.io/component=search',
+        '--wait=false',
+      ]);
       const pending = await waitFor('replacement search pods to be unschedulable', 60_000, async () => {
-        const list = (await pods(cluster, ['search'])).filter((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'search' && !p.metadata.name.startsWith('search-index'));
+        const list = (await pods(cluster, ['search'])).filter(
+          (p) =>
+            p.metadata.labels?.['app.kubernetes.io/component'] === 'search' &&
+            !p.metadata.name.startsWith('search-index'),
+        );
         const fresh = list.filter((p) => !p.spec.nodeName);
         return fresh.length >= 2 && fresh.every(isUnschedulable) ? fresh : undefined;
       });
@@ -146,7 +213,9 @@ describe('the synthesized manifests on a real control plane', function () {
       await cluster.kubectl.must(['uncordon', '-l', `${POOL_KEY}=search`]);
     }
     const rescheduled = await waitFor('search pods back on the search pool', 60_000, async () => {
-      const list = (await pods(cluster, ['search'])).filter((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'search' && p.status.phase === 'Running');
+      const list = (await pods(cluster, ['search'])).filter(
+        (p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'search' && p.status.phase === 'Running',
+      );
       return list.length >= 2 ? list : undefined;
     });
     const byName = await nodes(cluster);
@@ -198,7 +267,11 @@ describe('the synthesized manifests on a real control plane', function () {
     for (const [what, args, allowed] of cases) {
       it(`${allowed ? 'may' : 'may not'} ${what}`, async function () {
         const result = await cluster.kubectl.run(['auth', 'can-i', ...args, '--as', OPERATOR_SA]);
-        assert.equal(result.stdout.trim(), allowed ? 'yes' : 'no', `kubectl auth can-i ${args.join(' ')}: ${result.stdout}${result.stderr}`);
+        assert.equal(
+          result.stdout.trim(),
+          allowed ? 'yes' : 'no',
+          `kubectl auth can-i ${args.join(' ')}: ${result.stdout}${result.stderr}`,
+        );
       });
     }
   });

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION, EXCLUDE_LABEL, LEASE_NAME, ORIGINAL_REPLICAS_ANNOTATION, ORIGINAL_SUSPEND_ANNOTATION } from '../../operator/api/keys.js';
+import {
+  ASLEEP_UNTIL_ANNOTATION,
+  AWAKE_UNTIL_ANNOTATION,
+  EXCLUDE_LABEL,
+  LEASE_NAME,
+  ORIGINAL_REPLICAS_ANNOTATION,
+  ORIGINAL_SUSPEND_ANNOTATION,
+} from '../../operator/api/keys.js';
 import type { PowerScheduleSpec } from '../../operator/api/power-schedule.js';
 import { systemClock } from '../../operator/clock.js';
 import { type RunningOperator, startOperator } from '../../operator/operator.js';
@@ -21,14 +28,17 @@ const SA = { namespace: 'roleplane-system', name: 'roleplane-operator' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-
 function deployment(namespace: string, name: string, replicas: number, labels: Record<string, string> = {}) {
   const app = { app: name };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, namespace, labels },
-    spec: { replicas, selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: app },
+      template: { metadata: { labels: app }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+    },
   };
 }
 
@@ -38,7 +48,12 @@ function statefulSet(namespace: string, name: string, replicas: number) {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: { name, namespace },
-    spec: { replicas, serviceName: name, selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+    spec: {
+      replicas,
+      serviceName: name,
+      selector: { matchLabels: app },
+      template: { metadata: { labels: app }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+    },
   };
 }
 
@@ -47,7 +62,13 @@ function cronJob(namespace: string, name: string, suspend: boolean) {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name, namespace },
-    spec: { schedule: '0 3 * * *', suspend, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36' }] } } } } },
+    spec: {
+      schedule: '0 3 * * *',
+      suspend,
+      jobTemplate: {
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+      },
+    },
   };
 }
 
@@ -56,7 +77,14 @@ function hpa(namespace: string, target: string) {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: { name: target, namespace },
-    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, minReplicas: 2, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
+      minReplicas: 2,
+      maxReplicas: 4,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
+    },
   };
 }
 
@@ -72,11 +100,17 @@ describe('the power-schedule operator on a real control plane', function () {
   let saKubeconfig: string;
 
   const apply = async (...objects: object[]) => {
-    await cluster.kubectl.must(['apply', '--server-side', '--field-manager=test', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+    await cluster.kubectl.must(
+      ['apply', '--server-side', '--field-manager=test', '-f', '-'],
+      objects.map((o) => JSON.stringify(o)).join('\n'),
+    );
   };
-  const namespace = async (name: string, labels: Record<string, string> = {}) => apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
-  const replicas = async (ns: string, name: string) => (await apps.readNamespacedDeployment({ name, namespace: ns })).spec?.replicas;
-  const annotationsOf = async (ns: string, name: string) => (await apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.annotations ?? {};
+  const namespace = async (name: string, labels: Record<string, string> = {}) =>
+    apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  const replicas = async (ns: string, name: string) =>
+    (await apps.readNamespacedDeployment({ name, namespace: ns })).spec?.replicas;
+  const annotationsOf = async (ns: string, name: string) =>
+    (await apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.annotations ?? {};
 
   before(async function () {
     cluster = await useCluster(this);
@@ -89,13 +123,33 @@ describe('the power-schedule operator on a real control plane', function () {
     const out = mkdtempSync(join(tmpdir(), 'roleplane-operator-test-'));
     synth({ outDir: out, environments: ['prod'] });
     await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
-    await cluster.kubectl.must(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(out, 'prod', 'crds')]);
-    await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', '01-namespaces.yaml'), '-f', join(out, 'prod', '20-operator.yaml')]);
+    await cluster.kubectl.must([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      '-f',
+      join(out, 'prod', 'crds'),
+    ]);
+    await cluster.kubectl.must([
+      'apply',
+      '--server-side',
+      '-f',
+      join(out, 'prod', '01-namespaces.yaml'),
+      '-f',
+      join(out, 'prod', '20-operator.yaml'),
+    ]);
     // The operator runs as its real ServiceAccount, so every test also checks its RBAC.
-    const token = (await cluster.kubectl.must(['create', 'token', SA.name, '-n', SA.namespace, '--duration=2h'])).trim();
+    const token = (
+      await cluster.kubectl.must(['create', 'token', SA.name, '-n', SA.namespace, '--duration=2h'])
+    ).trim();
     const cl = admin.getCurrentCluster()!;
     const sa = new KubeConfig();
-    sa.loadFromOptions({ clusters: [cl], users: [{ name: 'operator', token }], contexts: [{ name: 'operator', cluster: cl.name, user: 'operator' }], currentContext: 'operator' });
+    sa.loadFromOptions({
+      clusters: [cl],
+      users: [{ name: 'operator', token }],
+      contexts: [{ name: 'operator', cluster: cl.name, user: 'operator' }],
+      currentContext: 'operator',
+    });
     saKubeconfig = join(out, 'operator.kubeconfig');
     writeFileSync(saKubeconfig, sa.exportConfig());
   });
@@ -112,7 +166,14 @@ describe('the power-schedule operator on a real control plane', function () {
         clock: systemClock,
         registry: new Registry(),
         log: pino({ level: process.env.ROLEPLANE_TEST_LOG ?? 'silent' }),
-        options: { leaderElect: false, namespace: SA.namespace, identity: 'test-in-process', healthPort: 0, metricsPort: 0, host: '127.0.0.1' },
+        options: {
+          leaderElect: false,
+          namespace: SA.namespace,
+          identity: 'test-in-process',
+          healthPort: 0,
+          metricsPort: 0,
+          host: '127.0.0.1',
+        },
       });
     });
 
@@ -132,31 +193,74 @@ describe('the power-schedule operator on a real control plane', function () {
       this.timeout(60_000);
       const ns = 'op-sleep-wake';
       await namespace(ns);
-      await apply(deployment(ns, 'web', 3), deployment(ns, 'api', 2), hpa(ns, 'api'), statefulSet(ns, 'db', 2), cronJob(ns, 'report', false), cronJob(ns, 'paused', true));
+      await apply(
+        deployment(ns, 'web', 3),
+        deployment(ns, 'api', 2),
+        hpa(ns, 'api'),
+        statefulSet(ns, 'db', 2),
+        cronJob(ns, 'report', false),
+        cronJob(ns, 'paused', true),
+      );
       const start = Date.now() + 4_000;
       const end = start + 6_000;
       await apply(schedule(ns, { namespaces: [ns], downtime: `${rfc3339(start)} - ${rfc3339(end)}` }));
 
-      const asleepAt = await waitFor('everything asleep', 15_000, async () => {
-        const [web, api, db, report] = await Promise.all([replicas(ns, 'web'), replicas(ns, 'api'), apps.readNamespacedStatefulSet({ name: 'db', namespace: ns }), batch.readNamespacedCronJob({ name: 'report', namespace: ns })]);
-        return web === 0 && api === 0 && db.spec?.replicas === 0 && report.spec?.suspend === true ? Date.now() : undefined;
-      }, 50);
+      const asleepAt = await waitFor(
+        'everything asleep',
+        15_000,
+        async () => {
+          const [web, api, db, report] = await Promise.all([
+            replicas(ns, 'web'),
+            replicas(ns, 'api'),
+            apps.readNamespacedStatefulSet({ name: 'db', namespace: ns }),
+            batch.readNamespacedCronJob({ name: 'report', namespace: ns }),
+          ]);
+          return web === 0 && api === 0 && db.spec?.replicas === 0 && report.spec?.suspend === true
+            ? Date.now()
+            : undefined;
+        },
+        50,
+      );
       const sleepStart = Math.floor(start / 1000) * 1000;
       assert.ok(asleepAt >= sleepStart, 'not before the boundary');
       assert.ok(asleepAt - sleepStart <= 2_000, `asleep ${asleepAt - sleepStart} ms after the boundary`);
       assert.equal((await annotationsOf(ns, 'web'))[ORIGINAL_REPLICAS_ANNOTATION], '3');
-      assert.equal((await batch.readNamespacedCronJob({ name: 'report', namespace: ns })).metadata?.annotations?.[ORIGINAL_SUSPEND_ANNOTATION], 'false');
-      assert.equal((await batch.readNamespacedCronJob({ name: 'paused', namespace: ns })).metadata?.annotations?.[ORIGINAL_SUSPEND_ANNOTATION], undefined);
+      assert.equal(
+        (await batch.readNamespacedCronJob({ name: 'report', namespace: ns })).metadata?.annotations?.[
+          ORIGINAL_SUSPEND_ANNOTATION
+        ],
+        'false',
+      );
+      assert.equal(
+        (await batch.readNamespacedCronJob({ name: 'paused', namespace: ns })).metadata?.annotations?.[
+          ORIGINAL_SUSPEND_ANNOTATION
+        ],
+        undefined,
+      );
 
-      const awakeAt = await waitFor('everything awake', 15_000, async () => ((await replicas(ns, 'web')) === 3 ? Date.now() : undefined), 50);
+      const awakeAt = await waitFor(
+        'everything awake',
+        15_000,
+        async () => ((await replicas(ns, 'web')) === 3 ? Date.now() : undefined),
+        50,
+      );
       const wakeStart = Math.floor(end / 1000) * 1000;
       assert.ok(awakeAt - wakeStart <= 2_000, `awake ${awakeAt - wakeStart} ms after the boundary`);
       await waitFor('all restored', 5_000, async () => {
         const db = await apps.readNamespacedStatefulSet({ name: 'db', namespace: ns });
         const report = await batch.readNamespacedCronJob({ name: 'report', namespace: ns });
         const paused = await batch.readNamespacedCronJob({ name: 'paused', namespace: ns });
-        const ok = (await replicas(ns, 'api')) === 2 && db.spec?.replicas === 2 && report.spec?.suspend === false && paused.spec?.suspend === true;
-        const clean = ![await annotationsOf(ns, 'web'), await annotationsOf(ns, 'api'), db.metadata?.annotations ?? {}, report.metadata?.annotations ?? {}].some((a) => ORIGINAL_REPLICAS_ANNOTATION in a || ORIGINAL_SUSPEND_ANNOTATION in a);
+        const ok =
+          (await replicas(ns, 'api')) === 2 &&
+          db.spec?.replicas === 2 &&
+          report.spec?.suspend === false &&
+          paused.spec?.suspend === true;
+        const clean = ![
+          await annotationsOf(ns, 'web'),
+          await annotationsOf(ns, 'api'),
+          db.metadata?.annotations ?? {},
+          report.metadata?.annotations ?? {},
+        ].some((a) => ORIGINAL_REPLICAS_ANNOTATION in a || ORIGINAL_SUSPEND_ANNOTATION in a);
         return ok && clean ? true : undefined;
       });
       // Only the two fields, under the operator's own field manager.
@@ -164,7 +268,9 @@ describe('the power-schedule operator on a real control plane', function () {
       const ours = web.metadata?.managedFields?.find((m) => m.manager === 'roleplane-operator');
       assert.ok(ours, 'a managedFields entry for roleplane-operator');
       assert.deepEqual(Object.keys((ours.fieldsV1 as { 'f:spec'?: object })['f:spec'] ?? {}), ['f:replicas']);
-      const status = JSON.parse(await cluster.kubectl.must(['get', 'powerschedule', ns, '-o', 'jsonpath={.status}'])) as { namespaces: Array<{ phase: string; managed: object }> };
+      const status = JSON.parse(
+        await cluster.kubectl.must(['get', 'powerschedule', ns, '-o', 'jsonpath={.status}']),
+      ) as { namespaces: Array<{ phase: string; managed: object }> };
       assert.equal(status.namespaces[0]!.phase, 'Awake');
       assert.deepEqual(status.namespaces[0]!.managed, { cronJobs: 2, deployments: 2, statefulSets: 1 });
       const events = await cluster.kubectl.must(['get', 'events', '-n', ns, '-o', 'jsonpath={.items[*].reason}']);
@@ -181,11 +287,22 @@ describe('the power-schedule operator on a real control plane', function () {
       await waitFor('asleep', 10_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
       await cluster.kubectl.must(['scale', 'deployment', 'web', '-n', ns, '--replicas=5']);
       await apply(schedule(ns, { namespaces: [ns], downtime: 'never' }));
-      await waitFor('annotation dropped', 10_000, async () => (!(ORIGINAL_REPLICAS_ANNOTATION in (await annotationsOf(ns, 'web'))) ? true : undefined));
+      await waitFor('annotation dropped', 10_000, async () =>
+        !(ORIGINAL_REPLICAS_ANNOTATION in (await annotationsOf(ns, 'web'))) ? true : undefined,
+      );
       assert.equal(await replicas(ns, 'web'), 5);
       assert.equal(await replicas(ns, 'keep'), 2);
       const warning = await waitFor('the warning event', 5_000, async () => {
-        const out = await cluster.kubectl.must(['get', 'events', '-n', ns, '--field-selector', 'reason=ChangedWhileAsleep', '-o', 'jsonpath={.items[*].message}']);
+        const out = await cluster.kubectl.must([
+          'get',
+          'events',
+          '-n',
+          ns,
+          '--field-selector',
+          'reason=ChangedWhileAsleep',
+          '-o',
+          'jsonpath={.items[*].message}',
+        ]);
         return out.trim() ? out : undefined;
       });
       assert.match(warning, /replicas were changed to 5 while asleep \(2 before sleep\); keeping 5/);
@@ -199,14 +316,15 @@ describe('the power-schedule operator on a real control plane', function () {
       await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: '0s' }));
       await waitFor('asleep', 10_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
 
-      const cli = (...args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args, '--kubeconfig', cluster.kubeconfigPath]);
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('close', (code) => resolve({ code, out, err }));
-      });
+      const cli = (...args: string[]) =>
+        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          const child = spawn(process.execPath, [BIN, ...args, '--kubeconfig', cluster.kubeconfigPath]);
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          child.on('close', (code) => resolve({ code, out, err }));
+        });
       const bare = await cli('sleep', ns);
       assert.equal(bare.code, 1);
       assert.match(bare.err, /already has op-override asleep.*give --for <duration>/);
@@ -221,8 +339,13 @@ describe('the power-schedule operator on a real control plane', function () {
       const slept = await cli('sleep', ns, '--for', '30m');
       assert.equal(slept.code, 0, slept.err);
       await waitFor('asleep again', 5_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined), 50);
-      const annotations = JSON.parse(await cluster.kubectl.must(['get', 'ns', ns, '-o', 'jsonpath={.metadata.annotations}'])) as Record<string, string>;
-      assert.ok(ASLEEP_UNTIL_ANNOTATION in annotations && !(AWAKE_UNTIL_ANNOTATION in annotations), 'sleep clears awake-until');
+      const annotations = JSON.parse(
+        await cluster.kubectl.must(['get', 'ns', ns, '-o', 'jsonpath={.metadata.annotations}']),
+      ) as Record<string, string>;
+      assert.ok(
+        ASLEEP_UNTIL_ANNOTATION in annotations && !(AWAKE_UNTIL_ANNOTATION in annotations),
+        'sleep clears awake-until',
+      );
     });
 
     it('leaves a workload created while asleep running for the grace period', async function () {
@@ -235,7 +358,9 @@ describe('the power-schedule operator on a real control plane', function () {
       const created = Date.now();
       await sleep(2_000);
       assert.equal(await replicas(ns, 'hotfix'), 1, 'still running inside the grace period');
-      await waitFor('asleep after the grace period', 10_000, async () => ((await replicas(ns, 'hotfix')) === 0 ? true : undefined));
+      await waitFor('asleep after the grace period', 10_000, async () =>
+        (await replicas(ns, 'hotfix')) === 0 ? true : undefined,
+      );
       // creationTimestamp has whole seconds, so the grace period may end up to 1 s before 5 s have passed.
       assert.ok(Date.now() - created >= 3_900, `slept ${Date.now() - created} ms after creation`);
     });
@@ -247,7 +372,13 @@ describe('the power-schedule operator on a real control plane', function () {
       await apply(deployment(ns, 'web', 2));
       await apply(schedule(ns, { namespaces: [ns], downtime: 'Mon-Fri 25:00-26:00' }));
       const message = await waitFor('ScheduleValid=False', 10_000, async () => {
-        const out = await cluster.kubectl.must(['get', 'powerschedule', ns, '-o', `jsonpath={.status.conditions[?(@.type=="ScheduleValid")]}`]);
+        const out = await cluster.kubectl.must([
+          'get',
+          'powerschedule',
+          ns,
+          '-o',
+          `jsonpath={.status.conditions[?(@.type=="ScheduleValid")]}`,
+        ]);
         const c = out ? (JSON.parse(out) as { status: string; message: string }) : undefined;
         return c?.status === 'False' ? c.message : undefined;
       });
@@ -260,14 +391,40 @@ describe('the power-schedule operator on a real control plane', function () {
     const children: ChildProcess[] = [];
     const startProcess = async (identity: string, extra: string[] = []) => {
       const [health, metrics] = [await freePort(), await freePort()];
-      const child = spawn(process.execPath, [BIN, 'operator', '--kubeconfig', saKubeconfig, '--identity', identity, '--health-port', String(health), '--metrics-port', String(metrics), '--log-level', 'warn', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          'operator',
+          '--kubeconfig',
+          saKubeconfig,
+          '--identity',
+          identity,
+          '--health-port',
+          String(health),
+          '--metrics-port',
+          String(metrics),
+          '--log-level',
+          'warn',
+          ...extra,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       children.push(child);
-      await waitFor(`operator ${identity} healthy`, 30_000, async () => ((await fetch(`http://127.0.0.1:${health}/healthz`).catch(() => undefined))?.ok ? true : undefined), 200);
+      await waitFor(
+        `operator ${identity} healthy`,
+        30_000,
+        async () => ((await fetch(`http://127.0.0.1:${health}/healthz`).catch(() => undefined))?.ok ? true : undefined),
+        200,
+      );
       return { child, health, metrics, stderr: () => stderr };
     };
-    const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+    const exitOf = (child: ChildProcess) =>
+      new Promise<number | null>((resolve) =>
+        child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+      );
 
     afterEach(async () => {
       for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -285,13 +442,19 @@ describe('the power-schedule operator on a real control plane', function () {
       const watch = new Watch(admin);
       let killedAfter = -1;
       const seen = new Set<string>();
-      const request = await watch.watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (type, obj: { metadata?: { name?: string; annotations?: Record<string, string> } }) => {
-        if (type === 'MODIFIED' && obj.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION]) seen.add(obj.metadata.name ?? '');
-        if (killedAfter < 0 && seen.size >= 30) {
-          first.child.kill('SIGKILL');
-          killedAfter = Date.now();
-        }
-      }, () => undefined);
+      const request = await watch.watch(
+        `/apis/apps/v1/namespaces/${ns}/deployments`,
+        {},
+        (type, obj: { metadata?: { name?: string; annotations?: Record<string, string> } }) => {
+          if (type === 'MODIFIED' && obj.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION])
+            seen.add(obj.metadata.name ?? '');
+          if (killedAfter < 0 && seen.size >= 30) {
+            first.child.kill('SIGKILL');
+            killedAfter = Date.now();
+          }
+        },
+        () => undefined,
+      );
       await apply(schedule(ns, { namespaces: [ns], downtime: `from ${rfc3339(start)}` }));
       await exitOf(first.child);
       request.abort();
@@ -300,20 +463,47 @@ describe('the power-schedule operator on a real control plane', function () {
       const list = async () => (await apps.listNamespacedDeployment({ namespace: ns })).items;
       const midway = await list();
       const asleep = midway.filter((d) => d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION]);
-      assert.ok(asleep.length >= 30 && asleep.length < names.length, `killed mid-transition (${asleep.length} of ${names.length} asleep)`);
+      assert.ok(
+        asleep.length >= 30 && asleep.length < names.length,
+        `killed mid-transition (${asleep.length} of ${names.length} asleep)`,
+      );
       this.test!.title += ` [killed with ${asleep.length} of ${names.length} asleep]`;
       for (const d of midway) {
         const original = 1 + (names.indexOf(d.metadata!.name!) % 3);
         const note = d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION];
         // Every object is either untouched or fully asleep with its original remembered: nothing half-written.
-        assert.ok(note === undefined ? d.spec?.replicas === original : d.spec?.replicas === 0 && note === String(original), `${d.metadata?.name}: replicas ${d.spec?.replicas}, annotation ${note}`);
+        assert.ok(
+          note === undefined ? d.spec?.replicas === original : d.spec?.replicas === 0 && note === String(original),
+          `${d.metadata?.name}: replicas ${d.spec?.replicas}, annotation ${note}`,
+        );
       }
 
       const second = await startProcess('kill-test-2');
-      await waitFor('all asleep after the restart', 30_000, async () => ((await list()).every((d) => d.spec?.replicas === 0) ? true : undefined), 200);
-      for (const d of await list()) assert.equal(d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION], String(1 + (names.indexOf(d.metadata!.name!) % 3)));
+      await waitFor(
+        'all asleep after the restart',
+        30_000,
+        async () => ((await list()).every((d) => d.spec?.replicas === 0) ? true : undefined),
+        200,
+      );
+      for (const d of await list())
+        assert.equal(
+          d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION],
+          String(1 + (names.indexOf(d.metadata!.name!) % 3)),
+        );
       await apply(schedule(ns, { namespaces: [ns], downtime: 'never' }));
-      await waitFor('all restored exactly', 30_000, async () => ((await list()).every((d) => d.spec?.replicas === 1 + (names.indexOf(d.metadata!.name!) % 3) && !d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION]) ? true : undefined), 200);
+      await waitFor(
+        'all restored exactly',
+        30_000,
+        async () =>
+          (await list()).every(
+            (d) =>
+              d.spec?.replicas === 1 + (names.indexOf(d.metadata!.name!) % 3) &&
+              !d.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION],
+          )
+            ? true
+            : undefined,
+        200,
+      );
       second.child.kill('SIGTERM');
       assert.equal(await exitOf(second.child), 0, second.stderr());
     });
@@ -323,12 +513,31 @@ describe('the power-schedule operator on a real control plane', function () {
       await cluster.kubectl.run(['delete', 'lease', LEASE_NAME, '-n', SA.namespace, '--ignore-not-found']);
       const a = await startProcess('replica-a', ['--leader-elect']);
       const b = await startProcess('replica-b', ['--leader-elect']);
-      const holder = async () => (await cluster.kubectl.run(['get', 'lease', LEASE_NAME, '-n', SA.namespace, '-o', 'jsonpath={.spec.holderIdentity}'])).stdout.trim();
-      const leaderId = await waitFor('a leader', 20_000, async () => ((await holder()) || undefined), 200);
-      const isLeader = async (port: number) => /^roleplane_operator_is_leader 1$/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      const holder = async () =>
+        (
+          await cluster.kubectl.run([
+            'get',
+            'lease',
+            LEASE_NAME,
+            '-n',
+            SA.namespace,
+            '-o',
+            'jsonpath={.spec.holderIdentity}',
+          ])
+        ).stdout.trim();
+      const leaderId = await waitFor('a leader', 20_000, async () => (await holder()) || undefined, 200);
+      const isLeader = async (port: number) =>
+        /^roleplane_operator_is_leader 1$/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
       const [leader, standby] = leaderId === 'replica-a' ? [a, b] : [b, a];
       assert.equal(await isLeader(leader.metrics), true);
-      assert.equal(await isLeader(standby.metrics), false, `standby metrics:\n${(await (await fetch(`http://127.0.0.1:${standby.metrics}/metrics`)).text()).split('\n').filter((l) => l.includes('leader')).join('\n')}\nleader: ${leaderId}\nA: ${a.stderr()}\nB: ${b.stderr()}`);
+      assert.equal(
+        await isLeader(standby.metrics),
+        false,
+        `standby metrics:\n${(await (await fetch(`http://127.0.0.1:${standby.metrics}/metrics`)).text())
+          .split('\n')
+          .filter((l) => l.includes('leader'))
+          .join('\n')}\nleader: ${leaderId}\nA: ${a.stderr()}\nB: ${b.stderr()}`,
+      );
       assert.equal((await fetch(`http://127.0.0.1:${standby.health}/readyz`)).status, 200, 'a standby is ready');
 
       // Only the leader acts.
@@ -341,11 +550,24 @@ describe('the power-schedule operator on a real control plane', function () {
       const stoppedAt = Date.now();
       leader.child.kill('SIGTERM');
       assert.equal(await exitOf(leader.child), 0, leader.stderr());
-      const next = await waitFor('the standby to take the lease', 10_000, async () => ((await holder()) === (leaderId === 'replica-a' ? 'replica-b' : 'replica-a') ? Date.now() : undefined), 100);
+      const next = await waitFor(
+        'the standby to take the lease',
+        10_000,
+        async () =>
+          (await holder()) === (leaderId === 'replica-a' ? 'replica-b' : 'replica-a') ? Date.now() : undefined,
+        100,
+      );
       assert.ok(next - stoppedAt < 5_000, `takeover took ${next - stoppedAt} ms`);
-      await waitFor('the new leader acts', 10_000, async () => ((await isLeader(standby.metrics)) ? true : undefined), 200);
+      await waitFor(
+        'the new leader acts',
+        10_000,
+        async () => ((await isLeader(standby.metrics)) ? true : undefined),
+        200,
+      );
       await apply(schedule(ns, { namespaces: [ns], downtime: 'never' }));
-      await waitFor('woken by the new leader', 10_000, async () => ((await replicas(ns, 'web')) === 2 ? true : undefined));
+      await waitFor('woken by the new leader', 10_000, async () =>
+        (await replicas(ns, 'web')) === 2 ? true : undefined,
+      );
     });
   });
 });

@@ -27,7 +27,8 @@ import { formatSchemaErrors, registerSharedSchemas } from './schemas/shared.js';
  * The app closes the cache it was given when it closes (a Valkey store leaves a client it was handed open).
  */
 export interface SearchAppDeps {
-  readonly config: Pick<SearchConfig, 'cacheTimeoutMs' | 'embeddingTtlSeconds'> & Partial<Pick<SearchConfig, 'vectorThreads'>>;
+  readonly config: Pick<SearchConfig, 'cacheTimeoutMs' | 'embeddingTtlSeconds'> &
+    Partial<Pick<SearchConfig, 'vectorThreads'>>;
   readonly index: SearchIndex | Promise<SearchIndex>;
   readonly embedder: Embedder | Promise<Embedder>;
   readonly cache: SearchCache;
@@ -55,17 +56,19 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
     timeoutMs: deps.config.cacheTimeoutMs,
     log: deps.log,
     ...(deps.cacheBreaker ?? {}),
-    onResult: metrics.recordCacheResult,
+    onResult: (operation, result) => metrics.recordCacheResult(operation, result),
   });
   const context: RouteContext = { state, cache, config: deps.config, metrics };
 
-  void Promise.all([deps.index, deps.embedder]).then(
-    ([index, embedder]) => {
+  void Promise.all([deps.index, deps.embedder])
+    .then(([index, embedder]) => {
       assertEmbedderMatchesIndex(index, embedder);
       state.setReady({
         index,
         embedder,
-        embeddings: new QueryEmbeddings(embedder, cache, deps.config.embeddingTtlSeconds, (seconds) => metrics.embedDuration.observe(seconds)),
+        embeddings: new QueryEmbeddings(embedder, cache, deps.config.embeddingTtlSeconds, (seconds) =>
+          metrics.embedDuration.observe(seconds),
+        ),
         vectorSearch: new VectorSearchBatcher(index.vectors, {
           ...(deps.config.vectorThreads !== undefined ? { threads: deps.config.vectorThreads } : {}),
           onBatch: (size) => metrics.vectorBatchSize.observe(size),
@@ -76,20 +79,27 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
       const { source } = index.vectorSource;
       metrics.vectorIndexInfo.set({ kind: source === 'exact' ? 'exact' : 'hnsw', source }, 1);
       deps.log.info(
-        { products: index.products.length, dimensions: index.vectors.dimensions, modelId: embedder.modelId, dir: index.dir, vectorIndex: index.vectorSource },
+        {
+          products: index.products.length,
+          dimensions: index.vectors.dimensions,
+          modelId: embedder.modelId,
+          dir: index.dir,
+          vectorIndex: index.vectorSource,
+        },
         'index loaded: ready',
       );
-    },
-  ).catch((err: unknown) => {
-    const error = err instanceof Error ? err : new Error(String(err));
-    state.setFailed(error);
-    deps.log.error({ err: error }, `index failed to load: ${error.message}`);
-  });
+    })
+    .catch((err: unknown) => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      state.setFailed(error);
+      deps.log.error({ err: error }, `index failed to load: ${error.message}`);
+    });
 
   registerSharedSchemas(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const statusCode =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (statusCode >= 500 && statusCode !== 503) request.log.error({ err: error }, 'request failed');
     // A 500 says nothing about internals; the log has the stack.
     const message = statusCode === 500 ? 'internal server error' : error.message;
@@ -97,7 +107,11 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler({}, (request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    }),
   );
 
   app.addHook('onResponse', async (request, reply) => {

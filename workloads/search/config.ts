@@ -112,12 +112,14 @@ function readNumber(env: Env, name: string, min: number): number | undefined {
   const raw = readString(env, name);
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= min) throw new SearchConfigError(`${name}: must be a number above ${min} (got ${JSON.stringify(raw)})`);
+  if (!Number.isFinite(value) || value <= min)
+    throw new SearchConfigError(`${name}: must be a number above ${min} (got ${JSON.stringify(raw)})`);
   return value;
 }
 
 function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) throw new SearchConfigError(`${name}: must be from ${min} to ${max} (got ${value})`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new SearchConfigError(`${name}: must be from ${min} to ${max} (got ${value})`);
   return value;
 }
 
@@ -131,7 +133,8 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
 
   const port = overrides.port ?? readInteger(env, SEARCH_ENV.port, 0, 65_535) ?? SEARCH_DEFAULTS.port;
   checkRange(`port (${SEARCH_ENV.port} or --port)`, port, 0, 65_535);
-  if (!Number.isInteger(port)) throw new SearchConfigError(`port (${SEARCH_ENV.port} or --port): must be an integer (got ${port})`);
+  if (!Number.isInteger(port))
+    throw new SearchConfigError(`port (${SEARCH_ENV.port} or --port): must be an integer (got ${port})`);
 
   const valkeyUrl = overrides.valkeyUrl ?? readString(env, SEARCH_ENV.valkeyUrl);
   if (valkeyUrl !== undefined) {
@@ -139,32 +142,52 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
     try {
       protocol = new URL(valkeyUrl).protocol;
     } catch {
-      throw new SearchConfigError(`${SEARCH_ENV.valkeyUrl} (or --valkey): not a URL (got ${JSON.stringify(valkeyUrl)}); expected redis://host:port`);
+      throw new SearchConfigError(
+        `${SEARCH_ENV.valkeyUrl} (or --valkey): not a URL (got ${JSON.stringify(valkeyUrl)}); expected redis://host:port`,
+      );
     }
     if (protocol !== 'redis:' && protocol !== 'rediss:' && protocol !== 'valkey:' && protocol !== 'valkeys:') {
-      throw new SearchConfigError(`${SEARCH_ENV.valkeyUrl} (or --valkey): expected a redis:// or rediss:// URL (got ${JSON.stringify(valkeyUrl)})`);
+      throw new SearchConfigError(
+        `${SEARCH_ENV.valkeyUrl} (or --valkey): expected a redis:// or rediss:// URL (got ${JSON.stringify(valkeyUrl)})`,
+      );
     }
   }
 
   const logLevel = overrides.logLevel ?? readString(env, SEARCH_ENV.logLevel) ?? SEARCH_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new SearchConfigError(`${SEARCH_ENV.logLevel}: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
+    throw new SearchConfigError(
+      `${SEARCH_ENV.logLevel}: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`,
+    );
   }
 
-  const cacheTimeoutMs = overrides.cacheTimeoutMs ?? readInteger(env, SEARCH_ENV.cacheTimeoutMs, 1, 10_000) ?? SEARCH_DEFAULTS.cacheTimeoutMs;
+  const cacheTimeoutMs =
+    overrides.cacheTimeoutMs ??
+    readInteger(env, SEARCH_ENV.cacheTimeoutMs, 1, 10_000) ??
+    SEARCH_DEFAULTS.cacheTimeoutMs;
   const embeddingTtlSeconds =
-    overrides.embeddingTtlSeconds ?? readInteger(env, SEARCH_ENV.embeddingTtlSeconds, 1, 365 * 24 * 3600) ?? SEARCH_DEFAULTS.embeddingTtlSeconds;
-  const popularHalfLifeHours = overrides.popularHalfLifeHours ?? readNumber(env, SEARCH_ENV.popularHalfLifeHours, 0) ?? SEARCH_DEFAULTS.popularHalfLifeHours;
-  const popularMaxEntries = overrides.popularMaxEntries ?? readInteger(env, SEARCH_ENV.popularMaxEntries, 1, 10_000_000) ?? SEARCH_DEFAULTS.popularMaxEntries;
+    overrides.embeddingTtlSeconds ??
+    readInteger(env, SEARCH_ENV.embeddingTtlSeconds, 1, 365 * 24 * 3600) ??
+    SEARCH_DEFAULTS.embeddingTtlSeconds;
+  const popularHalfLifeHours =
+    overrides.popularHalfLifeHours ??
+    readNumber(env, SEARCH_ENV.popularHalfLifeHours, 0) ??
+    SEARCH_DEFAULTS.popularHalfLifeHours;
+  const popularMaxEntries =
+    overrides.popularMaxEntries ??
+    readInteger(env, SEARCH_ENV.popularMaxEntries, 1, 10_000_000) ??
+    SEARCH_DEFAULTS.popularMaxEntries;
   const modelDir = overrides.modelDir ?? readString(env, SEARCH_ENV.modelDir);
   const valkeyPassword = overrides.valkeyPassword ?? env[SEARCH_ENV.valkeyPassword];
 
   const vectorIndex = overrides.vectorIndex ?? readString(env, SEARCH_ENV.vectorIndex) ?? SEARCH_DEFAULTS.vectorIndex;
   if (!(VECTOR_INDEX_MODES as readonly string[]).includes(vectorIndex)) {
-    throw new SearchConfigError(`${SEARCH_ENV.vectorIndex} (or --vector-index): must be one of ${VECTOR_INDEX_MODES.join(', ')} (got ${JSON.stringify(vectorIndex)})`);
+    throw new SearchConfigError(
+      `${SEARCH_ENV.vectorIndex} (or --vector-index): must be one of ${VECTOR_INDEX_MODES.join(', ')} (got ${JSON.stringify(vectorIndex)})`,
+    );
   }
 
-  const vectorThreads = overrides.vectorThreads ?? readInteger(env, SEARCH_ENV.vectorThreads, 1, 256) ?? defaultVectorThreads();
+  const vectorThreads =
+    overrides.vectorThreads ?? readInteger(env, SEARCH_ENV.vectorThreads, 1, 256) ?? defaultVectorThreads();
 
   return {
     host: overrides.host ?? readString(env, SEARCH_ENV.host) ?? SEARCH_DEFAULTS.host,
@@ -174,7 +197,8 @@ export function loadSearchConfig(env: Env = process.env, overrides: SearchConfig
     ...(valkeyUrl ? { valkeyUrl } : {}),
     ...(valkeyPassword ? { valkeyPassword } : {}),
     cacheTimeoutMs: checkRange(SEARCH_ENV.cacheTimeoutMs, cacheTimeoutMs, 1, 10_000),
-    cacheKeyPrefix: overrides.cacheKeyPrefix ?? readString(env, SEARCH_ENV.cacheKeyPrefix) ?? SEARCH_DEFAULTS.cacheKeyPrefix,
+    cacheKeyPrefix:
+      overrides.cacheKeyPrefix ?? readString(env, SEARCH_ENV.cacheKeyPrefix) ?? SEARCH_DEFAULTS.cacheKeyPrefix,
     embeddingTtlSeconds: checkRange(SEARCH_ENV.embeddingTtlSeconds, embeddingTtlSeconds, 1, 365 * 24 * 3600),
     popularHalfLifeHours: checkRange(SEARCH_ENV.popularHalfLifeHours, popularHalfLifeHours, 0.001, 24 * 365 * 10),
     popularMaxEntries: checkRange(SEARCH_ENV.popularMaxEntries, popularMaxEntries, 1, 10_000_000),

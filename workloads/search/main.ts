@@ -63,7 +63,10 @@ export async function runSearchServe(options: SearchServeOptions, deps: SearchSe
   const cache = createCache(config, log);
   const loadEmbedder = deps.loadEmbedder ?? loadLocalModel;
   const embedder = loadEmbedder(modelDir);
-  const index = loadSearchIndex(config.dataDir, { vectorIndex: config.vectorIndex, log: log.child({ stage: 'index' }) });
+  const index = loadSearchIndex(config.dataDir, {
+    vectorIndex: config.vectorIndex,
+    log: log.child({ stage: 'index' }),
+  });
   // One promise for "loaded and consistent": the app checks the same thing to become ready; here it decides
   // whether the process lives. Handlers are attached now so an early failure is never an unhandled rejection.
   const loaded = Promise.all([index, embedder]).then(([i, e]) => assertEmbedderMatchesIndex(i, e));
@@ -96,13 +99,19 @@ export async function runSearchServe(options: SearchServeOptions, deps: SearchSe
       if (stop.signal.aborted) resolve('stopped');
       else stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
     });
-    const outcome = await Promise.race([stopped, loadFailure.then((err) => err ?? new Promise<never>(() => undefined))]);
+    const outcome = await Promise.race([
+      stopped,
+      loadFailure.then((err) => err ?? new Promise<never>(() => undefined)),
+    ]);
     if (outcome instanceof Error) {
       log.fatal({ err: outcome, dataDir: config.dataDir, modelDir }, `cannot serve: ${outcome.message}`);
       code = EXIT_FAILED;
     }
   } catch (err) {
-    log.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`);
+    log.fatal(
+      { err },
+      `cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`,
+    );
     code = EXIT_FAILED;
   } finally {
     process.off('SIGTERM', onSignal);

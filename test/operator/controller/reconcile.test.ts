@@ -1,13 +1,23 @@
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
-import { ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION, EXCLUDE_LABEL, ORIGINAL_REPLICAS_ANNOTATION, ORIGINAL_SUSPEND_ANNOTATION } from '../../../operator/api/keys.js';
+import {
+  ASLEEP_UNTIL_ANNOTATION,
+  AWAKE_UNTIL_ANNOTATION,
+  EXCLUDE_LABEL,
+  ORIGINAL_REPLICAS_ANNOTATION,
+  ORIGINAL_SUSPEND_ANNOTATION,
+} from '../../../operator/api/keys.js';
 import type { NamespacePhase, PowerSchedule, PowerScheduleSpec } from '../../../operator/api/power-schedule.js';
 import { reconcile } from '../../../operator/controller/reconcile.js';
 import { KubeApiError } from '../../../operator/kube/api.js';
 import { FakeKube, FixedClock } from '../../helpers/fake-kube.js';
 
 // Mon-Fri 07:00-20:00 in Berlin. 2026-11-27 is a Friday; Berlin is UTC+1 in November.
-const OFFICE_HOURS: PowerScheduleSpec = { namespaces: ['dev'], uptime: 'Mon-Fri 07:00-20:00', timeZone: 'Europe/Berlin' };
+const OFFICE_HOURS: PowerScheduleSpec = {
+  namespaces: ['dev'],
+  uptime: 'Mon-Fri 07:00-20:00',
+  timeZone: 'Europe/Berlin',
+};
 const FRIDAY_NOON = '2026-11-27T11:00:00Z';
 const FRIDAY_NIGHT = '2026-11-27T19:00:00Z'; // 20:00 Berlin: the boundary itself
 const MONDAY_MORNING = '2026-11-30T06:00:00Z'; // 07:00 Berlin
@@ -25,7 +35,14 @@ function setup(spec?: PowerScheduleSpec) {
   kube.addWorkload({ kind: 'Deployment', metadata: { name: 'search', namespace: 'dev' }, replicas: 2 });
   kube.addWorkload({ kind: 'CronJob', metadata: { name: 'newsletter', namespace: 'dev' }, suspend: false });
   const clock = new FixedClock(FRIDAY_NOON);
-  const deps = { api: kube, cache: kube, clock, log: pino({ level: 'silent' }), inFlight: new Map<string, string>(), phases: new Map<string, NamespacePhase>() };
+  const deps = {
+    api: kube,
+    cache: kube,
+    clock,
+    log: pino({ level: 'silent' }),
+    inFlight: new Map<string, string>(),
+    phases: new Map<string, NamespacePhase>(),
+  };
   // Each step sees the objects as the watch would deliver them after our writes.
   const run = async (at: string) => {
     clock.set(at);
@@ -48,21 +65,37 @@ describe('reconcile', () => {
     assert.deepEqual(kube.patches, []);
     assert.equal(result.requeueAfterMs, Date.parse(FRIDAY_NIGHT) - Date.parse(FRIDAY_NOON));
     const ns = lastStatus(kube).namespaces![0]!;
-    assert.deepEqual([ns.phase, ns.nextSleep, ns.nextWake], ['Awake', '2026-11-27T19:00:00.000Z', MONDAY_MORNING.replace('Z', '.000Z')]);
+    assert.deepEqual(
+      [ns.phase, ns.nextSleep, ns.nextWake],
+      ['Awake', '2026-11-27T19:00:00.000Z', MONDAY_MORNING.replace('Z', '.000Z')],
+    );
     assert.deepEqual(ns.managed, { deployments: 2, statefulSets: 1, cronJobs: 1 });
   });
 
   it('puts the namespace to sleep at the boundary: CronJobs, then Deployments, then StatefulSets, remembering each original in the same patch', async () => {
     const { kube, run } = setup();
     const result = await run(FRIDAY_NIGHT);
-    assert.deepEqual(kube.patches.map((p) => `${p.kind}/${p.name}`), ['CronJob/newsletter', 'Deployment/web', 'Deployment/search', 'StatefulSet/valkey']);
-    assert.deepEqual(kube.patches[0], { kind: 'CronJob', namespace: 'dev', name: 'newsletter', resourceVersion: kube.patches[0]!.resourceVersion, suspend: true, annotations: { [ORIGINAL_SUSPEND_ANNOTATION]: 'false' } });
+    assert.deepEqual(
+      kube.patches.map((p) => `${p.kind}/${p.name}`),
+      ['CronJob/newsletter', 'Deployment/web', 'Deployment/search', 'StatefulSet/valkey'],
+    );
+    assert.deepEqual(kube.patches[0], {
+      kind: 'CronJob',
+      namespace: 'dev',
+      name: 'newsletter',
+      resourceVersion: kube.patches[0]!.resourceVersion,
+      suspend: true,
+      annotations: { [ORIGINAL_SUSPEND_ANNOTATION]: 'false' },
+    });
     assert.deepEqual(kube.patches[1]!.annotations, { [ORIGINAL_REPLICAS_ANNOTATION]: '3' });
     assert.equal(kube.patches[1]!.replicas, 0);
     assert.equal(kube.get('StatefulSet', 'dev', 'valkey').replicas, 0);
     assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Asleep');
     assert.equal(result.requeueAfterMs, Date.parse(MONDAY_MORNING) - Date.parse(FRIDAY_NIGHT));
-    assert.deepEqual(kube.events.map((e) => `${e.type} ${e.reason} ${e.regarding.kind}/${e.regarding.name}`), ['Normal Slept Namespace/dev']);
+    assert.deepEqual(
+      kube.events.map((e) => `${e.type} ${e.reason} ${e.regarding.kind}/${e.regarding.name}`),
+      ['Normal Slept Namespace/dev'],
+    );
   });
 
   it('wakes exactly as it was: StatefulSets first, then Deployments, then CronJobs; annotations removed', async () => {
@@ -70,10 +103,21 @@ describe('reconcile', () => {
     await run(FRIDAY_NIGHT);
     kube.patches.length = 0;
     await run(MONDAY_MORNING);
-    assert.deepEqual(kube.patches.map((p) => `${p.kind}/${p.name}`), ['StatefulSet/valkey', 'Deployment/web', 'Deployment/search', 'CronJob/newsletter']);
-    assert.deepEqual([kube.get('Deployment', 'dev', 'web').replicas, kube.get('Deployment', 'dev', 'search').replicas, kube.get('StatefulSet', 'dev', 'valkey').replicas], [3, 2, 1]);
+    assert.deepEqual(
+      kube.patches.map((p) => `${p.kind}/${p.name}`),
+      ['StatefulSet/valkey', 'Deployment/web', 'Deployment/search', 'CronJob/newsletter'],
+    );
+    assert.deepEqual(
+      [
+        kube.get('Deployment', 'dev', 'web').replicas,
+        kube.get('Deployment', 'dev', 'search').replicas,
+        kube.get('StatefulSet', 'dev', 'valkey').replicas,
+      ],
+      [3, 2, 1],
+    );
     assert.equal(kube.get('CronJob', 'dev', 'newsletter').suspend, false);
-    for (const w of kube.workloads('dev')) assert.deepEqual(w.metadata.annotations ?? {}, {}, `${w.kind}/${w.metadata.name}`);
+    for (const w of kube.workloads('dev'))
+      assert.deepEqual(w.metadata.annotations ?? {}, {}, `${w.kind}/${w.metadata.name}`);
     assert.equal(lastStatus(kube).namespaces![0]!.phase, 'Awake');
   });
 
@@ -113,7 +157,10 @@ describe('reconcile', () => {
     assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
     assert.equal(kube.get('Deployment', 'dev', 'search').replicas, 1);
     await run(MONDAY_MORNING);
-    assert.deepEqual([kube.get('Deployment', 'dev', 'web').replicas, kube.get('Deployment', 'dev', 'search').replicas], [3, 2]);
+    assert.deepEqual(
+      [kube.get('Deployment', 'dev', 'web').replicas, kube.get('Deployment', 'dev', 'search').replicas],
+      [3, 2],
+    );
   });
 
   it('leaves a workload already at or below downtimeReplicas alone, and a CronJob someone else suspended', async () => {
@@ -127,12 +174,27 @@ describe('reconcile', () => {
   });
 
   it('never touches excluded workloads (label or spec) and skips excluded namespaces', async () => {
-    const { kube, run } = setup({ ...OFFICE_HOURS, namespaces: ['dev', 'ops'], excludedWorkloads: [{ kind: 'Deployment', name: 'search' }] });
-    kube.addWorkload({ kind: 'Deployment', metadata: { name: 'keep', namespace: 'dev', labels: { [EXCLUDE_LABEL]: 'true' } }, replicas: 2 });
+    const { kube, run } = setup({
+      ...OFFICE_HOURS,
+      namespaces: ['dev', 'ops'],
+      excludedWorkloads: [{ kind: 'Deployment', name: 'search' }],
+    });
+    kube.addWorkload({
+      kind: 'Deployment',
+      metadata: { name: 'keep', namespace: 'dev', labels: { [EXCLUDE_LABEL]: 'true' } },
+      replicas: 2,
+    });
     kube.addNamespace('ops', { labels: { [EXCLUDE_LABEL]: 'true' } });
     kube.addWorkload({ kind: 'Deployment', metadata: { name: 'tool', namespace: 'ops' }, replicas: 1 });
     await run(FRIDAY_NIGHT);
-    assert.deepEqual([kube.get('Deployment', 'dev', 'search').replicas, kube.get('Deployment', 'dev', 'keep').replicas, kube.get('Deployment', 'ops', 'tool').replicas], [2, 2, 1]);
+    assert.deepEqual(
+      [
+        kube.get('Deployment', 'dev', 'search').replicas,
+        kube.get('Deployment', 'dev', 'keep').replicas,
+        kube.get('Deployment', 'ops', 'tool').replicas,
+      ],
+      [2, 2, 1],
+    );
     assert.equal(lastStatus(kube).namespaces!.find((n) => n.name === 'ops')!.phase, 'Excluded');
   });
 
@@ -171,13 +233,20 @@ describe('reconcile', () => {
     kube.addNamespace('dev', { annotations: { [AWAKE_UNTIL_ANNOTATION]: 'tomorrow' } });
     await run(FRIDAY_NIGHT);
     assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
-    assert.match(lastStatus(kube).namespaces![0]!.lastError!, /roleplane.io\/awake-until="tomorrow" is not an RFC3339 time/);
+    assert.match(
+      lastStatus(kube).namespaces![0]!.lastError!,
+      /roleplane.io\/awake-until="tomorrow" is not an RFC3339 time/,
+    );
   });
 
   it('gives a workload created while asleep its grace period, then puts it to sleep', async () => {
     const { kube, run } = setup({ ...OFFICE_HOURS, gracePeriod: '15m' });
     await run(FRIDAY_NIGHT);
-    kube.addWorkload({ kind: 'Deployment', metadata: { name: 'hotfix', namespace: 'dev', creationTimestamp: '2026-11-27T22:00:00.000Z' }, replicas: 1 });
+    kube.addWorkload({
+      kind: 'Deployment',
+      metadata: { name: 'hotfix', namespace: 'dev', creationTimestamp: '2026-11-27T22:00:00.000Z' },
+      replicas: 1,
+    });
     const result = await run('2026-11-27T22:05:00Z');
     assert.equal(kube.get('Deployment', 'dev', 'hotfix').replicas, 1);
     assert.equal(result.requeueAfterMs, 10 * 60_000);
@@ -192,9 +261,16 @@ describe('reconcile', () => {
     kube.addSchedule(schedule({ namespaces: ['dev'], uptime: 'always' }, 'a-always-on'));
     clock.set(FRIDAY_NIGHT);
     await reconcile('office-hours', deps);
-    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3, 'office-hours does not act on a namespace a-always-on manages');
+    assert.equal(
+      kube.get('Deployment', 'dev', 'web').replicas,
+      3,
+      'office-hours does not act on a namespace a-always-on manages',
+    );
     const status = kube.statusWrites.at(-1)!.status;
-    assert.match(status.namespaces![0]!.lastError!, /also selected by PowerSchedule a-always-on; managed by a-always-on/);
+    assert.match(
+      status.namespaces![0]!.lastError!,
+      /also selected by PowerSchedule a-always-on; managed by a-always-on/,
+    );
     assert.equal(status.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
   });
 
@@ -218,7 +294,8 @@ describe('reconcile', () => {
   it('retries a conflict soon instead of overwriting a concurrent change', async () => {
     const { kube, run } = setup();
     let failed = false;
-    kube.failPatch = (p) => (p.name === 'web' && !failed ? ((failed = true), new KubeApiError('conflict', 409)) : undefined);
+    kube.failPatch = (p) =>
+      p.name === 'web' && !failed ? ((failed = true), new KubeApiError('conflict', 409)) : undefined;
     const result = await run(FRIDAY_NIGHT);
     assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
     assert.ok(result.requeueAfterMs !== null && result.requeueAfterMs <= 2_000);
@@ -230,7 +307,8 @@ describe('reconcile', () => {
 
   it('reports other API errors per namespace and keeps going with the rest', async () => {
     const { kube, run } = setup();
-    kube.failPatch = (p) => (p.name === 'web' ? new KubeApiError('patch Deployment dev/web: HTTP 500: etcd timeout', 500) : undefined);
+    kube.failPatch = (p) =>
+      p.name === 'web' ? new KubeApiError('patch Deployment dev/web: HTTP 500: etcd timeout', 500) : undefined;
     await run(FRIDAY_NIGHT);
     assert.equal(kube.get('Deployment', 'dev', 'search').replicas, 0);
     const status = lastStatus(kube);

@@ -5,33 +5,58 @@ import { ScheduleSyntaxError } from '../../../operator/schedule/grammar.js';
 describe('explainSchedule', () => {
   it('says asleep on a Saturday and names Monday 07:00 Berlin summer time as the next transition', () => {
     // Mon 30 Mar 2026 07:00 CEST (+2) = 05:00Z.
-    assert.deepEqual(explainSchedule({ uptime: 'Mon-Fri 07:00-20:00 Europe/Berlin', at: new Date('2026-03-28T12:00:00Z') }), {
-      awake: false,
-      nextTransition: '2026-03-30T05:00:00Z',
-    });
+    assert.deepEqual(
+      explainSchedule({ uptime: 'Mon-Fri 07:00-20:00 Europe/Berlin', at: new Date('2026-03-28T12:00:00Z') }),
+      {
+        awake: false,
+        nextTransition: '2026-03-30T05:00:00Z',
+      },
+    );
   });
 
   it('reads zone-less items in UTC when no time zone is given', () => {
-    assert.deepEqual(explainSchedule({ uptime: 'Mon-Fri 07:00-20:00', at: new Date('2026-03-30T06:00:00Z') }), { awake: false, nextTransition: '2026-03-30T07:00:00Z' });
+    assert.deepEqual(explainSchedule({ uptime: 'Mon-Fri 07:00-20:00', at: new Date('2026-03-30T06:00:00Z') }), {
+      awake: false,
+      nextTransition: '2026-03-30T07:00:00Z',
+    });
   });
 
   it('reads zone-less items in the given time zone', () => {
     // Mon 2 Mar 07:00 IST (+05:30) = 01:30Z; 20:00 IST = 14:30Z.
-    assert.deepEqual(explainSchedule({ uptime: 'Mon-Fri 07:00-20:00', timeZone: 'Asia/Kolkata', at: new Date('2026-03-02T06:00:00Z') }), { awake: true, nextTransition: '2026-03-02T14:30:00Z' });
+    assert.deepEqual(
+      explainSchedule({
+        uptime: 'Mon-Fri 07:00-20:00',
+        timeZone: 'Asia/Kolkata',
+        at: new Date('2026-03-02T06:00:00Z'),
+      }),
+      { awake: true, nextTransition: '2026-03-02T14:30:00Z' },
+    );
   });
 
   it('says awake outside downtime and names the start of downtime', () => {
     // Sat 28 Mar 00:00 CET (+1) = 27 Mar 23:00Z.
-    assert.deepEqual(explainSchedule({ downtime: 'Sat-Sun 00:00-24:00 Europe/Berlin', at: new Date('2026-03-27T12:00:00Z') }), { awake: true, nextTransition: '2026-03-27T23:00:00Z' });
+    assert.deepEqual(
+      explainSchedule({ downtime: 'Sat-Sun 00:00-24:00 Europe/Berlin', at: new Date('2026-03-27T12:00:00Z') }),
+      { awake: true, nextTransition: '2026-03-27T23:00:00Z' },
+    );
   });
 
   it('gives null as the next transition when nothing changes within 366 days', () => {
-    assert.deepEqual(explainSchedule({ downtime: 'always', at: new Date('2026-03-27T12:00:00Z') }), { awake: false, nextTransition: null });
-    assert.deepEqual(explainSchedule({ uptime: 'from 2027-06-01T00:00:00Z', at: new Date('2026-03-27T12:00:00Z') }), { awake: false, nextTransition: null });
+    assert.deepEqual(explainSchedule({ downtime: 'always', at: new Date('2026-03-27T12:00:00Z') }), {
+      awake: false,
+      nextTransition: null,
+    });
+    assert.deepEqual(explainSchedule({ uptime: 'from 2027-06-01T00:00:00Z', at: new Date('2026-03-27T12:00:00Z') }), {
+      awake: false,
+      nextTransition: null,
+    });
   });
 
   it('throws a ScheduleSyntaxError naming the field for a bad spec', () => {
-    assert.throws(() => explainSchedule({ uptime: 'Mon-Fri 07:00-25:00', at: new Date() }), (err: unknown) => err instanceof ScheduleSyntaxError && err.message.startsWith('uptime: invalid time "25:00"'));
+    assert.throws(
+      () => explainSchedule({ uptime: 'Mon-Fri 07:00-25:00', at: new Date() }),
+      (err: unknown) => err instanceof ScheduleSyntaxError && err.message.startsWith('uptime: invalid time "25:00"'),
+    );
   });
 });
 
@@ -46,27 +71,76 @@ describe('runExplain', () => {
 
   it('accepts --at with an offset and with fractional seconds', () => {
     // 13:00:00.250+01:00 = 12:00:00.25Z, inside downtime Sat 28 Mar; it ends Mon 30 Mar 00:00 CEST = 29 Mar 22:00Z.
-    assert.equal(runExplain({ downtime: 'Sat-Sun 00:00-24:00', timeZone: 'Europe/Berlin', at: '2026-03-28T13:00:00.250+01:00' }).stdout, '{"awake":false,"nextTransition":"2026-03-29T22:00:00Z"}\n');
+    assert.equal(
+      runExplain({ downtime: 'Sat-Sun 00:00-24:00', timeZone: 'Europe/Berlin', at: '2026-03-28T13:00:00.250+01:00' })
+        .stdout,
+      '{"awake":false,"nextTransition":"2026-03-29T22:00:00Z"}\n',
+    );
   });
 
   it('prints null for a schedule that never changes', () => {
-    assert.equal(runExplain({ uptime: 'always', at: '2026-03-28T12:00:00Z' }).stdout, '{"awake":true,"nextTransition":null}\n');
+    assert.equal(
+      runExplain({ uptime: 'always', at: '2026-03-28T12:00:00Z' }).stdout,
+      '{"awake":true,"nextTransition":null}\n',
+    );
   });
 
   const failures: { name: string; options: Parameters<typeof runExplain>[0]; stderr: string }[] = [
-    { name: 'refuses both --uptime and --downtime', options: { uptime: 'always', downtime: 'never', at: '2026-03-28T12:00:00Z' }, stderr: 'set exactly one of --uptime or --downtime' },
-    { name: 'refuses neither --uptime nor --downtime', options: { at: '2026-03-28T12:00:00Z' }, stderr: 'set exactly one of --uptime or --downtime' },
-    { name: 'refuses a missing --at', options: { uptime: 'always' }, stderr: '--at is required (an RFC3339 time with an offset or Z, e.g. 2026-03-28T12:00:00Z)' },
-    { name: 'refuses an --at without an offset', options: { uptime: 'always', at: '2026-03-28T12:00:00' }, stderr: '--at: invalid RFC3339 time "2026-03-28T12:00:00": missing offset (Z or ±HH:MM)' },
-    { name: 'refuses an --at that is not a time', options: { uptime: 'always', at: 'now' }, stderr: '--at: invalid RFC3339 time "now": expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +02:00' },
-    { name: 'refuses an unknown --time-zone', options: { uptime: 'always', timeZone: 'Mars/Base', at: '2026-03-28T12:00:00Z' }, stderr: '--time-zone: unknown time zone "Mars/Base": expected an IANA name such as Europe/Berlin' },
-    { name: 'refuses an --uptime with an unknown weekday, naming it', options: { uptime: 'Mnd-Fri 07:00-20:00', at: '2026-03-28T12:00:00Z' }, stderr: '--uptime: unknown weekday "Mnd" in "Mnd-Fri 07:00-20:00": expected Mon, Tue, Wed, Thu, Fri, Sat or Sun' },
-    { name: 'refuses a --downtime with an unknown zone, naming it', options: { downtime: 'Sat-Sun 00:00-24:00 Mars/Base', at: '2026-03-28T12:00:00Z' }, stderr: '--downtime: unknown time zone "Mars/Base" in "Sat-Sun 00:00-24:00 Mars/Base": expected an IANA name such as Europe/Berlin' },
-    { name: 'refuses an empty --uptime', options: { uptime: '', at: '2026-03-28T12:00:00Z' }, stderr: '--uptime: empty timespan' },
+    {
+      name: 'refuses both --uptime and --downtime',
+      options: { uptime: 'always', downtime: 'never', at: '2026-03-28T12:00:00Z' },
+      stderr: 'set exactly one of --uptime or --downtime',
+    },
+    {
+      name: 'refuses neither --uptime nor --downtime',
+      options: { at: '2026-03-28T12:00:00Z' },
+      stderr: 'set exactly one of --uptime or --downtime',
+    },
+    {
+      name: 'refuses a missing --at',
+      options: { uptime: 'always' },
+      stderr: '--at is required (an RFC3339 time with an offset or Z, e.g. 2026-03-28T12:00:00Z)',
+    },
+    {
+      name: 'refuses an --at without an offset',
+      options: { uptime: 'always', at: '2026-03-28T12:00:00' },
+      stderr: '--at: invalid RFC3339 time "2026-03-28T12:00:00": missing offset (Z or ±HH:MM)',
+    },
+    {
+      name: 'refuses an --at that is not a time',
+      options: { uptime: 'always', at: 'now' },
+      stderr:
+        '--at: invalid RFC3339 time "now": expected YYYY-MM-DDTHH:MM:SS followed by Z or an offset such as +02:00',
+    },
+    {
+      name: 'refuses an unknown --time-zone',
+      options: { uptime: 'always', timeZone: 'Mars/Base', at: '2026-03-28T12:00:00Z' },
+      stderr: '--time-zone: unknown time zone "Mars/Base": expected an IANA name such as Europe/Berlin',
+    },
+    {
+      name: 'refuses an --uptime with an unknown weekday, naming it',
+      options: { uptime: 'Mnd-Fri 07:00-20:00', at: '2026-03-28T12:00:00Z' },
+      stderr: '--uptime: unknown weekday "Mnd" in "Mnd-Fri 07:00-20:00": expected Mon, Tue, Wed, Thu, Fri, Sat or Sun',
+    },
+    {
+      name: 'refuses a --downtime with an unknown zone, naming it',
+      options: { downtime: 'Sat-Sun 00:00-24:00 Mars/Base', at: '2026-03-28T12:00:00Z' },
+      stderr:
+        '--downtime: unknown time zone "Mars/Base" in "Sat-Sun 00:00-24:00 Mars/Base": expected an IANA name such as Europe/Berlin',
+    },
+    {
+      name: 'refuses an empty --uptime',
+      options: { uptime: '', at: '2026-03-28T12:00:00Z' },
+      stderr: '--uptime: empty timespan',
+    },
   ];
   for (const { name, options, stderr } of failures) {
     it(`${name}, with exit code 2 and nothing on stdout`, () => {
-      assert.deepEqual(runExplain(options), { stdout: '', stderr: `roleplane schedule explain: ${stderr}\n`, exitCode: USAGE_EXIT_CODE });
+      assert.deepEqual(runExplain(options), {
+        stdout: '',
+        stderr: `roleplane schedule explain: ${stderr}\n`,
+        exitCode: USAGE_EXIT_CODE,
+      });
     });
   }
 });

@@ -3,13 +3,35 @@ import { complement, contains, intersect, nextEdge, normalize } from '../../../o
 
 describe('normalize', () => {
   it('sorts, drops empty intervals and merges overlapping and touching ones', () => {
-    assert.deepEqual(normalize([[5, 7], [1, 3], [3, 4], [2, 2], [6, 9]]), [[1, 4], [5, 9]]);
+    assert.deepEqual(
+      normalize([
+        [5, 7],
+        [1, 3],
+        [3, 4],
+        [2, 2],
+        [6, 9],
+      ]),
+      [
+        [1, 4],
+        [5, 9],
+      ],
+    );
   });
 });
 
 describe('complement', () => {
   it('swaps inside and outside, open ends included', () => {
-    assert.deepEqual(complement([[1, 4], [5, 9]]), [[-Infinity, 1], [4, 5], [9, Infinity]]);
+    assert.deepEqual(
+      complement([
+        [1, 4],
+        [5, 9],
+      ]),
+      [
+        [-Infinity, 1],
+        [4, 5],
+        [9, Infinity],
+      ],
+    );
     assert.deepEqual(complement([[-Infinity, Infinity]]), []);
     assert.deepEqual(complement([]), [[-Infinity, Infinity]]);
   });
@@ -17,7 +39,23 @@ describe('complement', () => {
 
 describe('intersect', () => {
   it('keeps what both sets share', () => {
-    assert.deepEqual(intersect([[1, 4], [5, 9]], [[3, 6], [8, Infinity]]), [[3, 4], [5, 6], [8, 9]]);
+    assert.deepEqual(
+      intersect(
+        [
+          [1, 4],
+          [5, 9],
+        ],
+        [
+          [3, 6],
+          [8, Infinity],
+        ],
+      ),
+      [
+        [3, 4],
+        [5, 6],
+        [8, 9],
+      ],
+    );
   });
 });
 
@@ -30,7 +68,10 @@ describe('contains', () => {
 
 describe('nextEdge', () => {
   it('gives the end of the interval an instant is in, the next start otherwise, and null past the limit', () => {
-    const set = [[1, 4], [5, Infinity]] as const;
+    const set = [
+      [1, 4],
+      [5, Infinity],
+    ] as const;
     assert.equal(nextEdge(set, 2, 100), 4);
     assert.equal(nextEdge(set, 4, 100), 5);
     assert.equal(nextEdge(set, 5, 100), null);

@@ -14,7 +14,10 @@ describe('parseRfc3339', () => {
   }
 
   it('reads fractional seconds only when allowed', () => {
-    assert.equal(new Date(parseRfc3339('2026-03-30T05:00:00.250Z', { allowFraction: true })).toISOString(), '2026-03-30T05:00:00.250Z');
+    assert.equal(
+      new Date(parseRfc3339('2026-03-30T05:00:00.250Z', { allowFraction: true })).toISOString(),
+      '2026-03-30T05:00:00.250Z',
+    );
     assert.throws(() => parseRfc3339('2026-03-30T05:00:00.250Z'), /fractional seconds are not supported/);
   });
 
@@ -28,10 +31,12 @@ describe('parseRfc3339', () => {
     ['2026-03-30T05:00:00+24:00', /offset \+24:00 is out of range/],
   ];
   for (const [text, why] of invalid) {
-    it(`rejects ${text}, saying why`, () => assert.throws(() => parseRfc3339(text), { name: 'ScheduleSyntaxError', message: why }));
+    it(`rejects ${text}, saying why`, () =>
+      assert.throws(() => parseRfc3339(text), { name: 'ScheduleSyntaxError', message: why }));
   }
 });
 
 describe('formatRfc3339Utc', () => {
-  it('writes UTC with whole seconds and Z', () => assert.equal(formatRfc3339Utc(Date.parse('2026-03-30T05:00:00Z')), '2026-03-30T05:00:00Z'));
+  it('writes UTC with whole seconds and Z', () =>
+    assert.equal(formatRfc3339Utc(Date.parse('2026-03-30T05:00:00Z')), '2026-03-30T05:00:00Z'));
 });

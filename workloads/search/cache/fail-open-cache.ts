@@ -162,7 +162,13 @@ export class FailOpenCache {
     if (!this.isDegraded) {
       this.isDegraded = true;
       this.log.warn(
-        { cache: this.store.kind, operation, failures: this.consecutiveFailures, skipForMs: this.openMs, err: err instanceof Error ? err.message : String(err) },
+        {
+          cache: this.store.kind,
+          operation,
+          failures: this.consecutiveFailures,
+          skipForMs: this.openMs,
+          err: err instanceof Error ? err.message : String(err),
+        },
         'cache failing: serving without it',
       );
     }
@@ -188,10 +194,15 @@ export class CacheSession {
   }
 
   /** `outcome` is "hit" only when every key was found. */
-  async getEmbeddings(keys: readonly string[]): Promise<{ vectors: Array<Float32Array | undefined>; outcome: CacheOutcome }> {
+  async getEmbeddings(
+    keys: readonly string[],
+  ): Promise<{ vectors: Array<Float32Array | undefined>; outcome: CacheOutcome }> {
     if (keys.length === 0) return { vectors: [], outcome: 'hit' };
-    const attempt = await this.cache.attempt('get_embedding', this.remainingMs(), () => this.cache.store.getEmbeddings(keys));
-    if (!attempt.ok || attempt.value.length !== keys.length) return { vectors: keys.map(() => undefined), outcome: 'off' };
+    const attempt = await this.cache.attempt('get_embedding', this.remainingMs(), () =>
+      this.cache.store.getEmbeddings(keys),
+    );
+    if (!attempt.ok || attempt.value.length !== keys.length)
+      return { vectors: keys.map(() => undefined), outcome: 'off' };
     const vectors = attempt.value;
     for (const vector of vectors) this.cache.report('get_embedding', vector ? 'hit' : 'miss');
     return { vectors, outcome: vectors.every((v) => v !== undefined) ? 'hit' : 'miss' };
@@ -199,7 +210,9 @@ export class CacheSession {
 
   /** `undefined` when the cache did not answer. */
   async popularQueries(options: PopularQueryOptions): Promise<PopularQuery[] | undefined> {
-    const attempt = await this.cache.attempt('popular_queries', this.remainingMs(), () => this.cache.store.popularQueries(options));
+    const attempt = await this.cache.attempt('popular_queries', this.remainingMs(), () =>
+      this.cache.store.popularQueries(options),
+    );
     if (!attempt.ok) return undefined;
     this.cache.report('popular_queries', 'ok');
     return attempt.value;

@@ -1,4 +1,10 @@
-import { decay, type PopularQuery, type PopularQueryOptions, type PopularitySettings, type SearchCache } from './search-cache.js';
+import {
+  decay,
+  type PopularQuery,
+  type PopularQueryOptions,
+  type PopularitySettings,
+  type SearchCache,
+} from './search-cache.js';
 
 /**
  * The in-process cache, used when no Valkey is configured (the demo, a single replica). Same behaviour as the
@@ -80,7 +86,8 @@ export class MemoryCache implements SearchCache {
       entry.at = now;
     } else {
       this.popular.set(query, { count: 1, at: now });
-      if (this.popular.size > this.maxPopular + Math.max(1, Math.floor(this.maxPopular * POPULAR_SLACK))) this.trimPopular(now, query);
+      if (this.popular.size > this.maxPopular + Math.max(1, Math.floor(this.maxPopular * POPULAR_SLACK)))
+        this.trimPopular(now, query);
     }
   }
 

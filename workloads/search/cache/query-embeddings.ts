@@ -44,7 +44,10 @@ export class QueryEmbeddings {
       if (!vector) missing.push(i);
     });
     const wanted = missing.slice(0, options.maxNew ?? missing.length);
-    const embedded = await this.embedMissing(wanted.map((i) => normalized[i] as string), wanted.map((i) => keys[i] as string));
+    const embedded = await this.embedMissing(
+      wanted.map((i) => normalized[i] as string),
+      wanted.map((i) => keys[i] as string),
+    );
     wanted.forEach((i, j) => {
       vectors[i] = embedded[j];
     });

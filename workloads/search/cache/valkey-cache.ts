@@ -66,7 +66,8 @@ export function valkeyClientOptions(options: { commandTimeoutMs?: number; passwo
     connectTimeout: CONNECT_TIMEOUT_MS,
     keepAlive: 10_000,
     // Reconnect forever (a cache outage must end by itself), backing off 100 ms, 200 ms, … up to 1 s.
-    retryStrategy: (attempt: number) => Math.min(RECONNECT_FIRST_DELAY_MS * 2 ** Math.min(attempt, 10), RECONNECT_MAX_DELAY_MS),
+    retryStrategy: (attempt: number) =>
+      Math.min(RECONNECT_FIRST_DELAY_MS * 2 ** Math.min(attempt, 10), RECONNECT_MAX_DELAY_MS),
     ...(options.password ? { password: options.password } : {}),
   };
 }
@@ -161,7 +162,11 @@ export class ValkeyCache implements SearchCache {
     private readonly ownsClient = false,
   ) {
     this.keyPrefix = options.keyPrefix ?? 'roleplane:search:';
-    this.popularKeys = [`${this.keyPrefix}{popular}:scores`, `${this.keyPrefix}{popular}:lex`, `${this.keyPrefix}{popular}:epoch`];
+    this.popularKeys = [
+      `${this.keyPrefix}{popular}:scores`,
+      `${this.keyPrefix}{popular}:lex`,
+      `${this.keyPrefix}{popular}:epoch`,
+    ];
     this.now = options.now ?? Date.now;
     this.detach = watchConnection(client, options.log);
   }
@@ -189,20 +194,28 @@ export class ValkeyCache implements SearchCache {
   }
 
   async recordQuery(query: string): Promise<void> {
-    await this.evalScript(RECORD, [...this.popularKeys], [
-      query,
-      String(Math.round(this.now())),
-      String(this.options.halfLifeMs),
-      String(this.options.maxEntries),
-      String(MAX_TRIM_PER_CALL),
-    ]);
+    await this.evalScript(
+      RECORD,
+      [...this.popularKeys],
+      [
+        query,
+        String(Math.round(this.now())),
+        String(this.options.halfLifeMs),
+        String(this.options.maxEntries),
+        String(MAX_TRIM_PER_CALL),
+      ],
+    );
   }
 
   async popularQueries({ prefix, limit }: PopularQueryOptions): Promise<PopularQuery[]> {
     const hasPrefix = prefix !== undefined && prefix !== '';
     // The lexical upper bound: the prefix followed by byte 0xff, above any UTF-8 continuation.
     const lexMax = hasPrefix ? Buffer.concat([Buffer.from(`[${prefix}`), Buffer.from([0xff])]) : Buffer.alloc(0);
-    const reply = await this.evalScript(POPULAR, [...this.popularKeys], [hasPrefix ? prefix : '', lexMax, String(hasPrefix ? PREFIX_CANDIDATES : limit)]);
+    const reply = await this.evalScript(
+      POPULAR,
+      [...this.popularKeys],
+      [hasPrefix ? prefix : '', lexMax, String(hasPrefix ? PREFIX_CANDIDATES : limit)],
+    );
     if (!Array.isArray(reply)) throw new Error(`unexpected reply to the popular-queries script: ${typeof reply}`);
     const [epochText, ...pairs] = reply as Array<string | null>;
     const epoch = epochText === null || epochText === undefined ? this.now() : Number(epochText);
@@ -211,7 +224,9 @@ export class ValkeyCache implements SearchCache {
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       found.push({ query: String(pairs[i]), count: Number(pairs[i + 1]) / factor });
     }
-    return found.sort((a, b) => b.count - a.count || (a.query < b.query ? -1 : a.query > b.query ? 1 : 0)).slice(0, limit);
+    return found
+      .sort((a, b) => b.count - a.count || (a.query < b.query ? -1 : a.query > b.query ? 1 : 0))
+      .slice(0, limit);
   }
 
   async close(): Promise<void> {
@@ -255,7 +270,11 @@ function watchConnection(client: Redis, log: CacheLogger): () => void {
   let isDown = false;
   let lastError = '';
   const onReady = (): void => {
-    if (isDown) log.info({ cache: 'valkey' }, hasConnected ? 'valkey connected again: cache in use' : 'valkey connected: cache in use');
+    if (isDown)
+      log.info(
+        { cache: 'valkey' },
+        hasConnected ? 'valkey connected again: cache in use' : 'valkey connected: cache in use',
+      );
     hasConnected = true;
     isDown = false;
   };

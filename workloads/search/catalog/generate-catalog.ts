@@ -60,7 +60,8 @@ export function demoRules(): FilterRules {
   return parseRules({ fields: ruleFields(), price: { field: 'price', currency: [...DEMO_CURRENCY] } }, 'demoRules()');
 }
 
-const titleCase = (text: string): string => text.replace(/(^|[\s-])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase());
+const titleCase = (text: string): string =>
+  text.replace(/(^|[\s-])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase());
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 function brandsByCategory(): Map<string, BrandSpec[]> {
@@ -72,7 +73,8 @@ function brandsByCategory(): Map<string, BrandSpec[]> {
       list.push(brand);
     }
   }
-  for (const [category, list] of map) if (list.length === 0) throw new Error(`vocabulary: no brand makes "${category}"`);
+  for (const [category, list] of map)
+    if (list.length === 0) throw new Error(`vocabulary: no brand makes "${category}"`);
   return map;
 }
 
@@ -106,7 +108,8 @@ function fill(template: string, values: Readonly<Record<string, string>>): strin
 export function* generateCatalog(options: GenerateCatalogOptions): Generator<DemoProduct> {
   const { count } = options;
   const seed = options.seed ?? DEMO_SEED;
-  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`generateCatalog: count must be a non-negative integer (got ${count})`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new RangeError(`generateCatalog: count must be a non-negative integer (got ${count})`);
   const prng = new Prng(seed);
   const brands = brandsByCategory();
   // "for {department}" only reads well when there is one.
@@ -122,8 +125,10 @@ export function* generateCatalog(options: GenerateCatalogOptions): Generator<Dem
     const style = prng.pick(category.styles);
     const adjective = prng.pick(ADJECTIVES);
     const brandDepartment = BRAND_DEPARTMENTS[brand.name];
-    const department = category.departments.length === 0 ? undefined : brandDepartment ?? prng.pick(category.departments);
-    const departmentLabel = department === 'kids' ? "Kids'" : department === 'men' ? "Men's" : department === 'women' ? "Women's" : adjective;
+    const department =
+      category.departments.length === 0 ? undefined : (brandDepartment ?? prng.pick(category.departments));
+    const departmentLabel =
+      department === 'kids' ? "Kids'" : department === 'men' ? "Men's" : department === 'women' ? "Women's" : adjective;
     // Leave the material out of the title when the noun already says it.
     const materialWord = namedMaterial ? '' : `${titleCase(material)} `;
 
@@ -141,7 +146,10 @@ export function* generateCatalog(options: GenerateCatalogOptions): Generator<Dem
       brand: brand.name,
       department: department ?? '',
     };
-    const sentences = [fill(prng.pick(department ? OPENERS : homeOpeners), values), ...prng.sample(category.features, 2).map((f) => fill(f, values))];
+    const sentences = [
+      fill(prng.pick(department ? OPENERS : homeOpeners), values),
+      ...prng.sample(category.features, 2).map((f) => fill(f, values)),
+    ];
     if (prng.chance(0.5)) sentences.push(prng.pick(CLOSERS));
 
     const sizes = sizesOf(prng, category, department);
@@ -170,10 +178,12 @@ export function* generateCatalog(options: GenerateCatalogOptions): Generator<Dem
 export function checkVocabulary(): void {
   for (const category of CATEGORIES) {
     for (const material of category.materials) {
-      if (!Object.hasOwn(MATERIALS, material)) throw new Error(`vocabulary: category "${category.canonical}" uses unknown material "${material}"`);
+      if (!Object.hasOwn(MATERIALS, material))
+        throw new Error(`vocabulary: category "${category.canonical}" uses unknown material "${material}"`);
     }
     for (const color of category.colors) {
-      if (!Object.hasOwn(COLORS, color)) throw new Error(`vocabulary: category "${category.canonical}" uses unknown color "${color}"`);
+      if (!Object.hasOwn(COLORS, color))
+        throw new Error(`vocabulary: category "${category.canonical}" uses unknown color "${color}"`);
     }
   }
   brandsByCategory();

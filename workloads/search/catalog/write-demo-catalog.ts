@@ -21,7 +21,10 @@ export interface WriteDemoCatalogOptions {
 export const DEMO_PRODUCT_COUNT = 65_536;
 const CHUNK_CHARS = 1 << 20;
 
-async function writeAtomically(path: string, produce: (write: (text: string) => Promise<void>) => Promise<void>): Promise<void> {
+async function writeAtomically(
+  path: string,
+  produce: (write: (text: string) => Promise<void>) => Promise<void>,
+): Promise<void> {
   const tempPath = `${path}.${process.pid}.tmp`;
   const handle = await open(tempPath, 'w', 0o644);
   try {
@@ -38,7 +41,9 @@ async function writeAtomically(path: string, produce: (write: (text: string) => 
   }
 }
 
-export async function writeDemoCatalog(options: WriteDemoCatalogOptions): Promise<{ catalogPath: string; rulesPath: string; count: number }> {
+export async function writeDemoCatalog(
+  options: WriteDemoCatalogOptions,
+): Promise<{ catalogPath: string; rulesPath: string; count: number }> {
   const count = options.count ?? DEMO_PRODUCT_COUNT;
   const seed = options.seed ?? DEMO_SEED;
   await mkdir(options.outDir, { recursive: true });

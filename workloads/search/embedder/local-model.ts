@@ -39,7 +39,8 @@ export function useLocalModelsOnly(): void {
 }
 
 function checkBatchSize(batchSize: number): number {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`loadLocalEmbedder: batchSize must be a positive integer (got ${batchSize})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`loadLocalEmbedder: batchSize must be a positive integer (got ${batchSize})`);
   return batchSize;
 }
 
@@ -52,23 +53,36 @@ function asTensor(value: unknown, what: string, modelDir: string): Tensor {
  * The steps of transformers.js FeatureExtractionPipeline (tokenize with padding and truncation, run the model,
  * take last_hidden_state), with our own pooling (see pooling.ts for why).
  */
-async function embedWith(extractor: FeatureExtractor, texts: readonly string[], modelDir: string): Promise<Float32Array[]> {
-  const inputs = extractor.tokenizer([...texts], { padding: true, truncation: true });
-  const outputs: Record<string, unknown> = await extractor.model(inputs);
-  const states = asTensor(outputs.last_hidden_state ?? outputs.logits ?? outputs.token_embeddings, 'last_hidden_state', modelDir);
+async function embedWith(
+  extractor: FeatureExtractor,
+  texts: readonly string[],
+  modelDir: string,
+): Promise<Float32Array[]> {
+  const inputs = extractor.tokenizer([...texts], { padding: true, truncation: true }) as Record<string, unknown>;
+  const outputs = (await extractor.model(inputs)) as Record<string, unknown>;
+  const states = asTensor(
+    outputs.last_hidden_state ?? outputs.logits ?? outputs.token_embeddings,
+    'last_hidden_state',
+    modelDir,
+  );
   const mask = asTensor(inputs.attention_mask, 'attention_mask', modelDir);
   // One read of each Proxy-wrapped property; element access on the plain typed arrays is then fast.
   const data = states.data;
   const maskData = mask.data;
   if (!(data instanceof Float32Array) || !(maskData instanceof BigInt64Array)) {
-    throw new Error(`${modelDir}: expected float32 token states and an int64 attention mask, got ${states.type} and ${mask.type}`);
+    throw new Error(
+      `${modelDir}: expected float32 token states and an int64 attention mask, got ${states.type} and ${mask.type}`,
+    );
   }
   const vectors = meanPoolNormalize({ data, dims: states.dims }, maskData);
-  if (vectors.length !== texts.length) throw new Error(`${modelDir}: the model returned ${vectors.length} rows for ${texts.length} texts`);
+  if (vectors.length !== texts.length)
+    throw new Error(`${modelDir}: the model returned ${vectors.length} rows for ${texts.length} texts`);
   vectors.forEach((vector, row) => {
     // A text whose tokens all have zero vectors pools to 0/0: catch it here, not as a NaN score in a result.
     if (!vector.every(Number.isFinite)) {
-      throw new Error(`${modelDir}: the model gave a non-finite embedding for text ${row} of the batch (${JSON.stringify((texts[row] ?? '').slice(0, 80))})`);
+      throw new Error(
+        `${modelDir}: the model gave a non-finite embedding for text ${row} of the batch (${JSON.stringify((texts[row] ?? '').slice(0, 80))})`,
+      );
     }
   });
   return vectors;
@@ -84,7 +98,10 @@ export async function loadLocalEmbedder(modelDir: string, options: LocalEmbedder
   try {
     extractor = await pipeline('feature-extraction', model.dir, { quantized: model.quantized, local_files_only: true });
   } catch (err) {
-    throw new ModelDirError(model.dir, `transformers.js could not load it: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ModelDirError(
+      model.dir,
+      `transformers.js could not load it: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   const embedBatch = (batch: readonly string[]): Promise<Float32Array[]> => embedWith(extractor, batch, model.dir);
@@ -104,7 +121,8 @@ export async function loadLocalEmbedder(modelDir: string, options: LocalEmbedder
         const batch = texts.slice(start, start + batchSize);
         const rows = await embedBatch(batch);
         for (const row of rows) {
-          if (row.length !== dimensions) throw new Error(`${model.dir}: embedding has ${row.length} dimensions, expected ${dimensions}`);
+          if (row.length !== dimensions)
+            throw new Error(`${model.dir}: embedding has ${row.length} dimensions, expected ${dimensions}`);
           vectors.push(row);
         }
       }

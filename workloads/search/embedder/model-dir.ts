@@ -68,7 +68,13 @@ export async function inspectModelDir(modelDir: string, quantized?: boolean): Pr
   else if (quantized === false) onnxFile = hasFull ? ONNX_FILES.full : undefined;
   else onnxFile = hasQuantized ? ONNX_FILES.quantized : hasFull ? ONNX_FILES.full : undefined;
   if (!onnxFile) {
-    missing.push(quantized === true ? ONNX_FILES.quantized : quantized === false ? ONNX_FILES.full : `${ONNX_FILES.full} (or ${ONNX_FILES.quantized})`);
+    missing.push(
+      quantized === true
+        ? ONNX_FILES.quantized
+        : quantized === false
+          ? ONNX_FILES.full
+          : `${ONNX_FILES.full} (or ${ONNX_FILES.quantized})`,
+    );
   }
   if (missing.length > 0) throw new ModelDirError(dir, `missing ${missing.join(', ')} (${expectation})`);
 

@@ -21,8 +21,12 @@ export function meanPoolNormalize(states: TokenStates, attentionMask: ArrayLike<
   if (states.dims.length !== 3 || batch === undefined || sequence === undefined || width === undefined) {
     throw new Error(`expected token states shaped [batch, sequence, dims], got [${states.dims.join(', ')}]`);
   }
-  if (states.data.length !== batch * sequence * width) throw new Error(`token states hold ${states.data.length} values, [${batch}, ${sequence}, ${width}] needs ${batch * sequence * width}`);
-  if (attentionMask.length !== batch * sequence) throw new Error(`attention mask has ${attentionMask.length} entries for [${batch}, ${sequence}] tokens`);
+  if (states.data.length !== batch * sequence * width)
+    throw new Error(
+      `token states hold ${states.data.length} values, [${batch}, ${sequence}, ${width}] needs ${batch * sequence * width}`,
+    );
+  if (attentionMask.length !== batch * sequence)
+    throw new Error(`attention mask has ${attentionMask.length} entries for [${batch}, ${sequence}] tokens`);
 
   const { data } = states;
   const rows: Float32Array[] = [];

@@ -113,7 +113,8 @@ export function extractFilters(query: string, rules: CompiledRules): FilterExtra
     let end = last;
     for (;;) {
       const conjunction = tokens[end + 1];
-      if (!conjunction || consumed[end + 1] || conjunction.isBreakBefore || !CONJUNCTIONS.has(conjunction.key)) return end;
+      if (!conjunction || consumed[end + 1] || conjunction.isBreakBefore || !CONJUNCTIONS.has(conjunction.key))
+        return end;
       const match = phraseAt(end + 2);
       if (!match) return end;
       exclude.add(match.value);
@@ -149,11 +150,14 @@ export function extractFilters(query: string, rules: CompiledRules): FilterExtra
 
   // A conjunction between two extracted parts is grammar too: "red or blue", "over 20 and under 50".
   tokens.forEach((token, i) => {
-    if (!consumed[i] && token.kind === 'word' && CONJUNCTIONS.has(token.key) && consumed[i - 1] && consumed[i + 1]) consumed[i] = true;
+    if (!consumed[i] && token.kind === 'word' && CONJUNCTIONS.has(token.key) && consumed[i - 1] && consumed[i + 1])
+      consumed[i] = true;
   });
 
   const price: PriceFilter | undefined =
-    rules.price && (bounds.gte !== undefined || bounds.lte !== undefined) ? { field: rules.price.field, ...bounds } : undefined;
+    rules.price && (bounds.gte !== undefined || bounds.lte !== undefined)
+      ? { field: rules.price.field, ...bounds }
+      : undefined;
   return {
     text: remainingText(tokens, consumed, isNegationDash),
     filters: filters.toRecord((target) => !exclude.has(target)),
@@ -167,13 +171,19 @@ export function extractFilters(query: string, rules: CompiledRules): FilterExtra
  * other runs are joined by one space. A dash left dangling by a removed neighbour is dropped, except the minus
  * of a negation that matched nothing ("-fluffy").
  */
-function remainingText(tokens: readonly Token[], consumed: readonly boolean[], isNegationDash: readonly boolean[]): string {
+function remainingText(
+  tokens: readonly Token[],
+  consumed: readonly boolean[],
+  isNegationDash: readonly boolean[],
+): string {
   const runs: string[] = [];
   let run: number[] = [];
   const flush = (): void => {
-    while (run.length > 0 && tokens[run[0] as number]?.kind === 'dash' && !isNegationDash[run[0] as number]) run.shift();
+    while (run.length > 0 && tokens[run[0] as number]?.kind === 'dash' && !isNegationDash[run[0] as number])
+      run.shift();
     while (run.length > 0 && tokens[run[run.length - 1] as number]?.kind === 'dash') run.pop();
-    if (run.some((i) => tokens[i]?.kind === 'word' || tokens[i]?.kind === 'number')) runs.push(run.map((i) => tokens[i]?.raw ?? '').join(''));
+    if (run.some((i) => tokens[i]?.kind === 'word' || tokens[i]?.kind === 'number'))
+      runs.push(run.map((i) => tokens[i]?.raw ?? '').join(''));
     run = [];
   };
   tokens.forEach((token, i) => {
@@ -188,12 +198,17 @@ function remainingText(tokens: readonly Token[], consumed: readonly boolean[], i
 /** The JSON form: `{"text", "filters", "exclude"}`, with empty filters/exclude omitted and price under its field. */
 export function toJsonOutput(result: FilterExtraction): FilterJson {
   // Built with fromEntries (own properties), so a field named "__proto__" cannot reach the prototype.
-  const filterEntries: Array<[string, string[] | PriceBounds]> = Object.entries(result.filters).map(([field, values]) => [field, [...values]]);
+  const filterEntries: Array<[string, string[] | PriceBounds]> = Object.entries(result.filters).map(
+    ([field, values]) => [field, [...values]],
+  );
   if (result.price) {
     const { field, gte, lte } = result.price;
     filterEntries.push([field, { ...(gte !== undefined ? { gte } : {}), ...(lte !== undefined ? { lte } : {}) }]);
   }
-  const excludeEntries = Object.entries(result.exclude).map(([field, values]): [string, string[]] => [field, [...values]]);
+  const excludeEntries = Object.entries(result.exclude).map(([field, values]): [string, string[]] => [
+    field,
+    [...values],
+  ]);
   return {
     text: result.text,
     ...(filterEntries.length > 0 ? { filters: Object.fromEntries(filterEntries) } : {}),

@@ -46,7 +46,11 @@ export class PhraseTrie<T> {
    * index of the token a phrase may continue with after i, or -1 where a phrase must stop (punctuation, a token
    * already used, …). Longest wins, so "navy blue" beats "navy" when both are phrases.
    */
-  longest(start: number, keyAt: (index: number) => string, follow: (index: number) => number): TrieMatch<T> | undefined {
+  longest(
+    start: number,
+    keyAt: (index: number) => string,
+    follow: (index: number) => number,
+  ): TrieMatch<T> | undefined {
     let best: TrieMatch<T> | undefined;
     let node = this.root.next.get(keyAt(start));
     let index = start;

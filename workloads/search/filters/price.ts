@@ -32,26 +32,129 @@ export interface PriceBounds {
 type KeywordKind = 'lte' | 'gte' | 'between' | 'from' | 'context';
 
 const KEYWORDS: ReadonlyArray<readonly [string, KeywordKind]> = [
-  ['under', 'lte'], ['below', 'lte'], ['less than', 'lte'], ['up to', 'lte'], ['max', 'lte'], ['maximum', 'lte'],
-  ['at most', 'lte'], ['cheaper than', 'lte'], ['no more than', 'lte'], ['not more than', 'lte'], ['not over', 'lte'],
+  ['under', 'lte'],
+  ['below', 'lte'],
+  ['less than', 'lte'],
+  ['up to', 'lte'],
+  ['max', 'lte'],
+  ['maximum', 'lte'],
+  ['at most', 'lte'],
+  ['cheaper than', 'lte'],
+  ['no more than', 'lte'],
+  ['not more than', 'lte'],
+  ['not over', 'lte'],
   ['not above', 'lte'],
-  ['over', 'gte'], ['above', 'gte'], ['more than', 'gte'], ['at least', 'gte'], ['min', 'gte'], ['minimum', 'gte'],
-  ['greater than', 'gte'], ['no less than', 'gte'], ['not less than', 'gte'], ['not under', 'gte'],
-  ['not below', 'gte'], ['starting at', 'gte'],
-  ['between', 'between'], ['from', 'from'],
-  ['price', 'context'], ['priced', 'context'], ['cost', 'context'], ['costing', 'context'],
+  ['over', 'gte'],
+  ['above', 'gte'],
+  ['more than', 'gte'],
+  ['at least', 'gte'],
+  ['min', 'gte'],
+  ['minimum', 'gte'],
+  ['greater than', 'gte'],
+  ['no less than', 'gte'],
+  ['not less than', 'gte'],
+  ['not under', 'gte'],
+  ['not below', 'gte'],
+  ['starting at', 'gte'],
+  ['between', 'between'],
+  ['from', 'from'],
+  ['price', 'context'],
+  ['priced', 'context'],
+  ['cost', 'context'],
+  ['costing', 'context'],
 ];
 
 /** Words that, right after a bare number, say it counts something other than money. */
 const UNITS = new Set(
   [
-    'kg', 'kilo', 'kilogram', 'g', 'gram', 'mg', 'lb', 'pound', 'oz', 'ounce', 'ml', 'l', 'liter', 'litre', 'cl',
-    'gallon', 'gal', 'inch', 'inches', 'cm', 'mm', 'm', 'km', 'meter', 'metre', 'ft', 'foot', 'feet', 'yard', 'yd',
-    'mile', 'w', 'watt', 'kw', 'kwh', 'wh', 'v', 'volt', 'mah', 'amp', 'gb', 'tb', 'mb', 'hz', 'khz', 'mhz', 'ghz',
-    'mp', 'megapixel', 'year', 'yr', 'month', 'week', 'day', 'hour', 'hr', 'minute', 'min', 'second', 'sec',
-    'people', 'person', 'seat', 'seater', 'pack', 'pc', 'pcs', 'piece', 'count', 'ct', 'percent', 'player', 'kid',
-    'guest', 'page', 'sheet', 'thread', 'lumen', 'calorie', 'cal', 'mph', 'rpm', 'psi', 'degree', 'btu', 'star',
-    'review', 'rating',
+    'kg',
+    'kilo',
+    'kilogram',
+    'g',
+    'gram',
+    'mg',
+    'lb',
+    'pound',
+    'oz',
+    'ounce',
+    'ml',
+    'l',
+    'liter',
+    'litre',
+    'cl',
+    'gallon',
+    'gal',
+    'inch',
+    'inches',
+    'cm',
+    'mm',
+    'm',
+    'km',
+    'meter',
+    'metre',
+    'ft',
+    'foot',
+    'feet',
+    'yard',
+    'yd',
+    'mile',
+    'w',
+    'watt',
+    'kw',
+    'kwh',
+    'wh',
+    'v',
+    'volt',
+    'mah',
+    'amp',
+    'gb',
+    'tb',
+    'mb',
+    'hz',
+    'khz',
+    'mhz',
+    'ghz',
+    'mp',
+    'megapixel',
+    'year',
+    'yr',
+    'month',
+    'week',
+    'day',
+    'hour',
+    'hr',
+    'minute',
+    'min',
+    'second',
+    'sec',
+    'people',
+    'person',
+    'seat',
+    'seater',
+    'pack',
+    'pc',
+    'pcs',
+    'piece',
+    'count',
+    'ct',
+    'percent',
+    'player',
+    'kid',
+    'guest',
+    'page',
+    'sheet',
+    'thread',
+    'lumen',
+    'calorie',
+    'cal',
+    'mph',
+    'rpm',
+    'psi',
+    'degree',
+    'btu',
+    'star',
+    'review',
+    'rating',
   ].map(matchKey),
 );
 
@@ -110,7 +213,12 @@ export function extractPrice(tokens: readonly Token[], consumed: boolean[], pric
     if (before) index = before.lastIndex + 1;
     const token = usable(index, isFirst && !before);
     if (!token) return undefined;
-    if (token.kind === 'word' && token.numberPrefix && !before && price.attachedCurrency.has(token.numberPrefix.suffixKey)) {
+    if (
+      token.kind === 'word' &&
+      token.numberPrefix &&
+      !before &&
+      price.attachedCurrency.has(token.numberPrefix.suffixKey)
+    ) {
       return { value: token.numberPrefix.value, hasCurrency: true, end: index + 1, isFollowedByUnit: false };
     }
     if (token.kind !== 'number' || token.value === undefined || token.isPercent) return undefined;
@@ -156,13 +264,14 @@ export function extractPrice(tokens: readonly Token[], consumed: boolean[], pric
     if (!low || !connectorAt(low.end, ['to'])) return undefined;
     const high = amountAt(low.end + 1, false);
     if (!high) return undefined;
-    if (!(low.hasCurrency || high.hasCurrency || hasContext) || (!low.hasCurrency && high.isFollowedByUnit)) return undefined;
+    if (!(low.hasCurrency || high.hasCurrency || hasContext) || (!low.hasCurrency && high.isFollowedByUnit))
+      return undefined;
     return range(low, high);
   };
 
   let gte: number | undefined;
   let lte: number | undefined;
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const context = keywordAt(i, true);
     const hasContext = context?.value === 'context';
     const start = hasContext && context ? context.lastIndex + 1 : i;

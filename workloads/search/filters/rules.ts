@@ -75,14 +75,15 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `"${value}"`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : typeof value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const phraseKeys = (tokens: readonly Token[]): string[] => tokens.filter((t) => t.kind === 'word' || t.kind === 'number').map((t) => t.key);
+const phraseKeys = (tokens: readonly Token[]): string[] =>
+  tokens.filter((t) => t.kind === 'word' || t.kind === 'number').map((t) => t.key);
 
 /**
  * Validates parsed JSON as a rules file and returns a clean copy. Every error names the JSON path and the reason,
@@ -111,10 +112,13 @@ function validateRules(json: unknown, source: string): FilterRules {
     for (const key of Object.keys(raw)) {
       if (key !== 'field' && key !== 'currency') fail(['price', key], 'unknown key (expected "field" or "currency")');
     }
-    if (typeof raw.field !== 'string' || raw.field.trim() === '') return fail(['price', 'field'], `must be a non-empty string (got ${describe(raw.field)})`);
-    if (!Array.isArray(raw.currency)) return fail(['price', 'currency'], `must be an array of strings (got ${describe(raw.currency)})`);
+    if (typeof raw.field !== 'string' || raw.field.trim() === '')
+      return fail(['price', 'field'], `must be a non-empty string (got ${describe(raw.field)})`);
+    if (!Array.isArray(raw.currency))
+      return fail(['price', 'currency'], `must be an array of strings (got ${describe(raw.currency)})`);
     const currency = raw.currency.map((entry: unknown, i: number) => {
-      if (typeof entry !== 'string' || entry.trim() === '') return fail(['price', 'currency', i], `must be a non-empty string (got ${describe(entry)})`);
+      if (typeof entry !== 'string' || entry.trim() === '')
+        return fail(['price', 'currency', i], `must be a non-empty string (got ${describe(entry)})`);
       const tokens = tokenizePhrase(entry);
       if (tokens.length === 0) fail(['price', 'currency', i], `"${entry}" has no word or currency symbol`);
       if (tokens.some((t) => /\d/.test(t.raw))) fail(['price', 'currency', i], `"${entry}" must not contain a number`);
@@ -124,27 +128,44 @@ function validateRules(json: unknown, source: string): FilterRules {
   }
 
   if (json.fields === undefined) return fail(['fields'], 'is required');
-  if (!isPlainObject(json.fields)) return fail(['fields'], `must be an object of field → {canonical value → phrases} (got ${describe(json.fields)})`);
+  if (!isPlainObject(json.fields))
+    return fail(['fields'], `must be an object of field → {canonical value → phrases} (got ${describe(json.fields)})`);
   // Entries + fromEntries (own properties) rather than assignment, so a key named "__proto__" stays a key.
   const fields: Array<[string, Record<string, string[]>]> = [];
   for (const [field, values] of Object.entries(json.fields)) {
-    if (field.trim() === '' || field !== field.trim()) fail(['fields', field], 'field name must be non-empty without surrounding spaces');
-    if (price && field === price.field) fail(['fields', field], `is also the price field (price.field); price bounds come from the price grammar`);
-    if (!isPlainObject(values)) return fail(['fields', field], `must be an object of canonical value → phrases (got ${describe(values)})`);
+    if (field.trim() === '' || field !== field.trim())
+      fail(['fields', field], 'field name must be non-empty without surrounding spaces');
+    if (price && field === price.field)
+      fail(['fields', field], `is also the price field (price.field); price bounds come from the price grammar`);
+    if (!isPlainObject(values))
+      return fail(['fields', field], `must be an object of canonical value → phrases (got ${describe(values)})`);
     if (Object.keys(values).length === 0) fail(['fields', field], 'must map at least one canonical value');
     const canonicals: Array<[string, string[]]> = [];
     for (const [canonical, phrases] of Object.entries(values)) {
       if (canonical.trim() === '') fail(['fields', field, canonical], 'canonical value must be non-empty');
-      if (!Array.isArray(phrases)) return fail(['fields', field, canonical], `must be an array of phrases (got ${describe(phrases)})`);
-      if (phrases.length === 0) fail(['fields', field, canonical], 'must list at least one phrase (the canonical value itself is not matched implicitly)');
-      canonicals.push([canonical, phrases.map((phrase: unknown, i: number) => {
-        if (typeof phrase !== 'string' || phrase.trim() === '') return fail(['fields', field, canonical, i], `must be a non-empty string (got ${describe(phrase)})`);
-        const tokens = tokenizePhrase(phrase);
-        const words = tokens.filter((t) => t.kind === 'word');
-        // A bare number phrase ("10") would turn every "10" of a query, prices included, into this filter.
-        if (words.length === 0) fail(['fields', field, canonical, i], `"${phrase}" must contain a word (write a bare number with its label, e.g. "size 10")`);
-        return phrase;
-      })]);
+      if (!Array.isArray(phrases))
+        return fail(['fields', field, canonical], `must be an array of phrases (got ${describe(phrases)})`);
+      if (phrases.length === 0)
+        fail(
+          ['fields', field, canonical],
+          'must list at least one phrase (the canonical value itself is not matched implicitly)',
+        );
+      canonicals.push([
+        canonical,
+        phrases.map((phrase: unknown, i: number) => {
+          if (typeof phrase !== 'string' || phrase.trim() === '')
+            return fail(['fields', field, canonical, i], `must be a non-empty string (got ${describe(phrase)})`);
+          const tokens = tokenizePhrase(phrase);
+          const words = tokens.filter((t) => t.kind === 'word');
+          // A bare number phrase ("10") would turn every "10" of a query, prices included, into this filter.
+          if (words.length === 0)
+            fail(
+              ['fields', field, canonical, i],
+              `"${phrase}" must contain a word (write a bare number with its label, e.g. "size 10")`,
+            );
+          return phrase;
+        }),
+      ]);
     }
     fields.push([field, Object.fromEntries(canonicals)]);
   }
@@ -166,7 +187,8 @@ export function compileRules(rules: FilterRules, source = 'rules'): CompiledRule
     const attachedCurrency = new Set<string>();
     rules.price.currency.forEach((entry, i) => {
       const keys = tokenizePhrase(entry).map((t) => t.key);
-      if (keys.length === 0) throw new RulesError(source, formatPath(['price', 'currency', i]), `"${entry}" has no word or currency symbol`);
+      if (keys.length === 0)
+        throw new RulesError(source, formatPath(['price', 'currency', i]), `"${entry}" has no word or currency symbol`);
       currency.set(keys, true);
       currencyPaths.set(keys.join(' '), formatPath(['price', 'currency', i]));
       if (keys.length === 1) attachedCurrency.add(keys[0] as string);
@@ -183,12 +205,18 @@ export function compileRules(rules: FilterRules, source = 'rules'): CompiledRule
         const keys = phraseKeys(tokenizePhrase(phrase));
         if (keys.length === 0) throw new RulesError(source, path, `"${phrase}" has no words`);
         const currencyPath = currencyPaths.get(keys.join(' '));
-        if (currencyPath) throw new RulesError(source, path, `phrase "${phrase}" is also a currency word (${currencyPath})`);
+        if (currencyPath)
+          throw new RulesError(source, path, `phrase "${phrase}" is also a currency word (${currencyPath})`);
         const existing = phrases.get(keys);
         if (existing) {
           if (existing.field === field && existing.canonical === canonical) return;
-          const where = existing.field === field ? `"${existing.canonical}"` : `${existing.field} "${existing.canonical}"`;
-          throw new RulesError(source, path, `phrase "${phrase}" already maps to ${where} (${origins.get(keys.join(' '))}); a phrase can mean only one value`);
+          const where =
+            existing.field === field ? `"${existing.canonical}"` : `${existing.field} "${existing.canonical}"`;
+          throw new RulesError(
+            source,
+            path,
+            `phrase "${phrase}" already maps to ${where} (${origins.get(keys.join(' '))}); a phrase can mean only one value`,
+          );
         }
         phrases.set(keys, { field, canonical });
         origins.set(keys.join(' '), path);
@@ -205,7 +233,11 @@ export function loadRules(path: string): CompiledRules {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new RulesError(path, '', code === 'ENOENT' ? 'rules file not found' : `cannot read the rules file (${code ?? String(err)})`);
+    throw new RulesError(
+      path,
+      '',
+      code === 'ENOENT' ? 'rules file not found' : `cannot read the rules file (${code ?? String(err)})`,
+    );
   }
   let json: unknown;
   try {

@@ -22,7 +22,11 @@ export const EXIT_BAD_INPUT = 2;
  * commander wiring stays thin and tests need no subprocess.
  */
 export function runFiltersCommand(options: FiltersCommandOptions): CommandResult {
-  const fail = (message: string): CommandResult => ({ stdout: '', stderr: `roleplane search filters: ${message}\n`, exitCode: EXIT_BAD_INPUT });
+  const fail = (message: string): CommandResult => ({
+    stdout: '',
+    stderr: `roleplane search filters: ${message}\n`,
+    exitCode: EXIT_BAD_INPUT,
+  });
   if (options.query.trim() === '') return fail('query: must not be empty');
   try {
     const rules = loadRules(options.rules);

@@ -48,7 +48,11 @@ export function tokenize(normalized: string): Token[] {
   const tokens: Token[] = [];
   let position = 0;
   let previousEnd = 0;
-  const push = (token: Omit<Token, 'gap' | 'isBreakBefore' | 'isPercent'> & { isPercent?: boolean }, start: number, end: number): void => {
+  const push = (
+    token: Omit<Token, 'gap' | 'isBreakBefore' | 'isPercent'> & { isPercent?: boolean },
+    start: number,
+    end: number,
+  ): void => {
     const gap = normalized.slice(previousEnd, start);
     tokens.push({ isPercent: false, ...token, gap, isBreakBefore: BREAK_CHARS.test(gap) });
     previousEnd = end;
@@ -68,11 +72,19 @@ export function tokenize(normalized: string): Token[] {
         if (suffix) {
           // "1tb", "20usd", "13th": one word for phrases and text; the price grammar may still read "20usd".
           const raw = number[0] + suffix[0];
-          push({ kind: 'word', raw, key: matchKey(raw), numberPrefix: { value, suffixKey: matchKey(suffix[0]) } }, position, numberEnd + suffix[0].length);
+          push(
+            { kind: 'word', raw, key: matchKey(raw), numberPrefix: { value, suffixKey: matchKey(suffix[0]) } },
+            position,
+            numberEnd + suffix[0].length,
+          );
         } else {
           const isPercent = normalized[numberEnd] === '%';
           const raw = isPercent ? `${number[0]}%` : number[0];
-          push({ kind: 'number', raw, key: number[0].replaceAll(',', ''), value, isPercent }, position, numberEnd + (isPercent ? 1 : 0));
+          push(
+            { kind: 'number', raw, key: number[0].replaceAll(',', ''), value, isPercent },
+            position,
+            numberEnd + (isPercent ? 1 : 0),
+          );
         }
         continue;
       }
@@ -100,16 +112,63 @@ export function tokenizePhrase(phrase: string): Token[] {
 // Words ending in "s" that are not plurals of a different product word. Folding "shorts" to "short" would make
 // "short dress" filter on the shorts category, and "glasses" (eyewear) must not meet "glass".
 const INVARIANT = new Set([
-  'shorts', 'pants', 'jeans', 'trousers', 'leggings', 'tights', 'glasses', 'sunglasses', 'eyeglasses', 'scissors',
-  'pajamas', 'pyjamas', 'overalls', 'clothes', 'briefs', 'boxers', 'goggles', 'binoculars', 'pliers', 'tongs',
-  'sweatpants', 'news', 'series', 'species', 'canvas', 'lens', 'always', 'perhaps', 'yes', 'this', 'thus', 'plus',
-  'gas', 'atlas', 'chaos', 'christmas', 'whereas', 'bias', 'alias', 'was', 'has', 'does',
+  'shorts',
+  'pants',
+  'jeans',
+  'trousers',
+  'leggings',
+  'tights',
+  'glasses',
+  'sunglasses',
+  'eyeglasses',
+  'scissors',
+  'pajamas',
+  'pyjamas',
+  'overalls',
+  'clothes',
+  'briefs',
+  'boxers',
+  'goggles',
+  'binoculars',
+  'pliers',
+  'tongs',
+  'sweatpants',
+  'news',
+  'series',
+  'species',
+  'canvas',
+  'lens',
+  'always',
+  'perhaps',
+  'yes',
+  'this',
+  'thus',
+  'plus',
+  'gas',
+  'atlas',
+  'chaos',
+  'christmas',
+  'whereas',
+  'bias',
+  'alias',
+  'was',
+  'has',
+  'does',
 ]);
 
 const IRREGULAR = new Map([
-  ['men', 'man'], ['mens', 'man'], ['women', 'woman'], ['womens', 'woman'], ['children', 'child'],
-  ['childrens', 'child'], ['feet', 'foot'], ['teeth', 'tooth'], ['mice', 'mouse'], ['people', 'person'],
-  ['lenses', 'lens'], ['buses', 'bus'],
+  ['men', 'man'],
+  ['mens', 'man'],
+  ['women', 'woman'],
+  ['womens', 'woman'],
+  ['children', 'child'],
+  ['childrens', 'child'],
+  ['feet', 'foot'],
+  ['teeth', 'tooth'],
+  ['mice', 'mouse'],
+  ['people', 'person'],
+  ['lenses', 'lens'],
+  ['buses', 'bus'],
 ]);
 
 /**

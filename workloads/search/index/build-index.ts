@@ -85,7 +85,10 @@ async function checkReplaceable(outDir: string): Promise<boolean> {
   if (!info.isDirectory()) throw new IndexOutputError(outDir, 'exists and is not a directory');
   const entries = await readdir(outDir);
   if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
-    throw new IndexOutputError(outDir, `exists and is not an index directory (no ${MANIFEST_FILE}); refusing to replace it — pick a new or empty directory`);
+    throw new IndexOutputError(
+      outDir,
+      `exists and is not an index directory (no ${MANIFEST_FILE}); refusing to replace it — pick a new or empty directory`,
+    );
   }
   return true;
 }
@@ -163,15 +166,21 @@ async function writeProducts(catalogPath: string, path: string): Promise<number>
 
 /** Checks one batch's vectors before they reach the file: count, width, finite values, unit length. */
 function packBatch(vectors: readonly Float32Array[], batch: readonly CatalogProduct[], dims: number): Float32Array {
-  if (vectors.length !== batch.length) throw new Error(`embedder returned ${vectors.length} vectors for ${batch.length} texts`);
+  if (vectors.length !== batch.length)
+    throw new Error(`embedder returned ${vectors.length} vectors for ${batch.length} texts`);
   const block = new Float32Array(batch.length * dims);
   vectors.forEach((vector, i) => {
     const id = (batch[i] as CatalogProduct).id;
-    if (vector.length !== dims) throw new Error(`embedder returned ${vector.length} dimensions for product ${JSON.stringify(id)}, expected ${dims}`);
+    if (vector.length !== dims)
+      throw new Error(
+        `embedder returned ${vector.length} dimensions for product ${JSON.stringify(id)}, expected ${dims}`,
+      );
     let sumOfSquares = 0;
     for (const value of vector) sumOfSquares += value * value;
     if (!Number.isFinite(sumOfSquares) || Math.abs(Math.sqrt(sumOfSquares) - 1) > NORM_TOLERANCE) {
-      throw new Error(`embedder returned a vector of length ${Math.sqrt(sumOfSquares)} for product ${JSON.stringify(id)}; vectors must be unit length`);
+      throw new Error(
+        `embedder returned a vector of length ${Math.sqrt(sumOfSquares)} for product ${JSON.stringify(id)}; vectors must be unit length`,
+      );
     }
     block.set(vector, i * dims);
   });
@@ -238,7 +247,8 @@ async function swapInto(buildDir: string, outDir: string, hasOld: boolean): Prom
 
 export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> {
   const batchSize = options.batchSize ?? DEFAULT_BUILD_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`buildIndex: batchSize must be a positive integer (got ${batchSize})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`buildIndex: batchSize must be a positive integer (got ${batchSize})`);
   const { embedder } = options;
   if (!Number.isInteger(embedder.dimensions) || embedder.dimensions < 1) {
     throw new RangeError(`buildIndex: embedder ${embedder.modelId} reports ${embedder.dimensions} dimensions`);
@@ -329,7 +339,10 @@ export const EXIT_FAILED = 1;
 const PROGRESS_INTERVAL_MS = 100;
 
 /** A progress line redrawn in place at most every 100 ms; nothing at all when the stream is not a terminal. */
-function progressLine(stream: IndexCommandOptions['progressStream']): { update: (p: BuildProgress) => void; clear: () => void } {
+function progressLine(stream: IndexCommandOptions['progressStream']): {
+  update: (p: BuildProgress) => void;
+  clear: () => void;
+} {
   if (!stream?.isTTY) return { update: () => undefined, clear: () => undefined };
   let lastDraw = 0;
   let isDrawn = false;
@@ -380,10 +393,18 @@ export async function runIndexCommand(options: IndexCommandOptions): Promise<Com
   } catch (err) {
     progress.clear();
     const message = err instanceof Error ? err.message : String(err);
-    const isBadInput = err instanceof CatalogError || err instanceof RulesError || err instanceof ModelDirError || err instanceof IndexOutputError;
+    const isBadInput =
+      err instanceof CatalogError ||
+      err instanceof RulesError ||
+      err instanceof ModelDirError ||
+      err instanceof IndexOutputError;
     // Anything else (the model failing mid-way, a full disk) is not the user's input but is still reported
     // as a message: the index-build Job's log should say what happened, and the old index is intact.
-    return { stdout: '', stderr: `${prefix}: ${isBadInput ? '' : 'failed: '}${message}\n`, exitCode: isBadInput ? EXIT_BAD_INPUT : EXIT_FAILED };
+    return {
+      stdout: '',
+      stderr: `${prefix}: ${isBadInput ? '' : 'failed: '}${message}\n`,
+      exitCode: isBadInput ? EXIT_BAD_INPUT : EXIT_FAILED,
+    };
   } finally {
     await embedder?.close?.().catch(() => undefined);
   }

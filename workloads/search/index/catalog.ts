@@ -48,7 +48,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : typeof value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -63,8 +63,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function normalizeProduct(json: unknown): CatalogProduct {
   if (!isPlainObject(json)) throw new Error(`must be a JSON object (got ${describe(json)})`);
   const { id, title, description, price } = json;
-  if (typeof id !== 'string' || id.trim() === '') throw new Error(`"id" must be a non-empty string (got ${describe(id)})`);
-  if (typeof title !== 'string' || title.trim() === '') throw new Error(`"title" must be a non-empty string (got ${describe(title)})`);
+  if (typeof id !== 'string' || id.trim() === '')
+    throw new Error(`"id" must be a non-empty string (got ${describe(id)})`);
+  if (typeof title !== 'string' || title.trim() === '')
+    throw new Error(`"title" must be a non-empty string (got ${describe(title)})`);
   if (description !== undefined && description !== null && typeof description !== 'string') {
     throw new Error(`"description" must be a string when present (got ${describe(description)})`);
   }
@@ -72,7 +74,10 @@ export function normalizeProduct(json: unknown): CatalogProduct {
     throw new Error(`"price" must be a finite number >= 0 (got ${describe(price)})`);
   }
 
-  const entries: Array<[string, AttributeValue]> = [['id', id], ['title', title.trim()]];
+  const entries: Array<[string, AttributeValue]> = [
+    ['id', id],
+    ['title', title.trim()],
+  ];
   if (typeof description === 'string' && description.trim() !== '') entries.push(['description', description.trim()]);
   entries.push(['price', price]);
   for (const [field, value] of Object.entries(json)) {
@@ -85,11 +90,16 @@ export function normalizeProduct(json: unknown): CatalogProduct {
       entries.push([field, value]);
     } else if (Array.isArray(value)) {
       value.forEach((item: unknown, i) => {
-        if (typeof item !== 'string') throw new Error(`${JSON.stringify(field)}[${i}] must be a string (got ${describe(item)}); array attributes hold strings`);
+        if (typeof item !== 'string')
+          throw new Error(
+            `${JSON.stringify(field)}[${i}] must be a string (got ${describe(item)}); array attributes hold strings`,
+          );
       });
       entries.push([field, value as string[]]);
     } else {
-      throw new Error(`${JSON.stringify(field)} must be a string, number, boolean or array of strings (got ${describe(value)})`);
+      throw new Error(
+        `${JSON.stringify(field)} must be a string, number, boolean or array of strings (got ${describe(value)})`,
+      );
     }
   }
   // fromEntries (own data properties), so a field named "__proto__" stays a field.
@@ -121,7 +131,15 @@ export async function* readLines(path: string): AsyncGenerator<{ line: number; t
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
-    throw new CatalogError(path, 0, code === 'ENOENT' ? 'catalog file not found' : code === 'EISDIR' ? 'is a directory, not a JSON Lines file' : `cannot read (${code})`);
+    throw new CatalogError(
+      path,
+      0,
+      code === 'ENOENT'
+        ? 'catalog file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, not a JSON Lines file'
+          : `cannot read (${code})`,
+    );
   }
   if (pending.length > 0) {
     line += 1;
@@ -147,7 +165,8 @@ export async function* readCatalog(path: string): AsyncGenerator<CatalogLine> {
       throw new CatalogError(path, line, err instanceof Error ? err.message : String(err));
     }
     const first = firstLineOfId.get(product.id);
-    if (first !== undefined) throw new CatalogError(path, line, `duplicate id ${JSON.stringify(product.id)} (first on line ${first})`);
+    if (first !== undefined)
+      throw new CatalogError(path, line, `duplicate id ${JSON.stringify(product.id)} (first on line ${first})`);
     firstLineOfId.set(product.id, line);
     yield { line, product };
   }

@@ -85,11 +85,16 @@ export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptio
   const rules = await guard(dir, INDEX_FILE_NAMES.rules, async () => loadRules(join(dir, INDEX_FILE_NAMES.rules)));
 
   if (rows !== products.length) {
-    fail(`${INDEX_FILE_NAMES.embeddings} has ${rows} rows but ${INDEX_FILE_NAMES.products} has ${products.length} products; row i must be product i (rebuild the index)`);
+    fail(
+      `${INDEX_FILE_NAMES.embeddings} has ${rows} rows but ${INDEX_FILE_NAMES.products} has ${products.length} products; row i must be product i (rebuild the index)`,
+    );
   }
-  if (manifest.count !== rows) fail(`manifest says ${manifest.count} products, ${INDEX_FILE_NAMES.embeddings} has ${rows} rows`);
+  if (manifest.count !== rows)
+    fail(`manifest says ${manifest.count} products, ${INDEX_FILE_NAMES.embeddings} has ${rows} rows`);
   if (manifest.dimensions !== dimensions) {
-    fail(`manifest says ${manifest.dimensions} dimensions (model ${manifest.modelId}), ${INDEX_FILE_NAMES.embeddings} has ${dimensions} columns`);
+    fail(
+      `manifest says ${manifest.dimensions} dimensions (model ${manifest.modelId}), ${INDEX_FILE_NAMES.embeddings} has ${dimensions} columns`,
+    );
   }
   if (rows > 0 && dimensions === 0) fail(`${INDEX_FILE_NAMES.embeddings} has 0 columns`);
   checkNormalised(dir, data, rows, dimensions);
@@ -123,7 +128,10 @@ export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptio
  * The embedder must be the model the index was built with: another model's query vectors live in another space
  * and every score would be meaningless, without any error.
  */
-export function assertEmbedderMatchesIndex(index: SearchIndex, embedder: Pick<Embedder, 'modelId' | 'dimensions'>): void {
+export function assertEmbedderMatchesIndex(
+  index: SearchIndex,
+  embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
+): void {
   const { modelId, dimensions } = index.manifest;
   if (embedder.modelId !== modelId || embedder.dimensions !== dimensions) {
     throw new IndexLoadError(
@@ -140,7 +148,8 @@ async function guard<T>(dir: string, what: string, load: () => Promise<T>): Prom
   } catch (err) {
     if (err instanceof IndexLoadError) throw err;
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') throw new IndexLoadError(dir, `${what}: file missing (${(err as NodeJS.ErrnoException).path ?? what})`);
+    if (code === 'ENOENT')
+      throw new IndexLoadError(dir, `${what}: file missing (${(err as NodeJS.ErrnoException).path ?? what})`);
     // These errors' messages already start with the file's path.
     const message = err instanceof Error ? err.message : String(err);
     const isSelfDescribing = err instanceof NpyError || err instanceof RulesError || err instanceof ManifestError;
@@ -171,8 +180,10 @@ async function readProducts(dir: string): Promise<Product[]> {
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(line, 'must be a JSON object');
     const product = value as Record<string, unknown>;
-    if (typeof product.id !== 'string' || product.id === '') return fail(line, `"id" must be a non-empty string (got ${JSON.stringify(product.id) ?? 'nothing'})`);
-    if (typeof product.title !== 'string') return fail(line, `"title" must be a string (got ${JSON.stringify(product.title) ?? 'nothing'})`);
+    if (typeof product.id !== 'string' || product.id === '')
+      return fail(line, `"id" must be a non-empty string (got ${JSON.stringify(product.id) ?? 'nothing'})`);
+    if (typeof product.title !== 'string')
+      return fail(line, `"title" must be a string (got ${JSON.stringify(product.title) ?? 'nothing'})`);
     if (product.description !== undefined && typeof product.description !== 'string') {
       return fail(line, `"description" must be a string (got ${JSON.stringify(product.description)})`);
     }
@@ -180,7 +191,8 @@ async function readProducts(dir: string): Promise<Product[]> {
       return fail(line, `"price" must be a number (got ${JSON.stringify(product.price)})`);
     }
     const previous = firstLineOf.get(product.id);
-    if (previous !== undefined) return fail(line, `duplicate id ${JSON.stringify(product.id)} (first on line ${previous})`);
+    if (previous !== undefined)
+      return fail(line, `duplicate id ${JSON.stringify(product.id)} (first on line ${previous})`);
     firstLineOf.set(product.id, line);
     products.push(product as Product);
   });
@@ -197,7 +209,10 @@ function checkNormalised(dir: string, data: Float32Array, rows: number, dimensio
     }
     const norm = Math.sqrt(sum);
     if (!(Math.abs(norm - 1) <= NORM_TOLERANCE)) {
-      throw new IndexLoadError(dir, `${INDEX_FILE_NAMES.embeddings} row ${row} has length ${norm.toFixed(4)}, expected unit-length rows (the build must normalise)`);
+      throw new IndexLoadError(
+        dir,
+        `${INDEX_FILE_NAMES.embeddings} row ${row} has length ${norm.toFixed(4)}, expected unit-length rows (the build must normalise)`,
+      );
     }
   }
 }

@@ -30,7 +30,9 @@ const fileEntrySchema = z.object({
 });
 
 export const manifestSchema = z.object({
-  formatVersion: z.literal(INDEX_FORMAT_VERSION, { error: `must be ${INDEX_FORMAT_VERSION} (an index from another version of the build; rebuild it)` }),
+  formatVersion: z.literal(INDEX_FORMAT_VERSION, {
+    error: `must be ${INDEX_FORMAT_VERSION} (an index from another version of the build; rebuild it)`,
+  }),
   modelId: z.string().min(1),
   dimensions: z.number().int().positive(),
   count: z.number().int().nonnegative(),
@@ -73,7 +75,9 @@ export async function describeFile(path: string): Promise<FileEntry> {
 export function parseManifest(json: unknown, source: string): Manifest {
   const result = manifestSchema.safeParse(json);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new ManifestError(source, `invalid manifest: ${problems.join('; ')}`);
 }
 
@@ -84,7 +88,12 @@ export async function readManifest(dir: string): Promise<Manifest> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ManifestError(path, code === 'ENOENT' ? 'not found (is this an index directory? build one with `roleplane search index`)' : `cannot read (${code ?? String(err)})`);
+    throw new ManifestError(
+      path,
+      code === 'ENOENT'
+        ? 'not found (is this an index directory? build one with `roleplane search index`)'
+        : `cannot read (${code ?? String(err)})`,
+    );
   }
   let json: unknown;
   try {
@@ -108,14 +117,25 @@ export async function verifyIndexFiles(dir: string, manifest: Manifest): Promise
       actual = (await stat(path)).size;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ManifestError(path, code === 'ENOENT' ? 'missing (listed in manifest.json)' : `cannot read (${code ?? String(err)})`);
+      throw new ManifestError(
+        path,
+        code === 'ENOENT' ? 'missing (listed in manifest.json)' : `cannot read (${code ?? String(err)})`,
+      );
     }
-    if (actual !== expected) throw new ManifestError(path, `has ${actual} bytes, manifest.json says ${expected} (truncated or replaced; rebuild the index)`);
+    if (actual !== expected)
+      throw new ManifestError(
+        path,
+        `has ${actual} bytes, manifest.json says ${expected} (truncated or replaced; rebuild the index)`,
+      );
   }
   for (const file of INDEXED_FILES) {
     const path = join(dir, file);
     const { sha256 } = await describeFile(path);
     const expected = manifest.files[file].sha256;
-    if (sha256 !== expected) throw new ManifestError(path, `SHA-256 ${sha256} does not match manifest.json (${expected}); the file changed after the build`);
+    if (sha256 !== expected)
+      throw new ManifestError(
+        path,
+        `SHA-256 ${sha256} does not match manifest.json (${expected}); the file changed after the build`,
+      );
   }
 }

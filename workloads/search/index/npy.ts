@@ -50,7 +50,8 @@ export class NpyError extends Error {
 // Float32Array uses the machine's byte order; .npy '<f4' is little-endian. Every platform Node ships for
 // (x64, arm64) is little-endian; refuse rather than write or read swapped numbers elsewhere.
 function assertLittleEndian(path: string): void {
-  if (endianness() !== 'LE') throw new NpyError(path, 'big-endian hosts are not supported (.npy data is written little-endian)');
+  if (endianness() !== 'LE')
+    throw new NpyError(path, 'big-endian hosts are not supported (.npy data is written little-endian)');
 }
 
 function checkShape(path: string, shape: Shape2D): void {
@@ -77,7 +78,7 @@ export function encodeNpyHeader(shape: Shape2D): Buffer {
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength; ) {
+  for (let offset = 0; offset < bytes.byteLength;) {
     const length = Math.min(IO_CHUNK_BYTES, bytes.byteLength - offset);
     const { bytesWritten } = await handle.write(bytes, offset, length);
     offset += bytesWritten;
@@ -141,7 +142,10 @@ export async function createNpyWriter(path: string, shape: Shape2D): Promise<Npy
         throw new NpyError(path, `a block must hold whole rows of ${columns} values (got ${block.length})`);
       }
       if (written + block.length > expectedValues) {
-        throw new NpyError(path, `more rows than the declared shape (${rows}, ${columns}): ${(written + block.length) / (columns || 1)} rows`);
+        throw new NpyError(
+          path,
+          `more rows than the declared shape (${rows}, ${columns}): ${(written + block.length) / (columns || 1)} rows`,
+        );
       }
       // A view on the caller's memory: no copy of a 200 MB matrix.
       await writeAll(handle, new Uint8Array(block.buffer, block.byteOffset, block.byteLength));
@@ -151,7 +155,10 @@ export async function createNpyWriter(path: string, shape: Shape2D): Promise<Npy
       if (isDone) throw new NpyError(path, 'commit after commit or abort');
       if (written !== expectedValues) {
         await abort();
-        throw new NpyError(path, `wrote ${written / (columns || 1)} of ${rows} rows declared in the shape; nothing was replaced`);
+        throw new NpyError(
+          path,
+          `wrote ${written / (columns || 1)} of ${rows} rows declared in the shape; nothing was replaced`,
+        );
       }
       try {
         await handle.sync();
@@ -173,7 +180,10 @@ export async function createNpyWriter(path: string, shape: Shape2D): Promise<Npy
 export async function writeNpy(path: string, data: Float32Array, shape: Shape2D): Promise<void> {
   checkShape(path, shape);
   if (data.length !== shape[0] * shape[1]) {
-    throw new NpyError(path, `data has ${data.length} values, shape (${shape[0]}, ${shape[1]}) needs ${shape[0] * shape[1]}`);
+    throw new NpyError(
+      path,
+      `data has ${data.length} values, shape (${shape[0]}, ${shape[1]}) needs ${shape[0] * shape[1]}`,
+    );
   }
   const writer = await createNpyWriter(path, shape);
   try {
@@ -200,16 +210,21 @@ async function readHeaderFrom(handle: FileHandle, path: string, fileBytes: numbe
   const preamble = Buffer.alloc(12);
   const got = await readExactly(handle, preamble, 0);
   if (got < 8 || !preamble.subarray(0, 6).equals(NPY_MAGIC)) {
-    throw new NpyError(path, `not a .npy file (expected the magic "\\x93NUMPY", got ${JSON.stringify(preamble.subarray(0, Math.min(got, 6)).toString('latin1'))})`);
+    throw new NpyError(
+      path,
+      `not a .npy file (expected the magic "\\x93NUMPY", got ${JSON.stringify(preamble.subarray(0, Math.min(got, 6)).toString('latin1'))})`,
+    );
   }
   const major = preamble[6] ?? 0;
   const minor = preamble[7] ?? 0;
-  if (major < 1 || major > 3 || minor !== 0) throw new NpyError(path, `unsupported .npy version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`);
+  if (major < 1 || major > 3 || minor !== 0)
+    throw new NpyError(path, `unsupported .npy version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`);
   const lengthBytes = major === 1 ? 2 : 4;
   if (got < 8 + lengthBytes) throw new NpyError(path, `truncated header: the file has only ${fileBytes} bytes`);
   const headerLength = major === 1 ? preamble.readUInt16LE(8) : preamble.readUInt32LE(8);
   const dataOffset = 8 + lengthBytes + headerLength;
-  if (dataOffset > fileBytes) throw new NpyError(path, `truncated header: it declares ${headerLength} bytes, the file has ${fileBytes} in all`);
+  if (dataOffset > fileBytes)
+    throw new NpyError(path, `truncated header: it declares ${headerLength} bytes, the file has ${fileBytes} in all`);
 
   const headerBuffer = Buffer.alloc(headerLength);
   await readExactly(handle, headerBuffer, 8 + lengthBytes);
@@ -221,17 +236,24 @@ async function readHeaderFrom(handle: FileHandle, path: string, fileBytes: numbe
     if (!(parsed instanceof Map)) throw new Error('the header is not a dict');
     dict = parsed;
   } catch (err) {
-    throw new NpyError(path, `malformed header ${JSON.stringify(headerText.trim())}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new NpyError(
+      path,
+      `malformed header ${JSON.stringify(headerText.trim())}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   for (const key of ['descr', 'fortran_order', 'shape']) {
     if (!dict.has(key)) throw new NpyError(path, `malformed header: missing '${key}' in ${headerText.trim()}`);
   }
 
   const descr = dict.get('descr');
-  if (descr !== FLOAT32_DESCR) throw new NpyError(path, `expected float32 ('${FLOAT32_DESCR}'), got ${formatPy(descr)}`);
+  if (descr !== FLOAT32_DESCR)
+    throw new NpyError(path, `expected float32 ('${FLOAT32_DESCR}'), got ${formatPy(descr)}`);
   const fortranOrder = dict.get('fortran_order');
   if (fortranOrder !== false) {
-    throw new NpyError(path, `fortran_order must be False (C order, row-major), got ${formatPy(fortranOrder)}; save a C-contiguous array (np.ascontiguousarray)`);
+    throw new NpyError(
+      path,
+      `fortran_order must be False (C order, row-major), got ${formatPy(fortranOrder)}; save a C-contiguous array (np.ascontiguousarray)`,
+    );
   }
   const shape = dict.get('shape');
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((n): n is number => typeof n === 'number')) {
@@ -239,7 +261,14 @@ async function readHeaderFrom(handle: FileHandle, path: string, fileBytes: numbe
   }
   const [rows, columns] = shape as [number, number];
   checkShape(path, [rows, columns]);
-  return { version: [major, minor], descr, fortranOrder, shape: [rows, columns], dataOffset, dataBytes: rows * columns * BYTES_PER_VALUE };
+  return {
+    version: [major, minor],
+    descr,
+    fortranOrder,
+    shape: [rows, columns],
+    dataOffset,
+    dataBytes: rows * columns * BYTES_PER_VALUE,
+  };
 }
 
 function checkSize(path: string, header: NpyHeader, fileBytes: number): void {
@@ -279,12 +308,16 @@ export async function readNpy(path: string): Promise<{ data: Float32Array; shape
     const header = await readHeaderFrom(handle, path, size);
     checkSize(path, header, size);
     if (header.dataBytes > bufferConstants.MAX_LENGTH) {
-      throw new NpyError(path, `${header.dataBytes} bytes of data is more than this Node can hold in one array (${bufferConstants.MAX_LENGTH})`);
+      throw new NpyError(
+        path,
+        `${header.dataBytes} bytes of data is more than this Node can hold in one array (${bufferConstants.MAX_LENGTH})`,
+      );
     }
     const data = new Float32Array(header.shape[0] * header.shape[1]);
     const bytes = new Uint8Array(data.buffer);
     const got = await readExactly(handle, bytes, header.dataOffset);
-    if (got !== bytes.byteLength) throw new NpyError(path, `truncated while reading: got ${got} of ${bytes.byteLength} data bytes`);
+    if (got !== bytes.byteLength)
+      throw new NpyError(path, `truncated while reading: got ${got} of ${bytes.byteLength} data bytes`);
     return { data, shape: [header.shape[0], header.shape[1]] };
   } finally {
     await handle.close();
@@ -302,7 +335,8 @@ function formatPy(value: PyValue | undefined): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.length === 1 ? `(${formatPy(value[0])},)` : `(${value.map(formatPy).join(', ')})`;
+  if (Array.isArray(value))
+    return value.length === 1 ? `(${formatPy(value[0])},)` : `(${value.map(formatPy).join(', ')})`;
   return `{${[...value].map(([k, v]) => `'${k}': ${formatPy(v)}`).join(', ')}}`;
 }
 

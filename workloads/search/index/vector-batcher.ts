@@ -36,7 +36,8 @@ export class VectorSearchBatcher {
     private readonly options: BatchingOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer (got ${this.maxBatch})`);
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1)
+      throw new RangeError(`maxBatch must be a positive integer (got ${this.maxBatch})`);
   }
 
   search(query: Float32Array, k: number, filter?: RowFilter): Promise<Hit[]> {
@@ -45,7 +46,7 @@ export class VectorSearchBatcher {
       try {
         return Promise.resolve(this.index.search(query, k, filter));
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
     return new Promise<Hit[]>((resolve, reject) => {
@@ -69,7 +70,8 @@ export class VectorSearchBatcher {
       else byK.set(item.k, [item]);
     }
     for (const [k, group] of byK) {
-      for (let start = 0; start < group.length; start += this.maxBatch) this.answer(k, group.slice(start, start + this.maxBatch));
+      for (let start = 0; start < group.length; start += this.maxBatch)
+        this.answer(k, group.slice(start, start + this.maxBatch));
     }
   }
 
@@ -80,7 +82,12 @@ export class VectorSearchBatcher {
       const results =
         batch.length === 1
           ? [this.index.search((batch[0] as Pending).query, k)]
-          : (this.index.searchBatch as NonNullable<VectorIndex['searchBatch']>).call(this.index, batch.map((item) => item.query), k, this.options.threads ?? 0);
+          : (this.index.searchBatch as NonNullable<VectorIndex['searchBatch']>).call(
+              this.index,
+              batch.map((item) => item.query),
+              k,
+              this.options.threads ?? 0,
+            );
       batch.forEach((item, i) => item.resolve(results[i] ?? []));
     } catch (err) {
       for (const item of batch) item.reject(err);

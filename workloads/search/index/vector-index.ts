@@ -44,18 +44,22 @@ export class ExactVectorIndex implements VectorIndex {
     private readonly data: Float32Array,
     readonly dimensions: number,
   ) {
-    if (!Number.isInteger(dimensions) || dimensions <= 0) throw new RangeError(`dimensions must be a positive integer (got ${dimensions})`);
-    if (data.length % dimensions !== 0) throw new RangeError(`data length ${data.length} is not a multiple of ${dimensions} dimensions`);
+    if (!Number.isInteger(dimensions) || dimensions <= 0)
+      throw new RangeError(`dimensions must be a positive integer (got ${dimensions})`);
+    if (data.length % dimensions !== 0)
+      throw new RangeError(`data length ${data.length} is not a multiple of ${dimensions} dimensions`);
     this.count = data.length / dimensions;
   }
 
   vector(row: number): Float32Array {
-    if (!Number.isInteger(row) || row < 0 || row >= this.count) throw new RangeError(`row ${row} is outside 0..${this.count - 1}`);
+    if (!Number.isInteger(row) || row < 0 || row >= this.count)
+      throw new RangeError(`row ${row} is outside 0..${this.count - 1}`);
     return this.data.subarray(row * this.dimensions, (row + 1) * this.dimensions);
   }
 
   search(query: Float32Array, k: number, filter?: RowFilter): Hit[] {
-    if (query.length !== this.dimensions) throw new RangeError(`query has ${query.length} dimensions, the index ${this.dimensions}`);
+    if (query.length !== this.dimensions)
+      throw new RangeError(`query has ${query.length} dimensions, the index ${this.dimensions}`);
     const heap = new TopK(Math.max(0, Math.min(Math.floor(k), this.count)));
     if (heap.capacity === 0) return [];
     if (filter === undefined) scanAll(this.data, this.dimensions, this.count, query, heap);
@@ -76,7 +80,14 @@ function scanAll(data: Float32Array, dimensions: number, count: number, query: F
   }
 }
 
-function scanWhere(data: Float32Array, dimensions: number, count: number, query: Float32Array, heap: TopK, isAllowed: (row: number) => boolean): void {
+function scanWhere(
+  data: Float32Array,
+  dimensions: number,
+  count: number,
+  query: Float32Array,
+  heap: TopK,
+  isAllowed: (row: number) => boolean,
+): void {
   let threshold = Number.NEGATIVE_INFINITY;
   for (let row = 0; row < count; row += 1) {
     if (!isAllowed(row)) continue;
@@ -85,7 +96,13 @@ function scanWhere(data: Float32Array, dimensions: number, count: number, query:
   }
 }
 
-function scanRows(data: Float32Array, dimensions: number, query: Float32Array, heap: TopK, rows: Uint32Array | readonly number[]): void {
+function scanRows(
+  data: Float32Array,
+  dimensions: number,
+  query: Float32Array,
+  heap: TopK,
+  rows: Uint32Array | readonly number[],
+): void {
   let threshold = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < rows.length; i += 1) {
     const row = rows[i] as number;
@@ -241,7 +258,8 @@ export class ProductFilterIndex {
   candidates(criteria: RowCriteria): Uint32Array | undefined {
     const filterFields = Object.entries(criteria.filters).filter(([, values]) => values.length > 0);
     const excludeFields = Object.entries(criteria.exclude).filter(([, values]) => values.length > 0);
-    const hasPrice = criteria.price !== undefined && (criteria.price.gte !== undefined || criteria.price.lte !== undefined);
+    const hasPrice =
+      criteria.price !== undefined && (criteria.price.gte !== undefined || criteria.price.lte !== undefined);
     if (filterFields.length === 0 && excludeFields.length === 0 && !hasPrice) return undefined;
 
     let bits: Uint32Array | undefined;
@@ -272,8 +290,10 @@ export class ProductFilterIndex {
       const own = fieldValues(product[field]);
       return values.some((value) => own.includes(normalizeQuery(value)));
     };
-    for (const [field, values] of Object.entries(criteria.filters)) if (values.length > 0 && !has(field, values)) return false;
-    for (const [field, values] of Object.entries(criteria.exclude)) if (values.length > 0 && has(field, values)) return false;
+    for (const [field, values] of Object.entries(criteria.filters))
+      if (values.length > 0 && !has(field, values)) return false;
+    for (const [field, values] of Object.entries(criteria.exclude))
+      if (values.length > 0 && has(field, values)) return false;
     const { gte, lte } = criteria.price ?? {};
     if (gte !== undefined || lte !== undefined) {
       const price = this.priceField === undefined ? undefined : product[this.priceField];

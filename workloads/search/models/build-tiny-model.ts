@@ -79,14 +79,22 @@ function checkOptions(options: BuildTinyModelOptions): { dims: number; seed: num
   const dims = options.dims ?? DEFAULT_DIMS;
   const seed = options.seed ?? DEFAULT_SEED;
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (!Number.isInteger(dims) || dims < 8 || dims > 4096) throw new RangeError(`buildTinyModel: dims must be an integer in 8..4096 (got ${dims})`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`buildTinyModel: seed must be an integer in 0..2^32-1 (got ${seed})`);
-  if (!Number.isInteger(maxLength) || maxLength < 8) throw new RangeError(`buildTinyModel: maxLength must be an integer >= 8 (got ${maxLength})`);
+  if (!Number.isInteger(dims) || dims < 8 || dims > 4096)
+    throw new RangeError(`buildTinyModel: dims must be an integer in 8..4096 (got ${dims})`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`buildTinyModel: seed must be an integer in 0..2^32-1 (got ${seed})`);
+  if (!Number.isInteger(maxLength) || maxLength < 8)
+    throw new RangeError(`buildTinyModel: maxLength must be an integer >= 8 (got ${maxLength})`);
   return { dims, seed, maxLength };
 }
 
 /** The ONNX model: Gather the rows, Cast the mask to float, Unsqueeze it to [b, s, 1], Mul. */
-export function tinyOnnxModel(table: Float32Array, vocabularySize: number, dims: number, description: string): OnnxModel {
+export function tinyOnnxModel(
+  table: Float32Array,
+  vocabularySize: number,
+  dims: number,
+  description: string,
+): OnnxModel {
   return {
     irVersion: 7,
     opsetVersion: 13,
@@ -96,7 +104,12 @@ export function tinyOnnxModel(table: Float32Array, vocabularySize: number, dims:
     graph: {
       name: 'roleplane_tiny_embedder',
       initializers: [
-        { name: 'token_embeddings', dataType: OnnxDataType.FLOAT, dims: [vocabularySize, dims], rawData: float32RawData(table) },
+        {
+          name: 'token_embeddings',
+          dataType: OnnxDataType.FLOAT,
+          dims: [vocabularySize, dims],
+          rawData: float32RawData(table),
+        },
         { name: 'mask_axes', dataType: OnnxDataType.INT64, dims: [1], rawData: int64RawData([2]) },
       ],
       inputs: [
@@ -105,8 +118,20 @@ export function tinyOnnxModel(table: Float32Array, vocabularySize: number, dims:
       ],
       outputs: [{ name: 'last_hidden_state', elemType: OnnxDataType.FLOAT, shape: ['batch', 'sequence', dims] }],
       nodes: [
-        { name: 'lookup', opType: 'Gather', inputs: ['token_embeddings', 'input_ids'], outputs: ['token_vectors'], attributes: [{ name: 'axis', int: 0 }] },
-        { name: 'mask_to_float', opType: 'Cast', inputs: ['attention_mask'], outputs: ['mask_float'], attributes: [{ name: 'to', int: OnnxDataType.FLOAT }] },
+        {
+          name: 'lookup',
+          opType: 'Gather',
+          inputs: ['token_embeddings', 'input_ids'],
+          outputs: ['token_vectors'],
+          attributes: [{ name: 'axis', int: 0 }],
+        },
+        {
+          name: 'mask_to_float',
+          opType: 'Cast',
+          inputs: ['attention_mask'],
+          outputs: ['mask_float'],
+          attributes: [{ name: 'to', int: OnnxDataType.FLOAT }],
+        },
         { name: 'mask_expand', opType: 'Unsqueeze', inputs: ['mask_float', 'mask_axes'], outputs: ['mask_3d'] },
         { name: 'zero_padding', opType: 'Mul', inputs: ['token_vectors', 'mask_3d'], outputs: ['last_hidden_state'] },
       ],
@@ -133,7 +158,13 @@ export async function buildTinyModel(options: BuildTinyModelOptions): Promise<Ti
     vocab_size: vocabulary.length,
     max_position_embeddings: maxLength,
     pad_token_id: 0,
-    roleplane: { format: TINY_MODEL_FORMAT, builder: 'workloads/search/models/build-tiny-model.ts', seed, dims, description },
+    roleplane: {
+      format: TINY_MODEL_FORMAT,
+      builder: 'workloads/search/models/build-tiny-model.ts',
+      seed,
+      dims,
+      description,
+    },
   };
   const { tokenizer, tokenizerConfig } = tokenizerFiles(vocabulary, maxLength);
   const onnx = encodeOnnxModel(tinyOnnxModel(table, vocabulary.length, dims, description));

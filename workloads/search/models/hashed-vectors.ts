@@ -61,7 +61,10 @@ function featuresOf(token: string, groups: ReadonlyMap<string, readonly string[]
   if (token.startsWith(CONTINUATION_PREFIX) && token.length > CONTINUATION_PREFIX.length) {
     const piece = token.slice(CONTINUATION_PREFIX.length);
     // A word-final piece: n-grams with the end marker, so "##s" leans towards plural endings.
-    return [['piece', [`piece:${piece}`]], ['ngrams', characterNgrams(`${piece}>`).map((g) => `ngram:${g}`)]];
+    return [
+      ['piece', [`piece:${piece}`]],
+      ['ngrams', characterNgrams(`${piece}>`).map((g) => `ngram:${g}`)],
+    ];
   }
   const features: Features = [
     ['ngrams', characterNgrams(`<${token}>`).map((g) => `ngram:${g}`)],
@@ -110,8 +113,10 @@ export function tokenMatrix(vocabulary: readonly string[], options: TokenMatrixO
   vocabulary.forEach((token, id) => {
     let row: Float64Array;
     if (token === SPECIAL_TOKENS.pad) row = new Float64Array(dims);
-    else if (token === SPECIAL_TOKENS.cls || token === SPECIAL_TOKENS.sep) row = scaleToNorm(Float64Array.from(vectorOf('special:boundary')), BOUNDARY_NORM);
-    else if (token === SPECIAL_TOKENS.unk || token === SPECIAL_TOKENS.mask) row = scaleToNorm(Float64Array.from(vectorOf(`special:${token}`)), UNKNOWN_NORM);
+    else if (token === SPECIAL_TOKENS.cls || token === SPECIAL_TOKENS.sep)
+      row = scaleToNorm(Float64Array.from(vectorOf('special:boundary')), BOUNDARY_NORM);
+    else if (token === SPECIAL_TOKENS.unk || token === SPECIAL_TOKENS.mask)
+      row = scaleToNorm(Float64Array.from(vectorOf(`special:${token}`)), UNKNOWN_NORM);
     else {
       row = new Float64Array(dims);
       for (const [block, names] of featuresOf(token, groups)) {

@@ -14,7 +14,8 @@ const UINT64_MASK = (1n << 64n) - 1n;
 
 /** Base-128 varint of an int64; a negative number is its 64-bit two's complement (10 bytes), as protobuf does. */
 export function encodeVarint(value: number | bigint): Uint8Array {
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`varint: ${value} is not a safe integer`);
+  if (typeof value === 'number' && !Number.isSafeInteger(value))
+    throw new RangeError(`varint: ${value} is not a safe integer`);
   let rest = BigInt(value) & UINT64_MASK;
   const bytes: number[] = [];
   do {

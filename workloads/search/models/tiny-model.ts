@@ -19,7 +19,9 @@ export const TINY_MODEL_SEED = 20261127;
 /** The exact options the committed model was built with, minus the output directory. */
 export function tinyModelOptions(): Omit<BuildTinyModelOptions, 'outDir'> {
   // Every rules value with its phrases is one synonym group: "sneaker", "trainer" and "kicks" land together.
-  const synonyms = Object.values(ruleFields()).flatMap((values) => Object.entries(values).map(([canonical, phrases]) => [canonical, ...phrases]));
+  const synonyms = Object.values(ruleFields()).flatMap((values) =>
+    Object.entries(values).map(([canonical, phrases]) => [canonical, ...phrases]),
+  );
   return { vocabulary: vocabularyTexts(), synonyms, dims: TINY_MODEL_DIMS, seed: TINY_MODEL_SEED };
 }
 
@@ -29,5 +31,7 @@ export function buildDemoTinyModel(outDir: string = TINY_MODEL_DIR): Promise<Tin
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const info = await buildDemoTinyModel(process.argv[2] ?? TINY_MODEL_DIR);
-  process.stdout.write(`wrote ${info.dir}: ${info.vocabularySize} tokens x ${info.dims} dimensions (${info.files.join(', ')})\n`);
+  process.stdout.write(
+    `wrote ${info.dir}: ${info.vocabularySize} tokens x ${info.dims} dimensions (${info.files.join(', ')})\n`,
+  );
 }

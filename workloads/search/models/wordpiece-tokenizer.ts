@@ -11,7 +11,13 @@
 
 export const SPECIAL_TOKENS = { pad: '[PAD]', unk: '[UNK]', cls: '[CLS]', sep: '[SEP]', mask: '[MASK]' } as const;
 /** Ids 0..4, in this order; BERT's own vocabularies put [PAD] at 0 too, which is what padding uses. */
-const SPECIAL_ORDER = [SPECIAL_TOKENS.pad, SPECIAL_TOKENS.unk, SPECIAL_TOKENS.cls, SPECIAL_TOKENS.sep, SPECIAL_TOKENS.mask];
+const SPECIAL_ORDER = [
+  SPECIAL_TOKENS.pad,
+  SPECIAL_TOKENS.unk,
+  SPECIAL_TOKENS.cls,
+  SPECIAL_TOKENS.sep,
+  SPECIAL_TOKENS.mask,
+];
 
 export const CONTINUATION_PREFIX = '##';
 /** Suffix pieces that let an unknown plural or verb form reuse its stem ("boots" → "boot", "##s"). */
@@ -31,7 +37,10 @@ const ASCII_PUNCTUATION = [...Array(0x7f - 0x21).keys()]
 export function bertNormalize(text: string): string {
   // clean_text: control and format characters go, whitespace controls (tab, newline) become spaces.
   const cleaned = text.replace(/[\uFFFD\p{Cc}\p{Cf}\p{Co}\p{Cs}]/gu, (char) => (/\s/.test(char) ? ' ' : ''));
-  return cleaned.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  return cleaned
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '');
 }
 
 /** BertPreTokenizer: runs of non-space non-punctuation characters, and each punctuation character alone. */
@@ -48,7 +57,9 @@ export function buildVocabulary(words: Iterable<string>): string[] {
   const singles = [...ASCII_PUNCTUATION, ...ASCII_DIGITS, ...ASCII_LETTERS];
   for (const single of singles) wordTokens.delete(single);
   for (const special of SPECIAL_ORDER) wordTokens.delete(special);
-  const continuation = [...new Set([...ASCII_LETTERS, ...ASCII_DIGITS, ...SUFFIX_PIECES])].map((p) => CONTINUATION_PREFIX + p);
+  const continuation = [...new Set([...ASCII_LETTERS, ...ASCII_DIGITS, ...SUFFIX_PIECES])].map(
+    (p) => CONTINUATION_PREFIX + p,
+  );
   // Code-unit order, not localeCompare: the order (and so every id) must not depend on the machine's ICU data.
   const sorted = [...wordTokens].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return [...SPECIAL_ORDER, ...singles, ...sorted, ...continuation];
@@ -84,7 +95,13 @@ export function tokenizerFiles(vocabulary: readonly string[], maxLength: number)
       normalized: false,
       special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'BertProcessing',

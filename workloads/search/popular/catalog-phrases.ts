@@ -12,7 +12,10 @@ export class CatalogPhrases {
   ) {}
 
   /** `fields`: the attribute fields whose values are phrases (the rules' fields); titles always are. */
-  static fromProducts(products: ReadonlyArray<Readonly<Record<string, unknown>>>, fields: readonly string[]): CatalogPhrases {
+  static fromProducts(
+    products: ReadonlyArray<Readonly<Record<string, unknown>>>,
+    fields: readonly string[],
+  ): CatalogPhrases {
     const counts = new Map<string, number>();
     const add = (value: unknown): void => {
       if (typeof value !== 'string') return;
@@ -29,7 +32,10 @@ export class CatalogPhrases {
       }
     }
     const phrases = [...counts.keys()].sort(compareStrings);
-    return new CatalogPhrases(phrases, Uint32Array.from(phrases, (phrase) => counts.get(phrase) ?? 0));
+    return new CatalogPhrases(
+      phrases,
+      Uint32Array.from(phrases, (phrase) => counts.get(phrase) ?? 0),
+    );
   }
 
   get size(): number {

@@ -23,16 +23,27 @@ const readySchema = {
 } as const;
 
 export const healthRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context }) => {
-  app.get('/healthz', { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get('/readyz', { schema: { response: { 200: readySchema, 503: readySchema } } }, async (_request, reply) => {
     const { state, cache } = context;
     const cacheState = { kind: cache.store.kind, available: cache.isAvailable() };
     const { service } = state;
     if (service) {
-      return { status: 'ready', products: service.index.products.length, modelId: service.embedder.modelId, cache: cacheState };
+      return {
+        status: 'ready',
+        products: service.index.products.length,
+        modelId: service.embedder.modelId,
+        cache: cacheState,
+      };
     }
     reply.code(503);
-    return state.error ? { status: 'failed', error: state.error.message, cache: cacheState } : { status: 'loading', cache: cacheState };
+    return state.error
+      ? { status: 'failed', error: state.error.message, cache: cacheState }
+      : { status: 'loading', cache: cacheState };
   });
 };

@@ -43,8 +43,16 @@ export function createSearchMetrics(registry: Registry, isCacheAvailable: () => 
       this.set(isCacheAvailable() ? 1 : 0);
     },
   });
-  const indexReady = new Gauge({ name: 'roleplane_search_index_ready', help: '1 once the index and model are loaded.', registers: [registry] });
-  const indexProducts = new Gauge({ name: 'roleplane_search_index_products', help: 'Products in the loaded index.', registers: [registry] });
+  const indexReady = new Gauge({
+    name: 'roleplane_search_index_ready',
+    help: '1 once the index and model are loaded.',
+    registers: [registry],
+  });
+  const indexProducts = new Gauge({
+    name: 'roleplane_search_index_products',
+    help: 'Products in the loaded index.',
+    registers: [registry],
+  });
   const embedDuration = new Histogram({
     name: 'roleplane_search_embed_duration_seconds',
     help: 'Time of one embedding model call (a batch of texts the cache did not have).',

@@ -48,7 +48,10 @@ const relatedSearchesSchema = {
   querystring: {
     type: 'object',
     required: ['q'],
-    properties: { q: QUERY_PARAMETER, limit: limitParameter(RELATED_SEARCHES_DEFAULT_LIMIT, RELATED_SEARCHES_MAX_LIMIT) },
+    properties: {
+      q: QUERY_PARAMETER,
+      limit: limitParameter(RELATED_SEARCHES_DEFAULT_LIMIT, RELATED_SEARCHES_MAX_LIMIT),
+    },
   },
   response: {
     200: {
@@ -71,31 +74,45 @@ const relatedSearchesSchema = {
 } as const;
 
 export const relatedRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context }) => {
-  app.get<{ Params: { id: string }; Querystring: { limit: number } }>('/products/:id/related', { schema: relatedSchema }, async (request) => {
-    const { index } = context.state.require();
-    const { id } = request.params;
-    const row = index.rowById.get(id);
-    if (row === undefined) throw httpError(404, `product ${JSON.stringify(id)} not found`);
-    const hits = index.vectors.search(index.vectors.vector(row), request.query.limit, (other) => other !== row);
-    return { id, results: hits.map((hit) => toResult(index.products[hit.row]!, hit.score)) };
-  });
+  app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
+    '/products/:id/related',
+    { schema: relatedSchema },
+    async (request) => {
+      const { index } = context.state.require();
+      const { id } = request.params;
+      const row = index.rowById.get(id);
+      if (row === undefined) throw httpError(404, `product ${JSON.stringify(id)} not found`);
+      const hits = index.vectors.search(index.vectors.vector(row), request.query.limit, (other) => other !== row);
+      return { id, results: hits.map((hit) => toResult(index.products[hit.row]!, hit.score)) };
+    },
+  );
 
-  app.get<{ Querystring: { q: string; limit: number } }>('/related-searches', { schema: relatedSearchesSchema }, async (request) => {
-    const { embeddings } = context.state.require();
-    const { q, limit } = request.query;
-    const query = normalizeQuery(q);
-    const session = context.cache.session();
-    // Both reads start together and share the request's one cache deadline.
-    const [popular, own] = await Promise.all([session.popularQueries({ limit: POPULAR_CANDIDATES }), embeddings.embed([query], session)]);
-    const queryVector = own.vectors[0];
-    const candidates = (popular ?? []).filter((entry) => entry.query !== query);
-    if (!queryVector || candidates.length === 0) return { query: q, searches: [] };
-    const { vectors } = await embeddings.embed(
-      candidates.map((entry) => entry.query),
-      session,
-      { maxNew: MAX_NEW_EMBEDDINGS },
-    );
-    const searches = rankRelatedSearches(query, queryVector, candidates, vectors, limit).map((s) => ({ query: s.query, score: roundScore(s.score) }));
-    return { query: q, searches };
-  });
+  app.get<{ Querystring: { q: string; limit: number } }>(
+    '/related-searches',
+    { schema: relatedSearchesSchema },
+    async (request) => {
+      const { embeddings } = context.state.require();
+      const { q, limit } = request.query;
+      const query = normalizeQuery(q);
+      const session = context.cache.session();
+      // Both reads start together and share the request's one cache deadline.
+      const [popular, own] = await Promise.all([
+        session.popularQueries({ limit: POPULAR_CANDIDATES }),
+        embeddings.embed([query], session),
+      ]);
+      const queryVector = own.vectors[0];
+      const candidates = (popular ?? []).filter((entry) => entry.query !== query);
+      if (!queryVector || candidates.length === 0) return { query: q, searches: [] };
+      const { vectors } = await embeddings.embed(
+        candidates.map((entry) => entry.query),
+        session,
+        { maxNew: MAX_NEW_EMBEDDINGS },
+      );
+      const searches = rankRelatedSearches(query, queryVector, candidates, vectors, limit).map((s) => ({
+        query: s.query,
+        score: roundScore(s.score),
+      }));
+      return { query: q, searches };
+    },
+  );
 };

@@ -88,7 +88,15 @@ export const searchRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
     }
     if (results.length > 0 && normalizedQuery.length <= MAX_RECORDED_LENGTH) context.cache.recordQuery(normalizedQuery);
 
-    request.log.debug({ text: extraction.text, candidates: candidates?.length ?? index.products.length, results: results.length, cache: cacheOutcome }, 'search');
+    request.log.debug(
+      {
+        text: extraction.text,
+        candidates: candidates?.length ?? index.products.length,
+        results: results.length,
+        cache: cacheOutcome,
+      },
+      'search',
+    );
     return {
       query: q,
       text: json.text,

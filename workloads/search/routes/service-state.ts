@@ -20,7 +20,10 @@ export interface ReadyService {
  * model load take seconds), answers /healthz at once and /readyz with 503 until then; search routes answer 503.
  */
 export class ServiceState {
-  private current: { status: 'loading' } | { status: 'ready'; service: ReadyService } | { status: 'failed'; error: Error } = { status: 'loading' };
+  private current:
+    { status: 'loading' } | { status: 'ready'; service: ReadyService } | { status: 'failed'; error: Error } = {
+    status: 'loading',
+  };
 
   get status(): 'loading' | 'ready' | 'failed' {
     return this.current.status;
@@ -45,7 +48,12 @@ export class ServiceState {
   /** The loaded service, or a 503 error for the route to throw. */
   require(): ReadyService {
     if (this.current.status === 'ready') return this.current.service;
-    throw httpError(503, this.current.status === 'failed' ? `the index failed to load: ${this.current.error.message}` : 'the index is still loading; retry shortly');
+    throw httpError(
+      503,
+      this.current.status === 'failed'
+        ? `the index failed to load: ${this.current.error.message}`
+        : 'the index is still loading; retry shortly',
+    );
   }
 }
 

@@ -1,6 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { checkVocabulary, demoRules, generateCatalog, type DemoProduct } from '../../../../workloads/search/catalog/generate-catalog.js';
+import {
+  checkVocabulary,
+  demoRules,
+  generateCatalog,
+  type DemoProduct,
+} from '../../../../workloads/search/catalog/generate-catalog.js';
 import { compileRules } from '../../../../workloads/search/filters/rules.js';
 import { normalizeProduct } from '../../../../workloads/search/index/catalog.js';
 
@@ -52,7 +57,10 @@ describe('workloads/search/catalog/generate-catalog', () => {
           const value = product[field as keyof DemoProduct];
           if (value === undefined) continue;
           assert.equal(typeof value, 'string');
-          assert.ok(Object.hasOwn(fields[field] ?? {}, value as string), `${product.id}: ${field} ${String(value)} is not in the rules`);
+          assert.ok(
+            Object.hasOwn(fields[field] ?? {}, value as string),
+            `${product.id}: ${field} ${String(value)} is not in the rules`,
+          );
           seen.set(field, (seen.get(field) ?? new Set()).add(value as string));
         }
       }
@@ -68,7 +76,9 @@ describe('workloads/search/catalog/generate-catalog', () => {
         assert.ok(product.description.length > 20);
       }
       assert.ok(products.some((p) => p.category === 'sofa' && p.department === undefined && p.sizes === undefined));
-      assert.ok(products.some((p) => p.category === 'sneakers' && p.department !== undefined && (p.sizes?.length ?? 0) >= 4));
+      assert.ok(
+        products.some((p) => p.category === 'sneakers' && p.department !== undefined && (p.sizes?.length ?? 0) >= 4),
+      );
     });
 
     it('refuses a negative or fractional count', () => {

@@ -17,11 +17,18 @@ describe('workloads/search/catalog/write-demo-catalog', () => {
     it('writes the generated products as JSON Lines and the demo rules, and nothing else', async () => {
       const out = join(dir, 'demo');
       const result = await writeDemoCatalog({ outDir: out, count: 300, seed: 9 });
-      assert.deepEqual(result, { catalogPath: join(out, 'catalog.jsonl'), rulesPath: join(out, 'filters.json'), count: 300 });
+      assert.deepEqual(result, {
+        catalogPath: join(out, 'catalog.jsonl'),
+        rulesPath: join(out, 'filters.json'),
+        count: 300,
+      });
       assert.deepEqual(readdirSync(out).sort(), ['catalog.jsonl', 'filters.json']);
       const lines = readFileSync(result.catalogPath, 'utf8').split('\n');
       assert.equal(lines.pop(), '');
-      assert.deepEqual(lines.map((line) => JSON.parse(line)), JSON.parse(JSON.stringify([...generateCatalog({ count: 300, seed: 9 })])));
+      assert.deepEqual(
+        lines.map((line): unknown => JSON.parse(line)),
+        JSON.parse(JSON.stringify([...generateCatalog({ count: 300, seed: 9 })])),
+      );
       assert.deepEqual(loadRules(result.rulesPath).rules, demoRules());
     });
   });

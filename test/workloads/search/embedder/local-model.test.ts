@@ -8,7 +8,8 @@ import { loadLocalEmbedder, useLocalModelsOnly } from '../../../../workloads/sea
 import { ModelDirError } from '../../../../workloads/search/embedder/model-dir.js';
 import { TINY_MODEL_DIMS, TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
 
-const dot = (a: Float32Array, b: Float32Array): number => a.reduce((sum, value, i) => sum + value * (b[i] as number), 0);
+const dot = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((sum, value, i) => sum + value * (b[i] as number), 0);
 const norm = (a: Float32Array): number => Math.sqrt(dot(a, a));
 
 async function embedOne(embedder: Embedder, text: string): Promise<Float32Array> {
@@ -25,10 +26,10 @@ describe('workloads/search/embedder/local-model', () => {
 
     before(async () => {
       // Any network attempt during load or embedding is recorded and refused.
-      globalThis.fetch = (async (input: string | URL | Request) => {
+      globalThis.fetch = async (input: string | URL | Request) => {
         fetched.push(String(input instanceof Request ? input.url : input));
         throw new Error('network access in a test');
-      }) as typeof fetch;
+      };
       embedder = await loadLocalEmbedder(TINY_MODEL_DIR);
     });
     after(async () => {
@@ -65,10 +66,15 @@ describe('workloads/search/embedder/local-model', () => {
 
     it('scores similar texts above unrelated ones', async () => {
       const query = await embedOne(embedder, 'red running shoes');
-      assert.ok(dot(query, await embedOne(embedder, 'red running shoe')) > dot(query, await embedOne(embedder, 'oak dining table')));
+      assert.ok(
+        dot(query, await embedOne(embedder, 'red running shoe')) >
+          dot(query, await embedOne(embedder, 'oak dining table')),
+      );
       const sneaker = await embedOne(embedder, 'sneaker');
       assert.ok(dot(sneaker, await embedOne(embedder, 'sneakers')) > 0.6);
-      assert.ok(dot(sneaker, await embedOne(embedder, 'trainer')) > dot(sneaker, await embedOne(embedder, 'coffee mug')));
+      assert.ok(
+        dot(sneaker, await embedOne(embedder, 'trainer')) > dot(sneaker, await embedOne(embedder, 'coffee mug')),
+      );
     });
 
     it('gives the same vectors whatever the batch size', async () => {
@@ -77,7 +83,9 @@ describe('workloads/search/embedder/local-model', () => {
       try {
         const one = await single.embed(texts);
         const all = await embedder.embed(texts);
-        one.forEach((vector, i) => vector.forEach((value, k) => assert.ok(Math.abs(value - (all[i] as Float32Array)[k]!) < 1e-6)));
+        one.forEach((vector, i) =>
+          vector.forEach((value, k) => assert.ok(Math.abs(value - (all[i] as Float32Array)[k]!) < 1e-6)),
+        );
       } finally {
         await single.close?.();
       }
@@ -86,13 +94,18 @@ describe('workloads/search/embedder/local-model', () => {
     it('pools like the transformers.js pipeline with pooling "mean" and normalize', async () => {
       const texts = ['red running shoes', 'a much longer text about leather boots for winter hiking', 'x'];
       useLocalModelsOnly();
-      const extractor = await pipeline('feature-extraction', TINY_MODEL_DIR, { quantized: false, local_files_only: true });
+      const extractor = await pipeline('feature-extraction', TINY_MODEL_DIR, {
+        quantized: false,
+        local_files_only: true,
+      });
       try {
         const reference = await extractor(texts, { pooling: 'mean', normalize: true });
         const ours = await embedder.embed(texts);
         const width = embedder.dimensions;
         ours.forEach((vector, i) =>
-          vector.forEach((value, k) => assert.ok(Math.abs(value - (reference.data[i * width + k] as number)) < 1e-6, `text ${i} dim ${k}`)),
+          vector.forEach((value, k) =>
+            assert.ok(Math.abs(value - (reference.data[i * width + k] as number)) < 1e-6, `text ${i} dim ${k}`),
+          ),
         );
       } finally {
         await extractor.dispose();
@@ -146,7 +159,10 @@ describe('workloads/search/embedder/local-model', () => {
     });
 
     it('refuses a batch size below one', async () => {
-      await assert.rejects(loadLocalEmbedder(TINY_MODEL_DIR, { batchSize: 0 }), /batchSize must be a positive integer \(got 0\)/);
+      await assert.rejects(
+        loadLocalEmbedder(TINY_MODEL_DIR, { batchSize: 0 }),
+        /batchSize must be a positive integer \(got 0\)/,
+      );
     });
   });
 });

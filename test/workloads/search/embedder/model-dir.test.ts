@@ -44,7 +44,12 @@ describe('workloads/search/embedder/model-dir', () => {
       rmSync(join(model, 'onnx'), { recursive: true });
       await assert.rejects(inspectModelDir(model), (err: Error) => {
         assert.ok(err instanceof ModelDirError);
-        assert.match(err.message, new RegExp(`^model directory ${model}: missing config\\.json, onnx/model\\.onnx \\(or onnx/model_quantized\\.onnx\\) \\(a transformers\\.js model needs`));
+        assert.match(
+          err.message,
+          new RegExp(
+            `^model directory ${model}: missing config\\.json, onnx/model\\.onnx \\(or onnx/model_quantized\\.onnx\\) \\(a transformers\\.js model needs`,
+          ),
+        );
         return true;
       });
       cpSync(join(TINY_MODEL_DIR, 'config.json'), join(model, 'config.json'));

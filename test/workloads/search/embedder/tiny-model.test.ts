@@ -10,8 +10,18 @@ import { buildTinyModel } from '../../../../workloads/search/models/build-tiny-m
 import { featureVector, singular, tokenMatrix } from '../../../../workloads/search/models/hashed-vectors.js';
 import { encodeOnnxModel, float32RawData, OnnxDataType } from '../../../../workloads/search/models/onnx.js';
 import { encodeVarint, ProtoWriter } from '../../../../workloads/search/models/protobuf.js';
-import { buildDemoTinyModel, TINY_MODEL_DIMS, TINY_MODEL_DIR, tinyModelOptions } from '../../../../workloads/search/models/tiny-model.js';
-import { bertNormalize, bertPreTokenize, buildVocabulary, SPECIAL_TOKENS } from '../../../../workloads/search/models/wordpiece-tokenizer.js';
+import {
+  buildDemoTinyModel,
+  TINY_MODEL_DIMS,
+  TINY_MODEL_DIR,
+  tinyModelOptions,
+} from '../../../../workloads/search/models/tiny-model.js';
+import {
+  bertNormalize,
+  bertPreTokenize,
+  buildVocabulary,
+  SPECIAL_TOKENS,
+} from '../../../../workloads/search/models/wordpiece-tokenizer.js';
 
 const MAX_COMMITTED_BYTES = 2 * 1024 * 1024;
 
@@ -30,7 +40,7 @@ describe('workloads/search/models', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('protobuf encodeVarint', () => {
-    it('writes base-128 varints, negative numbers as ten-byte two\'s complement', () => {
+    it("writes base-128 varints, negative numbers as ten-byte two's complement", () => {
       assert.deepEqual([...encodeVarint(0)], [0]);
       assert.deepEqual([...encodeVarint(1)], [1]);
       assert.deepEqual([...encodeVarint(300)], [0xac, 0x02]);
@@ -40,21 +50,40 @@ describe('workloads/search/models', () => {
 
     it('frames strings and nested messages with their length', () => {
       const inner = new ProtoWriter().varint(1, 150);
-      assert.deepEqual([...new ProtoWriter().string(2, 'hi').message(3, inner).finish()], [0x12, 2, 0x68, 0x69, 0x1a, 3, 0x08, 0x96, 0x01]);
+      assert.deepEqual(
+        [...new ProtoWriter().string(2, 'hi').message(3, inner).finish()],
+        [0x12, 2, 0x68, 0x69, 0x1a, 3, 0x08, 0x96, 0x01],
+      );
     });
   });
 
   describe('wordpiece-tokenizer', () => {
     it('normalises and splits like BERT: lowercase, no accents, punctuation alone', () => {
       assert.equal(bertNormalize('Café ÄRGER\tTab'), 'cafe arger tab');
-      assert.deepEqual(bertPreTokenize(bertNormalize("Levi's T-Shirt $20!")), ['levi', "'", 's', 't', '-', 'shirt', '$', '20', '!']);
+      assert.deepEqual(bertPreTokenize(bertNormalize("Levi's T-Shirt $20!")), [
+        'levi',
+        "'",
+        's',
+        't',
+        '-',
+        'shirt',
+        '$',
+        '20',
+        '!',
+      ]);
     });
 
     it('orders the vocabulary the same whatever the input order, specials first', () => {
       const a = buildVocabulary(['Running Shoe', 'oak', 'café', 'oak']);
       const b = buildVocabulary(['cafe', 'oak', 'running shoe']);
       assert.deepEqual(a, b);
-      assert.deepEqual(a.slice(0, 5), [SPECIAL_TOKENS.pad, SPECIAL_TOKENS.unk, SPECIAL_TOKENS.cls, SPECIAL_TOKENS.sep, SPECIAL_TOKENS.mask]);
+      assert.deepEqual(a.slice(0, 5), [
+        SPECIAL_TOKENS.pad,
+        SPECIAL_TOKENS.unk,
+        SPECIAL_TOKENS.cls,
+        SPECIAL_TOKENS.sep,
+        SPECIAL_TOKENS.mask,
+      ]);
       assert.equal(new Set(a).size, a.length);
       assert.ok(a.includes('running') && a.includes('cafe') && a.includes('##s'));
     });
@@ -62,7 +91,16 @@ describe('workloads/search/models', () => {
 
   describe('hashed-vectors', () => {
     it('folds simple English plurals', () => {
-      const cases: Array<[string, string]> = [['boots', 'boot'], ['boxes', 'box'], ['berries', 'berry'], ['glass', 'glass'], ['dress', 'dress'], ['jeans', 'jean'], ['bus', 'bus'], ['shoes', 'shoe']];
+      const cases: Array<[string, string]> = [
+        ['boots', 'boot'],
+        ['boxes', 'box'],
+        ['berries', 'berry'],
+        ['glass', 'glass'],
+        ['dress', 'dress'],
+        ['jeans', 'jean'],
+        ['bus', 'bus'],
+        ['shoes', 'shoe'],
+      ];
       for (const [word, expected] of cases) assert.equal(singular(word), expected, word);
     });
 
@@ -77,7 +115,11 @@ describe('workloads/search/models', () => {
       const vocabulary = buildVocabulary(['sneaker']);
       const table = tokenMatrix(vocabulary, { dims: 16, seed: 1 });
       assert.ok(table.subarray(0, 16).every((v) => v === 0));
-      for (let id = 1; id < vocabulary.length; id += 1) assert.ok(table.subarray(id * 16, id * 16 + 16).some((v) => v !== 0), vocabulary[id]);
+      for (let id = 1; id < vocabulary.length; id += 1)
+        assert.ok(
+          table.subarray(id * 16, id * 16 + 16).some((v) => v !== 0),
+          vocabulary[id],
+        );
     });
   });
 
@@ -86,7 +128,8 @@ describe('workloads/search/models', () => {
       // Same layout as a Hugging Face export (input_ids, attention_mask, token_type_ids; onnx/model_quantized.onnx
       // only): the path a user's real model takes through loadLocalEmbedder.
       await buildTinyModel({ outDir: dir, vocabulary: ['red', 'shoe', 'table'], dims: 16, seed: 3 });
-      const vocabularySize = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).vocab_size as number;
+      const vocabularySize = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { vocab_size: number })
+        .vocab_size;
       const words = new Float32Array(vocabularySize * 16).map((_, i) => Math.sin(i));
       const types = new Float32Array(2 * 16).fill(0.01);
       const model = encodeOnnxModel({
@@ -97,7 +140,12 @@ describe('workloads/search/models', () => {
         graph: {
           name: 'bert_like',
           initializers: [
-            { name: 'word_embeddings', dataType: OnnxDataType.FLOAT, dims: [vocabularySize, 16], rawData: float32RawData(words) },
+            {
+              name: 'word_embeddings',
+              dataType: OnnxDataType.FLOAT,
+              dims: [vocabularySize, 16],
+              rawData: float32RawData(words),
+            },
             { name: 'type_embeddings', dataType: OnnxDataType.FLOAT, dims: [2, 16], rawData: float32RawData(types) },
           ],
           inputs: [
@@ -132,12 +180,18 @@ describe('workloads/search/models', () => {
       const committed = filesUnder(TINY_MODEL_DIR);
       assert.deepEqual(filesUnder(dir), committed);
       for (const file of committed) {
-        assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(TINY_MODEL_DIR, file))), `${file} differs: run npx tsx workloads/search/models/tiny-model.ts`);
+        assert.ok(
+          readFileSync(join(dir, file)).equals(readFileSync(join(TINY_MODEL_DIR, file))),
+          `${file} differs: run npx tsx workloads/search/models/tiny-model.ts`,
+        );
       }
     });
 
     it('keeps the committed model small', () => {
-      const bytes = filesUnder(TINY_MODEL_DIR).reduce((sum, file) => sum + statSync(join(TINY_MODEL_DIR, file)).size, 0);
+      const bytes = filesUnder(TINY_MODEL_DIR).reduce(
+        (sum, file) => sum + statSync(join(TINY_MODEL_DIR, file)).size,
+        0,
+      );
       assert.ok(bytes < MAX_COMMITTED_BYTES, `${bytes} bytes`);
     });
 
@@ -166,12 +220,19 @@ describe('workloads/search/models', () => {
     });
 
     it('refuses widths and seeds out of range', async () => {
-      await assert.rejects(buildTinyModel({ outDir: dir, vocabulary: [], dims: 4 }), /dims must be an integer in 8\.\.4096 \(got 4\)/);
-      await assert.rejects(buildTinyModel({ outDir: dir, vocabulary: [], seed: -1 }), /seed must be an integer in 0\.\.2\^32-1 \(got -1\)/);
+      await assert.rejects(
+        buildTinyModel({ outDir: dir, vocabulary: [], dims: 4 }),
+        /dims must be an integer in 8\.\.4096 \(got 4\)/,
+      );
+      await assert.rejects(
+        buildTinyModel({ outDir: dir, vocabulary: [], seed: -1 }),
+        /seed must be an integer in 0\.\.2\^32-1 \(got -1\)/,
+      );
     });
 
     it('uses the documented default width for the committed model', () => {
-      assert.equal(JSON.parse(readFileSync(join(TINY_MODEL_DIR, 'config.json'), 'utf8')).hidden_size, TINY_MODEL_DIMS);
+      const config = JSON.parse(readFileSync(join(TINY_MODEL_DIR, 'config.json'), 'utf8')) as { hidden_size: number };
+      assert.equal(config.hidden_size, TINY_MODEL_DIMS);
     });
   });
 });

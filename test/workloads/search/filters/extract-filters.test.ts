@@ -91,7 +91,10 @@ describe('workloads/search/filters/extract-filters', () => {
         ['boots no leather', { text: '', filters: { category: ['boots'] }, exclude: { material: ['leather'] } }],
         ['not red', { text: '', exclude: { color: ['red'] } }],
         ['-red sneakers', { text: '', filters: { category: ['sneakers'] }, exclude: { color: ['red'] } }],
-        ['sneakers -red -nike', { text: '', filters: { category: ['sneakers'] }, exclude: { color: ['red'], brand: ['Nike'] } }],
+        [
+          'sneakers -red -nike',
+          { text: '', filters: { category: ['sneakers'] }, exclude: { color: ['red'], brand: ['Nike'] } },
+        ],
         ['shirt without navy blue', { text: 'shirt', exclude: { color: ['navy'] } }],
         ['jacket -navy blue', { text: 'jacket', exclude: { color: ['navy'] } }],
         ['hoodie without the wool', { text: '', filters: { category: ['hoodie'] }, exclude: { material: ['wool'] } }],
@@ -137,7 +140,11 @@ describe('workloads/search/filters/extract-filters', () => {
 
     it('extracts no price without a price section in the rules', () => {
       const noPrice = compileRules(parseRules({ fields: { color: { red: ['red'] } } }, 'inline'));
-      assert.deepEqual(extractFilters('red under $50', noPrice), { text: 'under $50', filters: { color: ['red'] }, exclude: {} });
+      assert.deepEqual(extractFilters('red under $50', noPrice), {
+        text: 'under $50',
+        filters: { color: ['red'] },
+        exclude: {},
+      });
     });
 
     it('keeps a field named __proto__ as a plain key', () => {
@@ -162,7 +169,12 @@ describe('workloads/search/filters/extract-filters', () => {
     });
 
     it('puts the price bounds under the price field, after the other filters', () => {
-      const json = toJsonOutput({ text: '', filters: { color: ['red'] }, price: { field: 'cost', gte: 20 }, exclude: {} });
+      const json = toJsonOutput({
+        text: '',
+        filters: { color: ['red'] },
+        price: { field: 'cost', gte: 20 },
+        exclude: {},
+      });
       assert.equal(JSON.stringify(json), '{"text":"","filters":{"color":["red"],"cost":{"gte":20}}}');
     });
   });

@@ -107,12 +107,20 @@ describe('workloads/search/filters/price', () => {
       const euroShop = compileRules(parseRules({ fields: {}, price: { field: 'price', currency: ['€'] } }, 'inline'));
       assert.deepEqual(toJsonOutput(extractFilters('under $50', euroShop)), { text: 'under $50' });
       assert.deepEqual(toJsonOutput(extractFilters('$20-$40', euroShop)), { text: '$20-$40' });
-      assert.deepEqual(toJsonOutput(extractFilters('under €50', euroShop)), { text: '', filters: { price: { lte: 50 } } });
+      assert.deepEqual(toJsonOutput(extractFilters('under €50', euroShop)), {
+        text: '',
+        filters: { price: { lte: 50 } },
+      });
     });
 
-    it('uses the rules\' price field as the key', () => {
-      const custom = compileRules(parseRules({ fields: {}, price: { field: 'unit_price', currency: ['usd'] } }, 'inline'));
-      assert.deepEqual(toJsonOutput(extractFilters('over 10 usd', custom)), { text: '', filters: { unit_price: { gte: 10 } } });
+    it("uses the rules' price field as the key", () => {
+      const custom = compileRules(
+        parseRules({ fields: {}, price: { field: 'unit_price', currency: ['usd'] } }, 'inline'),
+      );
+      assert.deepEqual(toJsonOutput(extractFilters('over 10 usd', custom)), {
+        text: '',
+        filters: { unit_price: { gte: 10 } },
+      });
     });
   });
 });

@@ -2,7 +2,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileRules, formatPath, loadRules, parseRules, RulesError } from '../../../../workloads/search/filters/rules.js';
+import {
+  compileRules,
+  formatPath,
+  loadRules,
+  parseRules,
+  RulesError,
+} from '../../../../workloads/search/filters/rules.js';
 import { matchKey } from '../../../../workloads/search/filters/tokenize.js';
 
 const keys = (phrase: string): string[] => phrase.split(' ').map(matchKey);
@@ -41,31 +47,109 @@ describe('workloads/search/filters/rules', () => {
     });
 
     it('accepts a file without a price section', () => {
-      assert.deepEqual(parseRules({ fields: { color: { red: ['red'] } } }, 'filters.json'), { fields: { color: { red: ['red'] } } });
+      assert.deepEqual(parseRules({ fields: { color: { red: ['red'] } } }, 'filters.json'), {
+        fields: { color: { red: ['red'] } },
+      });
     });
 
     const errors: Array<[string, () => unknown, string]> = [
       ['a non-object root', () => [], 'filters.json: must be a JSON object with "fields" (got an array)'],
       ['a missing fields section', () => ({ price: valid().price }), 'filters.json: fields: is required'],
-      ['an unknown top-level key', () => ({ ...valid(), feilds: {} }), 'filters.json: feilds: unknown key (expected "fields" or "price")'],
-      ['fields that is not an object', () => ({ fields: ['color'] }), 'filters.json: fields: must be an object of field → {canonical value → phrases} (got an array)'],
-      ['a field that is not an object', () => ({ fields: { color: 'red' } }), 'filters.json: fields.color: must be an object of canonical value → phrases (got "red")'],
-      ['a field with no values', () => ({ fields: { color: {} } }), 'filters.json: fields.color: must map at least one canonical value'],
-      ['a padded field name', () => ({ fields: { ' color': { red: ['red'] } } }), 'filters.json: fields[" color"]: field name must be non-empty without surrounding spaces'],
-      ['phrases that are not an array', () => ({ fields: { color: { red: 'red' } } }), 'filters.json: fields.color.red: must be an array of phrases (got "red")'],
-      ['an empty phrase list', () => ({ fields: { color: { red: [] } } }), 'filters.json: fields.color.red: must list at least one phrase (the canonical value itself is not matched implicitly)'],
-      ['a number as a phrase', () => ({ fields: { color: { red: ['red', 'crimson', 3] } } }), 'filters.json: fields.color.red[2]: must be a non-empty string (got number 3)'],
-      ['an empty phrase', () => ({ fields: { color: { red: ['red', '  '] } } }), 'filters.json: fields.color.red[1]: must be a non-empty string (got "  ")'],
-      ['a phrase of punctuation only', () => ({ fields: { color: { red: ['!!!'] } } }), 'filters.json: fields.color.red[0]: "!!!" must contain a word (write a bare number with its label, e.g. "size 10")'],
-      ['a bare number phrase', () => ({ fields: { size: { '10': ['10'] } } }), 'filters.json: fields.size["10"][0]: "10" must contain a word (write a bare number with its label, e.g. "size 10")'],
-      ['a field named like the price field', () => ({ ...valid(), fields: { price: { cheap: ['cheap'] } } }), 'filters.json: fields.price: is also the price field (price.field); price bounds come from the price grammar'],
-      ['a price section that is not an object', () => ({ ...valid(), price: '$' }), 'filters.json: price: must be an object {"field", "currency"} (got "$")'],
-      ['a price section without field', () => ({ ...valid(), price: { currency: ['$'] } }), 'filters.json: price.field: must be a non-empty string (got nothing)'],
-      ['an unknown price key', () => ({ ...valid(), price: { ...valid().price, symbol: '$' } }), 'filters.json: price.symbol: unknown key (expected "field" or "currency")'],
-      ['currency that is not an array', () => ({ ...valid(), price: { field: 'price', currency: '$' } }), 'filters.json: price.currency: must be an array of strings (got "$")'],
-      ['an empty currency entry', () => ({ ...valid(), price: { field: 'price', currency: ['$', ''] } }), 'filters.json: price.currency[1]: must be a non-empty string (got "")'],
-      ['a currency entry with a number', () => ({ ...valid(), price: { field: 'price', currency: ['usd1'] } }), 'filters.json: price.currency[0]: "usd1" must not contain a number'],
-      ['a currency entry of punctuation only', () => ({ ...valid(), price: { field: 'price', currency: ['.'] } }), 'filters.json: price.currency[0]: "." has no word or currency symbol'],
+      [
+        'an unknown top-level key',
+        () => ({ ...valid(), feilds: {} }),
+        'filters.json: feilds: unknown key (expected "fields" or "price")',
+      ],
+      [
+        'fields that is not an object',
+        () => ({ fields: ['color'] }),
+        'filters.json: fields: must be an object of field → {canonical value → phrases} (got an array)',
+      ],
+      [
+        'a field that is not an object',
+        () => ({ fields: { color: 'red' } }),
+        'filters.json: fields.color: must be an object of canonical value → phrases (got "red")',
+      ],
+      [
+        'a field with no values',
+        () => ({ fields: { color: {} } }),
+        'filters.json: fields.color: must map at least one canonical value',
+      ],
+      [
+        'a padded field name',
+        () => ({ fields: { ' color': { red: ['red'] } } }),
+        'filters.json: fields[" color"]: field name must be non-empty without surrounding spaces',
+      ],
+      [
+        'phrases that are not an array',
+        () => ({ fields: { color: { red: 'red' } } }),
+        'filters.json: fields.color.red: must be an array of phrases (got "red")',
+      ],
+      [
+        'an empty phrase list',
+        () => ({ fields: { color: { red: [] } } }),
+        'filters.json: fields.color.red: must list at least one phrase (the canonical value itself is not matched implicitly)',
+      ],
+      [
+        'a number as a phrase',
+        () => ({ fields: { color: { red: ['red', 'crimson', 3] } } }),
+        'filters.json: fields.color.red[2]: must be a non-empty string (got number 3)',
+      ],
+      [
+        'an empty phrase',
+        () => ({ fields: { color: { red: ['red', '  '] } } }),
+        'filters.json: fields.color.red[1]: must be a non-empty string (got "  ")',
+      ],
+      [
+        'a phrase of punctuation only',
+        () => ({ fields: { color: { red: ['!!!'] } } }),
+        'filters.json: fields.color.red[0]: "!!!" must contain a word (write a bare number with its label, e.g. "size 10")',
+      ],
+      [
+        'a bare number phrase',
+        () => ({ fields: { size: { '10': ['10'] } } }),
+        'filters.json: fields.size["10"][0]: "10" must contain a word (write a bare number with its label, e.g. "size 10")',
+      ],
+      [
+        'a field named like the price field',
+        () => ({ ...valid(), fields: { price: { cheap: ['cheap'] } } }),
+        'filters.json: fields.price: is also the price field (price.field); price bounds come from the price grammar',
+      ],
+      [
+        'a price section that is not an object',
+        () => ({ ...valid(), price: '$' }),
+        'filters.json: price: must be an object {"field", "currency"} (got "$")',
+      ],
+      [
+        'a price section without field',
+        () => ({ ...valid(), price: { currency: ['$'] } }),
+        'filters.json: price.field: must be a non-empty string (got nothing)',
+      ],
+      [
+        'an unknown price key',
+        () => ({ ...valid(), price: { ...valid().price, symbol: '$' } }),
+        'filters.json: price.symbol: unknown key (expected "field" or "currency")',
+      ],
+      [
+        'currency that is not an array',
+        () => ({ ...valid(), price: { field: 'price', currency: '$' } }),
+        'filters.json: price.currency: must be an array of strings (got "$")',
+      ],
+      [
+        'an empty currency entry',
+        () => ({ ...valid(), price: { field: 'price', currency: ['$', ''] } }),
+        'filters.json: price.currency[1]: must be a non-empty string (got "")',
+      ],
+      [
+        'a currency entry with a number',
+        () => ({ ...valid(), price: { field: 'price', currency: ['usd1'] } }),
+        'filters.json: price.currency[0]: "usd1" must not contain a number',
+      ],
+      [
+        'a currency entry of punctuation only',
+        () => ({ ...valid(), price: { field: 'price', currency: ['.'] } }),
+        'filters.json: price.currency[0]: "." has no word or currency symbol',
+      ],
     ];
     for (const [name, json, message] of errors) {
       it(`rejects ${name}, naming the JSON path`, () => rejects(json(), message));
@@ -137,13 +221,18 @@ describe('workloads/search/filters/rules', () => {
     it('names the file and the syntax error of invalid JSON', () => {
       const path = join(dir, 'broken.json');
       writeFileSync(path, '{"fields": {');
-      assert.throws(() => loadRules(path), (err: unknown) => err instanceof RulesError && err.message.startsWith(`${path}: invalid JSON: `));
+      assert.throws(
+        () => loadRules(path),
+        (err: unknown) => err instanceof RulesError && err.message.startsWith(`${path}: invalid JSON: `),
+      );
     });
 
     it('prefixes validation errors with the file path', () => {
       const path = join(dir, 'filters.json');
       writeFileSync(path, JSON.stringify({ fields: { color: { red: ['red', 7] } } }));
-      assert.throws(() => loadRules(path), { message: `${path}: fields.color.red[1]: must be a non-empty string (got number 7)` });
+      assert.throws(() => loadRules(path), {
+        message: `${path}: fields.color.red[1]: must be a non-empty string (got number 7)`,
+      });
     });
   });
 });

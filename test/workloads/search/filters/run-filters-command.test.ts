@@ -17,14 +17,18 @@ describe('workloads/search/filters/run-filters-command', () => {
     it('prints the extraction as one line of JSON with empty parts omitted', () => {
       const result = runFiltersCommand({ rules: FIXTURE, query: 'Navy blue wool hoodie without leather under $80' });
       assert.deepEqual(result, {
-        stdout: '{"text":"","filters":{"color":["navy"],"material":["wool"],"category":["hoodie"],"price":{"lte":80}},"exclude":{"material":["leather"]}}\n',
+        stdout:
+          '{"text":"","filters":{"color":["navy"],"material":["wool"],"category":["hoodie"],"price":{"lte":80}},"exclude":{"material":["leather"]}}\n',
         stderr: '',
         exitCode: 0,
       });
     });
 
     it('prints only the text when nothing is extracted', () => {
-      assert.equal(runFiltersCommand({ rules: FIXTURE, query: 'cozy winter coat' }).stdout, '{"text":"cozy winter coat"}\n');
+      assert.equal(
+        runFiltersCommand({ rules: FIXTURE, query: 'cozy winter coat' }).stdout,
+        '{"text":"cozy winter coat"}\n',
+      );
     });
 
     it('rejects an empty query with exit code 2', () => {
@@ -47,7 +51,10 @@ describe('workloads/search/filters/run-filters-command', () => {
       writeFileSync(path, JSON.stringify({ fields: { color: { red: ['red', ''] } } }));
       const result = runFiltersCommand({ rules: path, query: 'red' });
       assert.equal(result.exitCode, 2);
-      assert.equal(result.stderr, `roleplane search filters: ${path}: fields.color.red[1]: must be a non-empty string (got "")\n`);
+      assert.equal(
+        result.stderr,
+        `roleplane search filters: ${path}: fields.color.red[1]: must be a non-empty string (got "")\n`,
+      );
     });
   });
 });

@@ -23,8 +23,14 @@ describe('workloads/search/filters/tokenize', () => {
 
     it('keeps dashes and currency symbols as tokens and records what separates tokens', () => {
       const tokens = tokenize('$20-$40, t-shirt');
-      assert.deepEqual(tokens.map((t) => `${t.kind}:${t.raw}`), ['symbol:$', 'number:20', 'dash:-', 'symbol:$', 'number:40', 'word:t', 'dash:-', 'word:shirt']);
-      assert.deepEqual(tokens.map((t) => t.gap), ['', '', '', '', '', ', ', '', '']);
+      assert.deepEqual(
+        tokens.map((t) => `${t.kind}:${t.raw}`),
+        ['symbol:$', 'number:20', 'dash:-', 'symbol:$', 'number:40', 'word:t', 'dash:-', 'word:shirt'],
+      );
+      assert.deepEqual(
+        tokens.map((t) => t.gap),
+        ['', '', '', '', '', ', ', '', ''],
+      );
       assert.equal(tokens[5]?.isBreakBefore, true);
     });
 
@@ -49,12 +55,30 @@ describe('workloads/search/filters/tokenize', () => {
 
   describe('singularize', () => {
     const cases: Array<[string, string]> = [
-      ['boots', 'boot'], ['dresses', 'dress'], ['berries', 'berry'], ['boxes', 'box'], ['watches', 'watch'],
-      ['dishes', 'dish'], ['shoes', 'shoe'], ['ties', 'tie'], ['mens', 'man'], ['women', 'woman'],
+      ['boots', 'boot'],
+      ['dresses', 'dress'],
+      ['berries', 'berry'],
+      ['boxes', 'box'],
+      ['watches', 'watch'],
+      ['dishes', 'dish'],
+      ['shoes', 'shoe'],
+      ['ties', 'tie'],
+      ['mens', 'man'],
+      ['women', 'woman'],
       // not over-folded
-      ['glass', 'glass'], ['bus', 'bus'], ['us', 'us'], ['gas', 'gas'], ['status', 'status'], ['analysis', 'analysis'],
-      ['dress', 'dress'], ['shorts', 'shorts'], ['jeans', 'jeans'], ['glasses', 'glasses'], ['series', 'series'],
-      ['canvas', 'canvas'], ['boot', 'boot'],
+      ['glass', 'glass'],
+      ['bus', 'bus'],
+      ['us', 'us'],
+      ['gas', 'gas'],
+      ['status', 'status'],
+      ['analysis', 'analysis'],
+      ['dress', 'dress'],
+      ['shorts', 'shorts'],
+      ['jeans', 'jeans'],
+      ['glasses', 'glasses'],
+      ['series', 'series'],
+      ['canvas', 'canvas'],
+      ['boot', 'boot'],
     ];
     for (const [plural, singular] of cases) {
       it(`${plural} → ${singular}`, () => assert.equal(singularize(plural), singular));
@@ -63,15 +87,29 @@ describe('workloads/search/filters/tokenize', () => {
 
   describe('matchKey', () => {
     const pairs: Array<[string, string]> = [
-      ['hoodie', 'hoodies'], ['berry', 'berries'], ['tomato', 'tomatoes'], ['knife', 'knives'], ['glove', 'gloves'],
-      ['shelf', 'shelves'], ['niche', 'niches'], ['boot', 'boots'], ['dress', 'dresses'], ['movie', 'movies'],
+      ['hoodie', 'hoodies'],
+      ['berry', 'berries'],
+      ['tomato', 'tomatoes'],
+      ['knife', 'knives'],
+      ['glove', 'gloves'],
+      ['shelf', 'shelves'],
+      ['niche', 'niches'],
+      ['boot', 'boots'],
+      ['dress', 'dresses'],
+      ['movie', 'movies'],
     ];
     for (const [one, many] of pairs) {
       it(`gives "${one}" and "${many}" the same key`, () => assert.equal(matchKey(one), matchKey(many)));
     }
 
     it('keeps distinct words apart', () => {
-      for (const [a, b] of [['glass', 'glasses'], ['short', 'shorts'], ['us', 'u'], ['bus', 'bu'], ['navi', 'navy']]) {
+      for (const [a, b] of [
+        ['glass', 'glasses'],
+        ['short', 'shorts'],
+        ['us', 'u'],
+        ['bus', 'bu'],
+        ['navi', 'navy'],
+      ]) {
         assert.notEqual(matchKey(a as string), matchKey(b as string), `${a} vs ${b}`);
       }
     });

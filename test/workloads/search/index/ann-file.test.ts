@@ -35,7 +35,12 @@ describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => 
     this.timeout(60_000);
     scratch = await mkdtemp(join(tmpdir(), 'roleplane-ann-file-'));
     const catalog = join(scratch, 'catalog.jsonl');
-    await writeFile(catalog, generateProducts(PRODUCTS).map((p) => `${JSON.stringify({ ...p, description: productText(p) })}\n`).join(''));
+    await writeFile(
+      catalog,
+      generateProducts(PRODUCTS)
+        .map((p) => `${JSON.stringify({ ...p, description: productText(p) })}\n`)
+        .join(''),
+    );
     pristine = join(scratch, 'pristine');
     await buildIndex({ catalogPath: catalog, rulesPath: FIXTURE_RULES.pathname, outDir: pristine, embedder });
     exact = await loadSearchIndex(pristine, { vectorIndex: 'exact' });
@@ -117,14 +122,18 @@ describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => 
     const npy = join(dir, 'embeddings.npy');
     const { data, shape } = await readNpy(npy);
     const reversed = new Float32Array(data.length);
-    for (let row = 0; row < shape[0]; row += 1) reversed.set(data.subarray(row * shape[1], (row + 1) * shape[1]), (shape[0] - 1 - row) * shape[1]);
+    for (let row = 0; row < shape[0]; row += 1)
+      reversed.set(data.subarray(row * shape[1], (row + 1) * shape[1]), (shape[0] - 1 - row) * shape[1]);
     await writeNpy(npy, reversed, shape);
     const described = await describeFile(npy);
     await editManifest((m) => {
       (m.files as Record<string, unknown>)['embeddings.npy'] = described;
     });
     // The rebuilt graph answers for the new rows, not the old graph's.
-    await rebuildsBecause(/^stale: it was built from another embeddings\.npy/, await loadSearchIndex(dir, { vectorIndex: 'exact' }));
+    await rebuildsBecause(
+      /^stale: it was built from another embeddings\.npy/,
+      await loadSearchIndex(dir, { vectorIndex: 'exact' }),
+    );
   });
 
   it('is rebuilt when the manifest has no graph section (an index from before it existed)', async () => {
@@ -144,7 +153,9 @@ describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => 
     await writeFile(path, 'not a usearch index at all');
     const described = await describeFile(path);
     await editManifest((m) => Object.assign(m.ann as Record<string, unknown>, described));
-    await rebuildsBecause(/^usearch could not use it: .*vectors\.usearch: starts with a \d+ × \d+ matrix, expected 800 × 32/);
+    await rebuildsBecause(
+      /^usearch could not use it: .*vectors\.usearch: starts with a \d+ × \d+ matrix, expected 800 × 32/,
+    );
   });
 
   it('passes checkAnnFile as the build wrote it', async () => {

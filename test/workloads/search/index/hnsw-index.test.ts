@@ -65,11 +65,17 @@ describe('workloads/search/index/ann/hnsw-index', () => {
     twice.set(data.subarray(0, 50 * DIMS), 50 * DIMS);
     const small = await HnswVectorIndex.build(twice, DIMS);
     const hits = small.search(data.slice(7 * DIMS, 8 * DIMS), 2);
-    assert.deepEqual(hits.map((h) => h.row), [7, 57]);
+    assert.deepEqual(
+      hits.map((h) => h.row),
+      [7, 57],
+    );
   });
 
   describe('filtered', () => {
-    const every = (step: number, offset = 0): Uint32Array => Uint32Array.from({ length: Math.ceil((ROWS - offset) / step) }, (_, i) => offset + i * step).filter((row) => row < ROWS);
+    const every = (step: number, offset = 0): Uint32Array =>
+      Uint32Array.from({ length: Math.ceil((ROWS - offset) / step) }, (_, i) => offset + i * step).filter(
+        (row) => row < ROWS,
+      );
 
     it('is exactly the exact scan over the passing rows when few pass (1%)', () => {
       const rows = every(100, 13);
@@ -86,19 +92,30 @@ describe('workloads/search/index/ann/hnsw-index', () => {
       const bigIndex = await HnswVectorIndex.build(big.subarray(0, bigRows * width), width);
       const bigExact = new ExactVectorIndex(big.subarray(0, bigRows * width), width);
       const passing = Uint32Array.from({ length: bigRows / 2 }, (_, i) => 2 * i + 1);
-      assert.ok(!prefersExactScan(passing.length, bigRows, K, bigIndex.expansionSearch), 'the case must take the graph path');
-      const bigQueries = Array.from({ length: 40 }, (_, q) => big.slice((bigRows + q) * width, (bigRows + q + 1) * width));
+      assert.ok(
+        !prefersExactScan(passing.length, bigRows, K, bigIndex.expansionSearch),
+        'the case must take the graph path',
+      );
+      const bigQueries = Array.from({ length: 40 }, (_, q) =>
+        big.slice((bigRows + q) * width, (bigRows + q + 1) * width),
+      );
       const found = bigQueries.map((q) => bigIndex.search(q, K, passing));
       for (const hits of found) {
         assert.equal(hits.length, K);
         for (const { row } of hits) assert.equal(row % 2, 1, `row ${row} does not pass the filter`);
       }
-      const r = recall(found, bigQueries.map((q) => bigExact.search(q, K, passing)));
+      const r = recall(
+        found,
+        bigQueries.map((q) => bigExact.search(q, K, passing)),
+      );
       assert.ok(r >= 0.95, `filtered recall@10 ${r}`);
     });
 
     it('scans exactly when the graph breadth a filter needs would cost more than the scan', () => {
-      assert.ok(prefersExactScan(10_000, 1_000_000, 10, 64), '1% of a million: ~2,000 candidates cost more than 10,000 rows');
+      assert.ok(
+        prefersExactScan(10_000, 1_000_000, 10, 64),
+        '1% of a million: ~2,000 candidates cost more than 10,000 rows',
+      );
       assert.ok(!prefersExactScan(100_000, 1_000_000, 10, 64), '10% of a million: the graph');
       assert.ok(!prefersExactScan(6_554, 65_536, 10, 64), '10% of 65,536: the graph');
       assert.ok(prefersExactScan(655, 65_536, 10, 64), '1% of 65,536: the scan');
@@ -108,7 +125,10 @@ describe('workloads/search/index/ann/hnsw-index', () => {
     it('returns every passing row when fewer than k pass, and nothing when none do', () => {
       const rows = Uint32Array.from([5, 900, 3999]);
       const hits = index.search(queries[0] as Float32Array, K, rows);
-      assert.deepEqual(hits.map((h) => h.row).sort((a, b) => a - b), [5, 900, 3999]);
+      assert.deepEqual(
+        hits.map((h) => h.row).sort((a, b) => a - b),
+        [5, 900, 3999],
+      );
       assert.deepEqual(index.search(queries[0] as Float32Array, K, new Uint32Array(0)), []);
     });
 
@@ -123,7 +143,10 @@ describe('workloads/search/index/ann/hnsw-index', () => {
 
   it('answers a batch exactly as it answers each query alone', () => {
     const batch = index.searchBatch(queries, K, 2);
-    assert.deepEqual(batch, queries.map((q) => index.search(q, K)));
+    assert.deepEqual(
+      batch,
+      queries.map((q) => index.search(q, K)),
+    );
     assert.deepEqual(index.searchBatch([], K), []);
   });
 
@@ -137,18 +160,36 @@ describe('workloads/search/index/ann/hnsw-index', () => {
   describe('calibration of the search breadth', () => {
     it('picks twice the smallest step that reaches the target recall on its own rows, and the index meets it on held-out queries', () => {
       const calibration = calibrateExpansion(index, data, DIMS, { targetRecall: 0.99 });
-      assert.ok((EXPANSION_STEPS as readonly number[]).some((step) => 2 * step === calibration.expansionSearch), JSON.stringify(calibration));
+      assert.ok(
+        (EXPANSION_STEPS as readonly number[]).some((step) => 2 * step === calibration.expansionSearch),
+        JSON.stringify(calibration),
+      );
       assert.ok(calibration.recallAt10 >= 0.99, JSON.stringify(calibration));
       assert.equal(calibration.sample, 100);
       const unreachable = calibrateExpansion(index, data, DIMS, { targetRecall: 1.01 });
-      assert.equal(unreachable.expansionSearch, EXPANSION_STEPS.at(-1), 'an unreachable target ends at the widest step');
+      assert.equal(
+        unreachable.expansionSearch,
+        EXPANSION_STEPS.at(-1),
+        'an unreachable target ends at the widest step',
+      );
       const found = queries.map((q) => index.searchWithExpansion(q, K, calibration.expansionSearch));
-      assert.ok(recall(found, queries.map((q) => exact.search(q, K))) >= 0.97);
+      assert.ok(
+        recall(
+          found,
+          queries.map((q) => exact.search(q, K)),
+        ) >= 0.97,
+      );
     });
 
     it('searches wider with a larger breadth: recall does not fall from 16 to 1024', () => {
-      const narrow = recall(queries.map((q) => index.searchWithExpansion(q, K, 16)), queries.map((q) => exact.search(q, K)));
-      const wide = recall(queries.map((q) => index.searchWithExpansion(q, K, 1024)), queries.map((q) => exact.search(q, K)));
+      const narrow = recall(
+        queries.map((q) => index.searchWithExpansion(q, K, 16)),
+        queries.map((q) => exact.search(q, K)),
+      );
+      const wide = recall(
+        queries.map((q) => index.searchWithExpansion(q, K, 1024)),
+        queries.map((q) => exact.search(q, K)),
+      );
       assert.ok(wide >= narrow, `ef 16: ${narrow}, ef 1024: ${wide}`);
       assert.ok(wide >= 0.99, `ef 1024: ${wide}`);
     });
@@ -171,14 +212,23 @@ describe('workloads/search/index/ann/hnsw-index', () => {
     it('refuses a file built for another row count or width, and a file that is not an index', () => {
       const path = join(dir, 'vectors.usearch');
       index.save(path);
-      assert.throws(() => HnswVectorIndex.open(path, data.slice(0, 100 * DIMS), DIMS), /starts with a 4000 × 48 matrix, expected 100 × 48/);
+      assert.throws(
+        () => HnswVectorIndex.open(path, data.slice(0, 100 * DIMS), DIMS),
+        /starts with a 4000 × 48 matrix, expected 100 × 48/,
+      );
       assert.throws(() => HnswVectorIndex.open(path, data.slice(0, 100 * 32), 32), /expected 100 × 32/);
       // The native loader would crash the process on these; the header check must stop them first.
       const saved = readFileSync(path);
       writeFileSync(path, 'not a usearch index');
-      assert.throws(() => HnswVectorIndex.open(path, data, DIMS), /vectors\.usearch: starts with a \d+ × \d+ matrix, expected 4000 × 48/);
+      assert.throws(
+        () => HnswVectorIndex.open(path, data, DIMS),
+        /vectors\.usearch: starts with a \d+ × \d+ matrix, expected 4000 × 48/,
+      );
       writeFileSync(path, saved.subarray(0, 8 + ROWS * DIMS + 20));
-      assert.throws(() => HnswVectorIndex.open(path, data, DIMS), /too few for 4000 × 48 int8 vectors and a header \(truncated\)/);
+      assert.throws(
+        () => HnswVectorIndex.open(path, data, DIMS),
+        /too few for 4000 × 48 int8 vectors and a header \(truncated\)/,
+      );
       const noMagic = Buffer.from(saved);
       noMagic.write('USEARCH', 8 + ROWS * DIMS, 'latin1');
       writeFileSync(path, noMagic);

@@ -39,7 +39,12 @@ describe('workloads/search/index/npy', () => {
 
   describe('encodeNpyHeader', () => {
     it('writes magic, version 1.0 and a dict padded so the data starts at a multiple of 64 bytes', () => {
-      for (const shape of [[0, 0], [3, 4], [65536, 768], [123456789, 1]] as const) {
+      for (const shape of [
+        [0, 0],
+        [3, 4],
+        [65536, 768],
+        [123456789, 1],
+      ] as const) {
         const header = encodeNpyHeader(shape);
         assert.equal(header.subarray(0, 8).toString('latin1'), '\x93NUMPY\x01\x00');
         assert.equal(header.length % 64, 0);
@@ -141,21 +146,81 @@ describe('workloads/search/index/npy', () => {
   describe('validation errors', () => {
     const GOOD = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n";
     const cases: Array<{ name: string; bytes: () => Buffer; error: RegExp }> = [
-      { name: 'bad magic', bytes: () => Buffer.from('PK\x03\x04 this is a zip file'), error: /not a \.npy file \(expected the magic "\\x93NUMPY", got "PK/ },
+      {
+        name: 'bad magic',
+        bytes: () => Buffer.from('PK\x03\x04 this is a zip file'),
+        error: /not a \.npy file \(expected the magic "\\x93NUMPY", got "PK/,
+      },
       { name: 'an empty file', bytes: () => Buffer.alloc(0), error: /not a \.npy file/ },
-      { name: 'an unknown version', bytes: () => { const b = npyBytes(GOOD, 24); b[6] = 4; return b; }, error: /unsupported \.npy version 4\.0/ },
-      { name: 'a float64 dtype', bytes: () => npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }\n", 48), error: /expected float32 \('<f4'\), got '<f8'/ },
-      { name: 'a big-endian float32 dtype', bytes: () => npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }\n", 24), error: /expected float32 \('<f4'\), got '>f4'/ },
-      { name: 'a structured dtype', bytes: () => npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }\n", 8), error: /expected float32 \('<f4'\), got \(\('a', '<f4'\),\)/ },
-      { name: 'Fortran order', bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n", 24), error: /fortran_order must be False \(C order, row-major\), got True/ },
-      { name: 'a 1-D shape', bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }\n", 24), error: /expected a 2-D shape \(rows, dims\), got \(6,\)/ },
-      { name: 'a 3-D shape', bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3), }\n", 24), error: /expected a 2-D shape \(rows, dims\), got \(1, 2, 3\)/ },
-      { name: 'truncated data', bytes: () => npyBytes(GOOD, 20), error: /truncated: expected 94 bytes \(70-byte header \+ 2×3×4 data\), file has 90/ },
-      { name: 'trailing bytes', bytes: () => npyBytes(GOOD, 28), error: /has trailing bytes: expected 94 bytes .* file has 98/ },
-      { name: 'a header longer than the file', bytes: () => npyBytes(GOOD, 0).subarray(0, 30), error: /truncated header: it declares 60 bytes, the file has 30 in all/ },
-      { name: 'a header that is not a dict', bytes: () => npyBytes("[1, 2]\n", 0), error: /malformed header "\[1, 2\]": the header is not a dict/ },
-      { name: 'a header with a missing key', bytes: () => npyBytes("{'descr': '<f4', 'shape': (2, 3)}\n", 24), error: /malformed header: missing 'fortran_order'/ },
-      { name: 'a header that does not parse', bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': Fals", 24), error: /malformed header .*unexpected input at offset/ },
+      {
+        name: 'an unknown version',
+        bytes: () => {
+          const b = npyBytes(GOOD, 24);
+          b[6] = 4;
+          return b;
+        },
+        error: /unsupported \.npy version 4\.0/,
+      },
+      {
+        name: 'a float64 dtype',
+        bytes: () => npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }\n", 48),
+        error: /expected float32 \('<f4'\), got '<f8'/,
+      },
+      {
+        name: 'a big-endian float32 dtype',
+        bytes: () => npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }\n", 24),
+        error: /expected float32 \('<f4'\), got '>f4'/,
+      },
+      {
+        name: 'a structured dtype',
+        bytes: () => npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }\n", 8),
+        error: /expected float32 \('<f4'\), got \(\('a', '<f4'\),\)/,
+      },
+      {
+        name: 'Fortran order',
+        bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n", 24),
+        error: /fortran_order must be False \(C order, row-major\), got True/,
+      },
+      {
+        name: 'a 1-D shape',
+        bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }\n", 24),
+        error: /expected a 2-D shape \(rows, dims\), got \(6,\)/,
+      },
+      {
+        name: 'a 3-D shape',
+        bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3), }\n", 24),
+        error: /expected a 2-D shape \(rows, dims\), got \(1, 2, 3\)/,
+      },
+      {
+        name: 'truncated data',
+        bytes: () => npyBytes(GOOD, 20),
+        error: /truncated: expected 94 bytes \(70-byte header \+ 2×3×4 data\), file has 90/,
+      },
+      {
+        name: 'trailing bytes',
+        bytes: () => npyBytes(GOOD, 28),
+        error: /has trailing bytes: expected 94 bytes .* file has 98/,
+      },
+      {
+        name: 'a header longer than the file',
+        bytes: () => npyBytes(GOOD, 0).subarray(0, 30),
+        error: /truncated header: it declares 60 bytes, the file has 30 in all/,
+      },
+      {
+        name: 'a header that is not a dict',
+        bytes: () => npyBytes('[1, 2]\n', 0),
+        error: /malformed header "\[1, 2\]": the header is not a dict/,
+      },
+      {
+        name: 'a header with a missing key',
+        bytes: () => npyBytes("{'descr': '<f4', 'shape': (2, 3)}\n", 24),
+        error: /malformed header: missing 'fortran_order'/,
+      },
+      {
+        name: 'a header that does not parse',
+        bytes: () => npyBytes("{'descr': '<f4', 'fortran_order': Fals", 24),
+        error: /malformed header .*unexpected input at offset/,
+      },
     ];
     for (const { name, bytes, error } of cases) {
       it(`rejects ${name}, naming the file`, async () => {
@@ -184,9 +249,19 @@ describe('workloads/search/index/npy', () => {
 
   describe('parsePyLiteral', () => {
     it('parses the subset numpy writes, Python 2 long ints included', () => {
-      const parsed = parsePyLiteral("{'descr': '<f4', \"fortran_order\": False, 'shape': (3L, 4L), 'x': [None, True, ()], }");
+      const parsed = parsePyLiteral(
+        "{'descr': '<f4', \"fortran_order\": False, 'shape': (3L, 4L), 'x': [None, True, ()], }",
+      );
       assert.ok(parsed instanceof Map);
-      assert.deepEqual([...parsed], [['descr', '<f4'], ['fortran_order', false], ['shape', [3, 4]], ['x', [null, true, []]]]);
+      assert.deepEqual(
+        [...parsed],
+        [
+          ['descr', '<f4'],
+          ['fortran_order', false],
+          ['shape', [3, 4]],
+          ['x', [null, true, []]],
+        ],
+      );
     });
   });
 
@@ -211,7 +286,12 @@ describe('workloads/search/index/npy', () => {
         'a = np.load(sys.argv[1])',
         "print(json.dumps({'shape': a.shape, 'dtype': a.dtype.str, 'c': bool(a.flags.c_contiguous), 'values': a.ravel().tolist()}))",
       ].join('\n');
-      const out = JSON.parse(runPython(python, script, [path])) as { shape: number[]; dtype: string; c: boolean; values: number[] };
+      const out = JSON.parse(runPython(python, script, [path])) as {
+        shape: number[];
+        dtype: string;
+        c: boolean;
+        values: number[];
+      };
       assert.deepEqual(out.shape, [129, 7]);
       assert.equal(out.dtype, '<f4');
       assert.equal(out.c, true);

@@ -18,7 +18,10 @@ describe('workloads/search/index/vector-batcher', () => {
     const sizes: number[] = [];
     const batcher = new VectorSearchBatcher(graph, { onBatch: (size) => sizes.push(size) });
     const results = await Promise.all(queries.map((q) => batcher.search(q, 10)));
-    assert.deepEqual(results, queries.map((q) => graph.search(q, 10)));
+    assert.deepEqual(
+      results,
+      queries.map((q) => graph.search(q, 10)),
+    );
     assert.deepEqual(sizes, [40]);
   });
 
@@ -26,8 +29,13 @@ describe('workloads/search/index/vector-batcher', () => {
     const sizes: number[] = [];
     const batcher = new VectorSearchBatcher(graph, { maxBatch: 16, onBatch: (size) => sizes.push(size) });
     const results = await Promise.all(queries.map((q, i) => batcher.search(q, i % 4 === 0 ? 3 : 10)));
-    results.forEach((hits, i) => assert.deepEqual(hits, graph.search(queries[i] as Float32Array, i % 4 === 0 ? 3 : 10)));
-    assert.deepEqual([...sizes].sort((a, b) => a - b), [10, 14, 16]);
+    results.forEach((hits, i) =>
+      assert.deepEqual(hits, graph.search(queries[i] as Float32Array, i % 4 === 0 ? 3 : 10)),
+    );
+    assert.deepEqual(
+      [...sizes].sort((a, b) => a - b),
+      [10, 14, 16],
+    );
   });
 
   it('answers a lone search, and searches of later turns, in batches of their own', async () => {
@@ -42,7 +50,10 @@ describe('workloads/search/index/vector-batcher', () => {
     const sizes: number[] = [];
     const rows = Uint32Array.from([1, 2, 3, 500, 2999]);
     const batcher = new VectorSearchBatcher(graph, { onBatch: (size) => sizes.push(size) });
-    assert.deepEqual(await batcher.search(queries[0] as Float32Array, 3, rows), graph.search(queries[0] as Float32Array, 3, rows));
+    assert.deepEqual(
+      await batcher.search(queries[0] as Float32Array, 3, rows),
+      graph.search(queries[0] as Float32Array, 3, rows),
+    );
     const exact = new ExactVectorIndex(data, DIMS);
     const direct = new VectorSearchBatcher(exact, { onBatch: (size) => sizes.push(size) });
     assert.deepEqual(await direct.search(queries[0] as Float32Array, 3), exact.search(queries[0] as Float32Array, 3));
@@ -51,9 +62,12 @@ describe('workloads/search/index/vector-batcher', () => {
 
   it('fails a malformed query alone, and a failing batch fails each of its searches with the error', async () => {
     const batcher = new VectorSearchBatcher(graph);
-    const [bad, good] = await Promise.allSettled([batcher.search(new Float32Array(DIMS + 1), 5), batcher.search(queries[0] as Float32Array, 5)]);
+    const [bad, good] = await Promise.allSettled([
+      batcher.search(new Float32Array(DIMS + 1), 5),
+      batcher.search(queries[0] as Float32Array, 5),
+    ]);
     assert.equal(bad.status, 'rejected');
-    assert.match(String((bad as PromiseRejectedResult).reason), /query has 33 dimensions, the index 32/);
+    assert.match(String(bad.reason), /query has 33 dimensions, the index 32/);
     assert.equal(good.status, 'fulfilled');
 
     const broken: VectorIndex = {
@@ -69,11 +83,14 @@ describe('workloads/search/index/vector-batcher', () => {
     const settled = await Promise.allSettled(queries.slice(0, 3).map((q) => failing.search(q, 5)));
     for (const outcome of settled) {
       assert.equal(outcome.status, 'rejected');
-      assert.match(String((outcome as PromiseRejectedResult).reason), /native search failed/);
+      assert.match(String(outcome.reason), /native search failed/);
     }
   });
 
   it('refuses a batch limit that is not a positive integer', () => {
-    assert.throws(() => new VectorSearchBatcher(graph, { maxBatch: 0 }), /maxBatch must be a positive integer \(got 0\)/);
+    assert.throws(
+      () => new VectorSearchBatcher(graph, { maxBatch: 0 }),
+      /maxBatch must be a positive integer \(got 0\)/,
+    );
   });
 });

@@ -31,7 +31,10 @@ export function testApp(options: TestAppOptions): FastifyInstance {
 }
 
 /** GET through inject, parsed. */
-export async function get<T = Record<string, unknown>>(app: FastifyInstance, url: string): Promise<{ status: number; body: T; ms: number }> {
+export async function get<T = Record<string, unknown>>(
+  app: FastifyInstance,
+  url: string,
+): Promise<{ status: number; body: T; ms: number }> {
   const started = performance.now();
   const response = await app.inject({ method: 'GET', url });
   const ms = performance.now() - started;
@@ -67,7 +70,11 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
 }
 
 /** Waits until `check` passes or `timeoutMs` elapses. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 2000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 2000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { MemoryCache } from '../../../../workloads/search/cache/memory-cache.js';
-import { normalizeQuery, type PopularQuery, type SearchCache } from '../../../../workloads/search/cache/search-cache.js';
+import {
+  normalizeQuery,
+  type PopularQuery,
+  type SearchCache,
+} from '../../../../workloads/search/cache/search-cache.js';
 import { loadSearchIndex, type Product, type SearchIndex } from '../../../../workloads/search/index/load-data.js';
 import { HashEmbedder, hashVector } from '../../../helpers/hash-embedder.js';
 import { deferred, type ErrorBody, eventually, get, type SearchBody, testApp } from './app-harness.js';
@@ -37,7 +41,8 @@ function expectedTop(fixture: FixtureIndex, body: SearchBody, limit: number): Ar
     .filter(({ product }) => passes(product, body))
     .map(({ product, row }) => {
       let score = 0;
-      for (let i = 0; i < DIMENSIONS; i += 1) score += (fixture.vectors[row * DIMENSIONS + i] as number) * (query[i] as number);
+      for (let i = 0; i < DIMENSIONS; i += 1)
+        score += (fixture.vectors[row * DIMENSIONS + i] as number) * (query[i] as number);
       return { id: product.id, score, row };
     })
     .sort((a, b) => b.score - a.score || a.row - b.row)
@@ -50,16 +55,25 @@ function expectedTop(fixture: FixtureIndex, body: SearchBody, limit: number): Ar
  */
 function assertExactTop(results: SearchBody['results'], expected: Array<{ id: string; score: number }>): void {
   assert.equal(results.length, expected.length, 'number of results');
-  results.forEach((result, i) => assert.ok(Math.abs(result.score - (expected[i]?.score ?? Number.NaN)) < 2e-6, `score #${i}`));
+  results.forEach((result, i) =>
+    assert.ok(Math.abs(result.score - (expected[i]?.score ?? Number.NaN)) < 2e-6, `score #${i}`),
+  );
   const boundary = expected[expected.length - 1]?.score ?? 0;
-  const clear = (list: Array<{ id: string; score: number }>): string[] => list.filter((r) => r.score > boundary + 1e-5).map((r) => r.id).sort();
+  const clear = (list: Array<{ id: string; score: number }>): string[] =>
+    list
+      .filter((r) => r.score > boundary + 1e-5)
+      .map((r) => r.id)
+      .sort();
   assert.deepEqual(clear(results), clear(expected));
 }
 
 /** Queries whose filters the fixture's rules extract, with what /search must report for them. */
 const filtered: Array<[string, Partial<SearchBody>]> = [
   ['red leather boots', { text: '', filters: { color: ['red'], material: ['leather'], category: ['boots'] } }],
-  ['navy or blue sneakers under $100', { filters: { color: ['navy', 'blue'], category: ['sneakers'], price: { lte: 100 } } }],
+  [
+    'navy or blue sneakers under $100',
+    { filters: { color: ['navy', 'blue'], category: ['sneakers'], price: { lte: 100 } } },
+  ],
   ['rugged boots without black', { text: 'rugged', filters: { category: ['boots'] }, exclude: { color: ['black'] } }],
   ['mug between 20 and 40 dollars', { filters: { category: ['mug'], price: { gte: 20, lte: 40 } } }],
   ['cozy -red hoodie', { text: 'cozy', filters: { category: ['hoodie'] }, exclude: { color: ['red'] } }],
@@ -114,11 +128,15 @@ describe('search service (buildApp + inject)', () => {
       it(`honours every filter and exclusion exactly: "${query}"`, async () => {
         const { status, body } = await get<SearchBody>(app, `/search?q=${encodeURIComponent(query)}&limit=25`);
         assert.equal(status, 200);
-        for (const [key, value] of Object.entries(expected)) assert.deepEqual(body[key as keyof SearchBody], value, key);
+        for (const [key, value] of Object.entries(expected))
+          assert.deepEqual(body[key as keyof SearchBody], value, key);
         assert.ok(body.results.length > 0, 'the fixture has matching products');
         for (const result of body.results) {
           const product = fixture.products.find((p) => p.id === result.id);
-          assert.ok(product && passes(product, body), `${result.id} (${result.title}) passes ${JSON.stringify(body.filters)} / ${JSON.stringify(body.exclude)}`);
+          assert.ok(
+            product && passes(product, body),
+            `${result.id} (${result.title}) passes ${JSON.stringify(body.filters)} / ${JSON.stringify(body.exclude)}`,
+          );
         }
         // Exact: the best 25 among all passing products, not "whatever passed among the best N".
         assertExactTop(body.results, expectedTop(fixture, body, 25));
@@ -161,7 +179,9 @@ describe('search service (buildApp + inject)', () => {
       const slow = new HashEmbedder(DIMENSIONS, 30);
       const slowApp = testApp({ index, embedder: slow });
       try {
-        const responses = await Promise.all(Array.from({ length: 5 }, () => get<SearchBody>(slowApp, '/search?q=slim%20linen%20shirt')));
+        const responses = await Promise.all(
+          Array.from({ length: 5 }, () => get<SearchBody>(slowApp, '/search?q=slim%20linen%20shirt')),
+        );
         assert.ok(responses.every((r) => r.status === 200));
         assert.equal(slow.textsEmbedded, 1);
       } finally {
@@ -209,13 +229,22 @@ describe('search service (buildApp + inject)', () => {
   describe('GET /products/:id/related', () => {
     it('returns the nearest other products, best first', async () => {
       const id = fixture.products[42]?.id ?? '';
-      const { status, body } = await get<{ id: string; results: SearchBody['results'] }>(app, `/products/${id}/related?limit=5`);
+      const { status, body } = await get<{ id: string; results: SearchBody['results'] }>(
+        app,
+        `/products/${id}/related?limit=5`,
+      );
       assert.equal(status, 200);
       assert.equal(body.id, id);
       assert.equal(body.results.length, 5);
-      assert.ok(body.results.every((r) => r.id !== id), 'not itself');
+      assert.ok(
+        body.results.every((r) => r.id !== id),
+        'not itself',
+      );
       const scores = body.results.map((r) => r.score);
-      assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+      assert.deepEqual(
+        scores,
+        [...scores].sort((a, b) => b - a),
+      );
     });
 
     it('answers 404 for an unknown product', async () => {
@@ -230,7 +259,10 @@ describe('search service (buildApp + inject)', () => {
       for (const q of ['red leather boots', 'black leather boots', 'leather boots', 'coffee mug', 'tan suede boots']) {
         await get(app, `/search?q=${encodeURIComponent(q)}`);
       }
-      const { status, body } = await get<{ query: string; searches: Array<{ query: string; score: number }> }>(app, '/related-searches?q=Leather%20Boots');
+      const { status, body } = await get<{ query: string; searches: Array<{ query: string; score: number }> }>(
+        app,
+        '/related-searches?q=Leather%20Boots',
+      );
       assert.equal(status, 200);
       assert.equal(body.query, 'Leather Boots');
       const queries = body.searches.map((s) => s.query);
@@ -251,7 +283,10 @@ describe('search service (buildApp + inject)', () => {
       await get(app, '/search?q=nike%20running%20shoes');
       await get(app, '/search?q=nike%20running%20shoes');
       await get(app, '/search?q=nike%20air');
-      const { status, body } = await get<{ query: string; suggestions: Array<{ text: string; source: string }> }>(app, '/autocomplete?q=Nik&limit=5');
+      const { status, body } = await get<{ query: string; suggestions: Array<{ text: string; source: string }> }>(
+        app,
+        '/autocomplete?q=Nik&limit=5',
+      );
       assert.equal(status, 200);
       assert.deepEqual(body.suggestions.slice(0, 3), [
         { text: 'nike running shoes', source: 'popular' },
@@ -289,7 +324,10 @@ describe('search service (buildApp + inject)', () => {
         loading.resolve(index);
         await eventually(async () => (await get(lateApp, '/readyz')).status === 200, 2000, 'ready');
         const after = await get<{ status: string; products: number; modelId: string }>(lateApp, '/readyz');
-        assert.deepEqual({ ...after.body, cache: undefined }, { status: 'ready', products: 2000, modelId: embedder.modelId, cache: undefined });
+        assert.deepEqual(
+          { ...after.body, cache: undefined },
+          { status: 'ready', products: 2000, modelId: embedder.modelId, cache: undefined },
+        );
         assert.equal((await get(lateApp, '/search?q=boots')).status, 200);
       } finally {
         await lateApp.close();
@@ -314,7 +352,10 @@ describe('search service (buildApp + inject)', () => {
       try {
         await eventually(async () => (await get<{ status: string }>(other, '/readyz')).body.status === 'failed');
         const { body } = await get<{ error: string }>(other, '/readyz');
-        assert.match(body.error, /built with model "test-hash-bow-v1-d64" \(64 dimensions\) but the service loaded "test-hash-bow-v1-d32" \(32 dimensions\)/);
+        assert.match(
+          body.error,
+          /built with model "test-hash-bow-v1-d64" \(64 dimensions\) but the service loaded "test-hash-bow-v1-d32" \(32 dimensions\)/,
+        );
       } finally {
         await other.close();
       }
@@ -326,7 +367,10 @@ describe('search service (buildApp + inject)', () => {
       const { status, body } = await get<string>(app, '/metrics');
       assert.equal(status, 200);
       const text = String(body);
-      assert.match(text, /roleplane_search_http_request_duration_seconds_count\{route="\/search",method="GET",status_code="200"\} 2/);
+      assert.match(
+        text,
+        /roleplane_search_http_request_duration_seconds_count\{route="\/search",method="GET",status_code="200"\} 2/,
+      );
       assert.match(text, /roleplane_search_cache_requests_total\{operation="get_embedding",result="miss"\} 1/);
       assert.match(text, /roleplane_search_cache_requests_total\{operation="get_embedding",result="hit"\} 1/);
       assert.match(text, /roleplane_search_cache_available 1/);
@@ -386,18 +430,29 @@ describe('search service (buildApp + inject)', () => {
         assert.ok(search.body.results.length > 0);
         const complete = await get<{ suggestions: Array<{ source: string }> }>(broken, '/autocomplete?q=boo');
         assert.equal(complete.status, 200);
-        assert.ok(complete.body.suggestions.length > 0 && complete.body.suggestions.every((s) => s.source === 'catalog'));
+        assert.ok(
+          complete.body.suggestions.length > 0 && complete.body.suggestions.every((s) => s.source === 'catalog'),
+        );
         assert.equal((await get(broken, '/related-searches?q=boots')).status, 200);
         assert.equal((await get(broken, `/products/${fixture.products[0]?.id ?? ''}/related`)).status, 200);
         const metrics = String((await get<string>(broken, '/metrics')).body);
-        assert.match(metrics, /roleplane_search_cache_requests_total\{operation="get_embedding",result="error"\} [1-9]/);
+        assert.match(
+          metrics,
+          /roleplane_search_cache_requests_total\{operation="get_embedding",result="error"\} [1-9]/,
+        );
       } finally {
         await broken.close();
       }
     });
 
     it('waits at most one cache timeout per request when the cache hangs, then skips it', async () => {
-      const hanging = testApp({ index, embedder, cache: new HangingCache(), cacheTimeoutMs: 40, cacheBreaker: { failureThreshold: 2, openMs: 60_000 } });
+      const hanging = testApp({
+        index,
+        embedder,
+        cache: new HangingCache(),
+        cacheTimeoutMs: 40,
+        cacheBreaker: { failureThreshold: 2, openMs: 60_000 },
+      });
       try {
         await hanging.ready();
         const timings: number[] = [];
@@ -410,9 +465,15 @@ describe('search service (buildApp + inject)', () => {
         // Related searches makes several cache reads: together they still wait one timeout at most.
         const related = await get(hanging, '/related-searches?q=boots');
         assert.equal(related.status, 200);
-        assert.ok(timings.every((ms) => ms < 40 + 150), `latencies ${timings.map((t) => t.toFixed(1)).join(', ')} ms`);
+        assert.ok(
+          timings.every((ms) => ms < 40 + 150),
+          `latencies ${timings.map((t) => t.toFixed(1)).join(', ')} ms`,
+        );
         // Two timeouts (the first request's read and its write-back) open the breaker: no more waiting at all.
-        assert.ok(timings.slice(2).every((ms) => ms < 40), `breaker open: ${timings.map((t) => t.toFixed(1)).join(', ')} ms`);
+        assert.ok(
+          timings.slice(2).every((ms) => ms < 40),
+          `breaker open: ${timings.map((t) => t.toFixed(1)).join(', ')} ms`,
+        );
         const metrics = String((await get<string>(hanging, '/metrics')).body);
         assert.match(metrics, /roleplane_search_cache_available 0/);
         assert.match(metrics, /operation="get_embedding",result="timeout"\} [12]\n/);
@@ -448,14 +509,27 @@ describe('search service (buildApp + inject)', () => {
     }
 
     it('finds at least 90% of the exact top 10 for unfiltered searches, every result scored exactly', async () => {
-      const queries = ['rugged hiking gear', 'lightweight summer', 'premium gift', 'slim fit', 'everyday carry', 'cozy winter', 'vintage style', 'classic look'];
+      const queries = [
+        'rugged hiking gear',
+        'lightweight summer',
+        'premium gift',
+        'slim fit',
+        'everyday carry',
+        'cozy winter',
+        'vintage style',
+        'classic look',
+      ];
       let hit = 0;
       let total = 0;
       for (const q of queries) {
         const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(q)}`);
         const expected = expectedTop(fixture, body, 10);
         const exactScores = new Map(expectedTop(fixture, body, fixture.products.length).map((e) => [e.id, e.score]));
-        for (const result of body.results) assert.ok(Math.abs(result.score - (exactScores.get(result.id) ?? Number.NaN)) < 2e-6, `${result.id} scored exactly`);
+        for (const result of body.results)
+          assert.ok(
+            Math.abs(result.score - (exactScores.get(result.id) ?? Number.NaN)) < 2e-6,
+            `${result.id} scored exactly`,
+          );
         const want = new Set(expected.map((e) => e.id));
         hit += body.results.filter((r) => want.has(r.id)).length;
         total += want.size;
@@ -464,7 +538,10 @@ describe('search service (buildApp + inject)', () => {
     });
 
     it('batches concurrent searches and answers each as it would alone', async () => {
-      const queries = Array.from({ length: 32 }, (_, i) => `/search?q=${encodeURIComponent(`${['rugged', 'cozy', 'slim', 'vintage'][i % 4]} item ${i}`)}`);
+      const queries = Array.from(
+        { length: 32 },
+        (_, i) => `/search?q=${encodeURIComponent(`${['rugged', 'cozy', 'slim', 'vintage'][i % 4]} item ${i}`)}`,
+      );
       const alone: Array<SearchBody['results']> = [];
       for (const url of queries) alone.push((await get<SearchBody>(graphApp, url)).body.results);
       const together = await Promise.all(queries.map((url) => get<SearchBody>(graphApp, url)));

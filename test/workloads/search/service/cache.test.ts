@@ -55,15 +55,24 @@ describe('MemoryCache', () => {
     now = 2 * HOUR;
     await cache.recordQuery('new');
     const ranked = await cache.popularQueries({ limit: 10 });
-    assert.deepEqual(ranked.map((q) => q.query), ['new', 'old']);
+    assert.deepEqual(
+      ranked.map((q) => q.query),
+      ['new', 'old'],
+    );
     assert.ok(Math.abs((ranked[0]?.count ?? 0) - 1.5) < 1e-9);
   });
 
   it('filters popular queries by prefix and limit', async () => {
     const cache = new MemoryCache();
     for (const q of ['red boots', 'red boots', 'red dress', 'blue boots']) await cache.recordQuery(q);
-    assert.deepEqual((await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query), ['red boots', 'red dress']);
-    assert.deepEqual((await cache.popularQueries({ prefix: 'red', limit: 1 })).map((q) => q.query), ['red boots']);
+    assert.deepEqual(
+      (await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query),
+      ['red boots', 'red dress'],
+    );
+    assert.deepEqual(
+      (await cache.popularQueries({ prefix: 'red', limit: 1 })).map((q) => q.query),
+      ['red boots'],
+    );
   });
 
   it('keeps the most popular queries when over maxEntries (trimming past a 10% slack)', async () => {
@@ -75,7 +84,11 @@ describe('MemoryCache', () => {
     for (let i = 0; i < 50; i += 1) await cache.recordQuery(`drop ${i}`);
     const all = await cache.popularQueries({ limit: 100 });
     assert.ok(all.length <= 11, `${all.length} entries`);
-    for (let i = 0; i < 10; i += 1) assert.ok(all.some((q) => q.query === `keep ${i}`), `keep ${i}`);
+    for (let i = 0; i < 10; i += 1)
+      assert.ok(
+        all.some((q) => q.query === `keep ${i}`),
+        `keep ${i}`,
+      );
   });
 });
 

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { defaultVectorThreads, loadSearchConfig, SEARCH_DEFAULTS, SEARCH_ENV, SearchConfigError } from '../../../../workloads/search/config.js';
+import {
+  defaultVectorThreads,
+  loadSearchConfig,
+  SEARCH_DEFAULTS,
+  SEARCH_ENV,
+  SearchConfigError,
+} from '../../../../workloads/search/config.js';
 
 describe('loadSearchConfig', () => {
   it('fills defaults around the one required setting', () => {
@@ -54,16 +60,56 @@ describe('loadSearchConfig', () => {
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
     ['no data directory', {}, /^SEARCH_DATA_DIR \(or --data\): the index directory is required$/],
-    ['a port that is not a number', { [SEARCH_ENV.port]: 'http' }, /^SEARCH_PORT: must be an integer from 0 to 65535 \(got "http"\)$/],
-    ['a port out of range', { [SEARCH_ENV.port]: '70000' }, /^SEARCH_PORT: must be an integer from 0 to 65535 \(got "70000"\)$/],
-    ['a zero cache timeout', { [SEARCH_ENV.cacheTimeoutMs]: '0' }, /^SEARCH_CACHE_TIMEOUT_MS: must be an integer from 1 to 10000 \(got "0"\)$/],
-    ['a fractional TTL', { [SEARCH_ENV.embeddingTtlSeconds]: '1.5' }, /^SEARCH_EMBEDDING_TTL_SECONDS: must be an integer/],
-    ['a negative half-life', { [SEARCH_ENV.popularHalfLifeHours]: '-1' }, /^SEARCH_POPULAR_HALF_LIFE_HOURS: must be a number above 0 \(got "-1"\)$/],
-    ['a Valkey URL that is not a URL', { [SEARCH_ENV.valkeyUrl]: 'valkey.search.svc:6379' }, /^SEARCH_VALKEY_URL \(or --valkey\): /],
-    ['an http URL for Valkey', { [SEARCH_ENV.valkeyUrl]: 'http://valkey:6379' }, /expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/valkey:6379"\)/],
-    ['an unknown vector index mode', { [SEARCH_ENV.vectorIndex]: 'faiss' }, /^SEARCH_VECTOR_INDEX \(or --vector-index\): must be one of auto, exact, hnsw \(got "faiss"\)$/],
-    ['zero vector threads', { [SEARCH_ENV.vectorThreads]: '0' }, /^SEARCH_VECTOR_THREADS: must be an integer from 1 to 256 \(got "0"\)$/],
-    ['an unknown log level', { [SEARCH_ENV.logLevel]: 'loud' }, /^SEARCH_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
+    [
+      'a port that is not a number',
+      { [SEARCH_ENV.port]: 'http' },
+      /^SEARCH_PORT: must be an integer from 0 to 65535 \(got "http"\)$/,
+    ],
+    [
+      'a port out of range',
+      { [SEARCH_ENV.port]: '70000' },
+      /^SEARCH_PORT: must be an integer from 0 to 65535 \(got "70000"\)$/,
+    ],
+    [
+      'a zero cache timeout',
+      { [SEARCH_ENV.cacheTimeoutMs]: '0' },
+      /^SEARCH_CACHE_TIMEOUT_MS: must be an integer from 1 to 10000 \(got "0"\)$/,
+    ],
+    [
+      'a fractional TTL',
+      { [SEARCH_ENV.embeddingTtlSeconds]: '1.5' },
+      /^SEARCH_EMBEDDING_TTL_SECONDS: must be an integer/,
+    ],
+    [
+      'a negative half-life',
+      { [SEARCH_ENV.popularHalfLifeHours]: '-1' },
+      /^SEARCH_POPULAR_HALF_LIFE_HOURS: must be a number above 0 \(got "-1"\)$/,
+    ],
+    [
+      'a Valkey URL that is not a URL',
+      { [SEARCH_ENV.valkeyUrl]: 'valkey.search.svc:6379' },
+      /^SEARCH_VALKEY_URL \(or --valkey\): /,
+    ],
+    [
+      'an http URL for Valkey',
+      { [SEARCH_ENV.valkeyUrl]: 'http://valkey:6379' },
+      /expected a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/valkey:6379"\)/,
+    ],
+    [
+      'an unknown vector index mode',
+      { [SEARCH_ENV.vectorIndex]: 'faiss' },
+      /^SEARCH_VECTOR_INDEX \(or --vector-index\): must be one of auto, exact, hnsw \(got "faiss"\)$/,
+    ],
+    [
+      'zero vector threads',
+      { [SEARCH_ENV.vectorThreads]: '0' },
+      /^SEARCH_VECTOR_THREADS: must be an integer from 1 to 256 \(got "0"\)$/,
+    ],
+    [
+      'an unknown log level',
+      { [SEARCH_ENV.logLevel]: 'loud' },
+      /^SEARCH_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/,
+    ],
   ];
   for (const [name, env, message] of bad) {
     it(`names the variable for ${name}`, () => {
@@ -77,8 +123,22 @@ describe('loadSearchConfig', () => {
 
   it('keeps the variable names the chart sets', () => {
     assert.deepEqual(
-      [SEARCH_ENV.host, SEARCH_ENV.port, SEARCH_ENV.dataDir, SEARCH_ENV.modelDir, SEARCH_ENV.valkeyUrl, SEARCH_ENV.valkeyPassword],
-      ['SEARCH_HOST', 'SEARCH_PORT', 'SEARCH_DATA_DIR', 'SEARCH_MODEL_DIR', 'SEARCH_VALKEY_URL', 'SEARCH_VALKEY_PASSWORD'],
+      [
+        SEARCH_ENV.host,
+        SEARCH_ENV.port,
+        SEARCH_ENV.dataDir,
+        SEARCH_ENV.modelDir,
+        SEARCH_ENV.valkeyUrl,
+        SEARCH_ENV.valkeyPassword,
+      ],
+      [
+        'SEARCH_HOST',
+        'SEARCH_PORT',
+        'SEARCH_DATA_DIR',
+        'SEARCH_MODEL_DIR',
+        'SEARCH_VALKEY_URL',
+        'SEARCH_VALKEY_PASSWORD',
+      ],
     );
   });
 });

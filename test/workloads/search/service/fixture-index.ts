@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Embedder } from '../../../../workloads/search/embedder/embedder.js';
 import type { Product } from '../../../../workloads/search/index/load-data.js';
-import { describeFile, INDEX_FORMAT_VERSION, INDEXED_FILES, MANIFEST_FILE } from '../../../../workloads/search/index/manifest.js';
+import {
+  describeFile,
+  INDEX_FORMAT_VERSION,
+  INDEXED_FILES,
+  MANIFEST_FILE,
+} from '../../../../workloads/search/index/manifest.js';
 import { writeNpy } from '../../../../workloads/search/index/npy.js';
 
 /**
@@ -15,8 +20,16 @@ import { writeNpy } from '../../../../workloads/search/index/npy.js';
 export const FIXTURE_RULES = new URL('../../../fixtures/search/filters.json', import.meta.url);
 
 const CATEGORIES: ReadonlyArray<readonly [canonical: string, noun: string]> = [
-  ['boots', 'boots'], ['sneakers', 'sneakers'], ['dress', 'dress'], ['t-shirt', 't-shirt'], ['jeans', 'jeans'],
-  ['hoodie', 'hoodie'], ['sunglasses', 'sunglasses'], ['shorts', 'shorts'], ['backpack', 'backpack'], ['mug', 'mug'],
+  ['boots', 'boots'],
+  ['sneakers', 'sneakers'],
+  ['dress', 'dress'],
+  ['t-shirt', 't-shirt'],
+  ['jeans', 'jeans'],
+  ['hoodie', 'hoodie'],
+  ['sunglasses', 'sunglasses'],
+  ['shorts', 'shorts'],
+  ['backpack', 'backpack'],
+  ['mug', 'mug'],
 ];
 const COLORS = ['red', 'navy', 'blue', 'black', 'white', 'green', 'tan', 'berry'];
 const BRANDS = ['Nike', "Levi's", 'Dr. Martens', 'Café Bleu', 'Under Armour', 'No Fear'];
@@ -87,9 +100,17 @@ export async function writeFixtureIndex(embedder: Embedder, products: readonly P
 }
 
 /** (Re)writes manifest.json from the files as they are now, as the index build does last. */
-export async function writeManifest(dir: string, embedder: Pick<Embedder, 'modelId' | 'dimensions'>, count?: number): Promise<void> {
-  const files = Object.fromEntries(await Promise.all(INDEXED_FILES.map(async (name) => [name, await describeFile(join(dir, name))] as const)));
-  const products = (await readFile(join(dir, 'products.jsonl'), 'utf8')).split('\n').filter((line) => line.trim() !== '').length;
+export async function writeManifest(
+  dir: string,
+  embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
+  count?: number,
+): Promise<void> {
+  const files = Object.fromEntries(
+    await Promise.all(INDEXED_FILES.map(async (name) => [name, await describeFile(join(dir, name))] as const)),
+  );
+  const products = (await readFile(join(dir, 'products.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((line) => line.trim() !== '').length;
   const manifest = {
     formatVersion: INDEX_FORMAT_VERSION,
     modelId: embedder.modelId,

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertEmbedderMatchesIndex, IndexLoadError, loadSearchIndex } from '../../../../workloads/search/index/load-data.js';
+import {
+  assertEmbedderMatchesIndex,
+  IndexLoadError,
+  loadSearchIndex,
+} from '../../../../workloads/search/index/load-data.js';
 import { encodeNpyHeader, writeNpy } from '../../../../workloads/search/index/npy.js';
 import { HashEmbedder } from '../../../helpers/hash-embedder.js';
 import { generateProducts, writeFixtureIndex, writeManifest } from './fixture-index.js';
@@ -131,6 +135,9 @@ describe('loadSearchIndex', () => {
 
   it('refuses an embedder other than the index model', async () => {
     const index = await loadSearchIndex(dir);
-    assert.throws(() => assertEmbedderMatchesIndex(index, new HashEmbedder(32)), /built with model "test-hash-bow-v1-d16" \(16 dimensions\) but the service loaded "test-hash-bow-v1-d32"/);
+    assert.throws(
+      () => assertEmbedderMatchesIndex(index, new HashEmbedder(32)),
+      /built with model "test-hash-bow-v1-d16" \(16 dimensions\) but the service loaded "test-hash-bow-v1-d32"/,
+    );
   });
 });

@@ -14,7 +14,10 @@ import { generateProducts, writeFixtureIndex } from './fixture-index.js';
 /** A pino logger whose JSON lines the test can read. */
 function capturedLog(): { log: pino.Logger; lines: Array<{ level: number; msg: string }> } {
   const lines: Array<{ level: number; msg: string }> = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) },
+  );
   return { log, lines };
 }
 
@@ -84,7 +87,10 @@ describe('runSearchServe', () => {
     await unlink(join(dir, 'embeddings.npy'));
     const { log, lines } = capturedLog();
     const started = Date.now();
-    const code = await runSearchServe({ data: dir, port: 0, host: '127.0.0.1', model: '/m' }, { env: {}, log, loadEmbedder: async () => embedder });
+    const code = await runSearchServe(
+      { data: dir, port: 0, host: '127.0.0.1', model: '/m' },
+      { env: {}, log, loadEmbedder: async () => embedder },
+    );
     assert.equal(code, EXIT_FAILED);
     assert.ok(Date.now() - started < 5000);
     const fatal = lines.find((line) => line.level === 60);
@@ -95,7 +101,11 @@ describe('runSearchServe', () => {
   it('exits non-zero when the model does not load', async () => {
     const code = await runSearchServe(
       { data: dir, port: 0, host: '127.0.0.1', model: '/m' },
-      { env: {}, log: pino({ level: 'silent' }), loadEmbedder: async () => Promise.reject(new Error('/m/config.json: not found')) },
+      {
+        env: {},
+        log: pino({ level: 'silent' }),
+        loadEmbedder: async () => Promise.reject(new Error('/m/config.json: not found')),
+      },
     );
     assert.equal(code, EXIT_FAILED);
   });
@@ -103,14 +113,19 @@ describe('runSearchServe', () => {
   it('exits with the config code, naming the variable, on a bad setting', async () => {
     const written: string[] = [];
     const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => written.push(chunk) > 0;
     try {
-      const code = await runSearchServe({ data: dir }, { env: { SEARCH_CACHE_TIMEOUT_MS: 'soon' }, loadEmbedder: async () => embedder });
+      const code = await runSearchServe(
+        { data: dir },
+        { env: { SEARCH_CACHE_TIMEOUT_MS: 'soon' }, loadEmbedder: async () => embedder },
+      );
       assert.equal(code, EXIT_BAD_CONFIG);
     } finally {
       process.stderr.write = original;
     }
-    assert.deepEqual(written, ['roleplane search serve: SEARCH_CACHE_TIMEOUT_MS: must be an integer from 1 to 10000 (got "soon")\n']);
+    assert.deepEqual(written, [
+      'roleplane search serve: SEARCH_CACHE_TIMEOUT_MS: must be an integer from 1 to 10000 (got "soon")\n',
+    ]);
   });
 
   it('falls back to SEARCH_MODEL_DIR, then to the built-in tiny model', async () => {
@@ -143,22 +158,42 @@ describe('runSearchServe', () => {
       const rules = join(work, 'rules.json');
       await writeFile(catalog, [...generateCatalog({ count: 300 })].map((p) => `${JSON.stringify(p)}\n`).join(''));
       await writeFile(rules, JSON.stringify(demoRules()));
-      const built = await runIndexCommand({ catalog, rules, out: join(work, 'index'), progressStream: { write: () => true } });
+      const built = await runIndexCommand({
+        catalog,
+        rules,
+        out: join(work, 'index'),
+        progressStream: { write: () => true },
+      });
       assert.equal(built.exitCode, 0, built.stderr);
 
       const stop = new AbortController();
       let address = '';
       const running = runSearchServe(
         { data: join(work, 'index'), port: 0, host: '127.0.0.1' },
-        { env: {}, log: pino({ level: 'silent' }), signal: stop.signal, onListening: (listening) => (address = listening) },
+        {
+          env: {},
+          log: pino({ level: 'silent' }),
+          signal: stop.signal,
+          onListening: (listening) => (address = listening),
+        },
       );
       try {
-        await eventually(async () => address !== '' && (await fetch(`${address}/readyz`)).status === 200, 60_000, 'ready');
+        await eventually(
+          async () => address !== '' && (await fetch(`${address}/readyz`)).status === 200,
+          60_000,
+          'ready',
+        );
         const response = await fetch(`${address}/search?q=${encodeURIComponent('leather boots under $200')}`);
         assert.equal(response.status, 200);
-        const body = (await response.json()) as { filters: Record<string, unknown>; results: Array<{ category: string; price: number }> };
+        const body = (await response.json()) as {
+          filters: Record<string, unknown>;
+          results: Array<{ category: string; price: number }>;
+        };
         assert.ok(body.results.length > 0);
-        assert.ok(body.results.every((r) => r.price <= 200), 'price filter honoured');
+        assert.ok(
+          body.results.every((r) => r.price <= 200),
+          'price filter honoured',
+        );
       } finally {
         stop.abort();
         assert.equal(await running, EXIT_OK);

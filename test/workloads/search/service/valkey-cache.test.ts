@@ -22,7 +22,11 @@ describe('ValkeyCache on a real redis-server', function () {
   const nextPrefix = (): string => `test:${process.pid}:${(prefixCounter += 1)}:`;
 
   before(async function () {
-    const binary = requireBinary(this, ['valkey-server', 'redis-server'], 'the Valkey cache tests start their own server on a free port');
+    const binary = requireBinary(
+      this,
+      ['valkey-server', 'redis-server'],
+      'the Valkey cache tests start their own server on a free port',
+    );
     server = await RedisServer.start(binary, await freePort());
     admin = new Redis(server.url, { lazyConnect: true });
     // The outage tests kill the server under this client too; its reconnection errors are expected.
@@ -34,7 +38,9 @@ describe('ValkeyCache on a real redis-server', function () {
     await server?.stop();
   });
 
-  async function connected(options: { prefix?: string; now?: () => number; maxEntries?: number } = {}): Promise<ValkeyCache> {
+  async function connected(
+    options: { prefix?: string; now?: () => number; maxEntries?: number } = {},
+  ): Promise<ValkeyCache> {
     const cache = ValkeyCache.connect({
       url: server.url,
       log: silentLog,
@@ -89,7 +95,10 @@ describe('ValkeyCache on a real redis-server', function () {
         now += HOUR;
         await cache.recordQuery('red dress');
         const all = await cache.popularQueries({ limit: 10 });
-        assert.deepEqual(all.map((q) => q.query), ['red boots', 'red dress', 'blue dress']);
+        assert.deepEqual(
+          all.map((q) => q.query),
+          ['red boots', 'red dress', 'blue dress'],
+        );
         const counts = Object.fromEntries(all.map((q) => [q.query, q.count]));
         assert.ok(Math.abs((counts['red boots'] ?? 0) - 1) < 1e-9, `red boots ${counts['red boots']}`);
         assert.ok(Math.abs((counts['red dress'] ?? 0) - 1) < 1e-9);
@@ -97,7 +106,10 @@ describe('ValkeyCache on a real redis-server', function () {
         // Read later, everything has halved: the ranking is the same, the counts follow the clock.
         now += HOUR;
         const later = await cache.popularQueries({ limit: 10 });
-        assert.deepEqual(later.map((q) => q.query), ['red boots', 'red dress', 'blue dress']);
+        assert.deepEqual(
+          later.map((q) => q.query),
+          ['red boots', 'red dress', 'blue dress'],
+        );
         assert.ok(Math.abs((later[0]?.count ?? 0) - 0.5) < 1e-9);
       } finally {
         await cache.close();
@@ -107,9 +119,16 @@ describe('ValkeyCache on a real redis-server', function () {
     it('finds popular queries by prefix, most popular first', async () => {
       const cache = await connected({ now: () => Date.UTC(2026, 0, 1) });
       try {
-        for (const q of ['red dress', 'red boots', 'red boots', 'redwood mug', 'blue boots', 'réd']) await cache.recordQuery(q);
-        assert.deepEqual((await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query), ['red boots', 'red dress', 'redwood mug']);
-        assert.deepEqual((await cache.popularQueries({ prefix: 'red ', limit: 1 })).map((q) => q.query), ['red boots']);
+        for (const q of ['red dress', 'red boots', 'red boots', 'redwood mug', 'blue boots', 'réd'])
+          await cache.recordQuery(q);
+        assert.deepEqual(
+          (await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query),
+          ['red boots', 'red dress', 'redwood mug'],
+        );
+        assert.deepEqual(
+          (await cache.popularQueries({ prefix: 'red ', limit: 1 })).map((q) => q.query),
+          ['red boots'],
+        );
         assert.deepEqual(await cache.popularQueries({ prefix: 'zzz', limit: 10 }), []);
       } finally {
         await cache.close();
@@ -128,7 +147,10 @@ describe('ValkeyCache on a real redis-server', function () {
         const epoch = Number(await admin.get(`${prefix}{popular}:epoch`));
         assert.equal(epoch, Date.UTC(2026, 0, 1) + 70 * HOUR, 'the epoch moved forward by whole half-lives');
         const scores = await admin.zrange(`${prefix}{popular}:scores`, 0, -1, 'WITHSCORES');
-        assert.ok(scores.filter((_, i) => i % 2 === 1).every((s) => Number(s) < 4), `scores stay small: ${scores.join(' ')}`);
+        assert.ok(
+          scores.filter((_, i) => i % 2 === 1).every((s) => Number(s) < 4),
+          `scores stay small: ${scores.join(' ')}`,
+        );
         const counts = Object.fromEntries((await cache.popularQueries({ limit: 10 })).map((q) => [q.query, q.count]));
         assert.ok(Math.abs((counts.new ?? 0) - 2) < 1e-9);
         assert.ok(Math.abs((counts.old ?? 0) - 2 ** -70) < 1e-30);
@@ -143,7 +165,10 @@ describe('ValkeyCache on a real redis-server', function () {
       try {
         // q0 counted once, q1 twice, … q5 six times: the later, more popular queries must survive the trims.
         for (let i = 0; i < 6; i += 1) for (let n = 0; n <= i; n += 1) await cache.recordQuery(`q${i}`);
-        assert.deepEqual((await cache.popularQueries({ limit: 3 })).map((q) => q.query), ['q5', 'q4', 'q3']);
+        assert.deepEqual(
+          (await cache.popularQueries({ limit: 3 })).map((q) => q.query),
+          ['q5', 'q4', 'q3'],
+        );
         const kept = await admin.zcard(`${prefix}{popular}:scores`);
         assert.ok(kept >= 3 && kept <= 4, `${kept} kept (3 plus a slack of 1)`);
         assert.equal(await admin.zcard(`${prefix}{popular}:lex`), kept);
@@ -202,11 +227,16 @@ describe('ValkeyCache on a real redis-server', function () {
     it('misses, then hits the query embedding in Valkey', async () => {
       const first = await get<SearchBody>(app, '/search?q=rugged%20leather%20boots');
       assert.equal(first.body.cache.embedding, 'miss');
-      await eventually(async () => (await get<SearchBody>(app, '/search?q=Rugged%20Leather%20Boots')).body.cache.embedding === 'hit', 2000, 'a hit');
+      await eventually(
+        async () => (await get<SearchBody>(app, '/search?q=Rugged%20Leather%20Boots')).body.cache.embedding === 'hit',
+        2000,
+        'a hit',
+      );
     });
 
     it('serves autocomplete and related searches from the popular queries in Valkey', async () => {
-      for (const q of ['tan suede boots', 'tan suede boots', 'tan leather boots', 'coffee mug']) await get(app, `/search?q=${encodeURIComponent(q)}`);
+      for (const q of ['tan suede boots', 'tan suede boots', 'tan leather boots', 'coffee mug'])
+        await get(app, `/search?q=${encodeURIComponent(q)}`);
       await eventually(async () => (await cache.popularQueries({ limit: 10 })).length === 3, 2000, 'recorded');
       const complete = await get<{ suggestions: Array<{ text: string; source: string }> }>(app, '/autocomplete?q=tan');
       assert.deepEqual(complete.body.suggestions.slice(0, 3), [
@@ -219,7 +249,10 @@ describe('ValkeyCache on a real redis-server', function () {
     });
 
     /** Sends requests from `workers` loops until `stop` resolves; records every status and latency. */
-    async function load(workers: number, stop: Promise<void>): Promise<Array<{ status: number; ms: number; url: string }>> {
+    async function load(
+      workers: number,
+      stop: Promise<void>,
+    ): Promise<Array<{ status: number; ms: number; url: string }>> {
       const samples: Array<{ status: number; ms: number; url: string }> = [];
       let isDone = false;
       void stop.then(() => (isDone = true));
@@ -241,14 +274,18 @@ describe('ValkeyCache on a real redis-server', function () {
 
     function summary(samples: Array<{ ms: number }>): string {
       const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
-      const at = (p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1);
+      const at = (p: number): string =>
+        (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1);
       return `${samples.length} requests, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
     }
 
     it('keeps answering when Valkey is killed mid-run, then uses it again once restarted', async () => {
       assert.equal((await get<SearchBody>(app, '/search?q=warm%20up')).body.cache.embedding, 'miss');
       const killAt = new Promise<void>((resolve) => setTimeout(resolve, 300)).then(() => server.kill('SIGKILL'));
-      const samples = await load(4, killAt.then(() => new Promise((resolve) => setTimeout(resolve, 1500))));
+      const samples = await load(
+        4,
+        killAt.then(() => new Promise((resolve) => setTimeout(resolve, 1500))),
+      );
       const failed = samples.filter((s) => s.status !== 200);
       assert.deepEqual(failed, [], 'zero failed requests');
       const slowest = Math.max(...samples.map((s) => s.ms));
@@ -260,8 +297,14 @@ describe('ValkeyCache on a real redis-server', function () {
       // Same port, empty server: the client reconnects by itself, the app is not restarted.
       await server.restart();
       const restarted = performance.now();
-      await eventually(async () => (await get<SearchBody>(app, '/search?q=after%20restart')).body.cache.embedding === 'hit', 10_000, 'hits again');
-      process.stdout.write(`      cache hits again ${(performance.now() - restarted).toFixed(0)} ms after the restart\n`);
+      await eventually(
+        async () => (await get<SearchBody>(app, '/search?q=after%20restart')).body.cache.embedding === 'hit',
+        10_000,
+        'hits again',
+      );
+      process.stdout.write(
+        `      cache hits again ${(performance.now() - restarted).toFixed(0)} ms after the restart\n`,
+      );
       await eventually(async () => (await admin.dbsize()) > 0, 2000, 'writes reach the restarted server');
     });
 
@@ -269,12 +312,23 @@ describe('ValkeyCache on a real redis-server', function () {
       await get(app, '/search?q=warm%20up');
       server.pause();
       const samples = await load(4, new Promise((resolve) => setTimeout(resolve, 1500)));
-      assert.deepEqual(samples.filter((s) => s.status !== 200), [], 'zero failed requests');
+      assert.deepEqual(
+        samples.filter((s) => s.status !== 200),
+        [],
+        'zero failed requests',
+      );
       process.stdout.write(`      hung server: ${summary(samples)}\n`);
       const slowest = Math.max(...samples.map((s) => s.ms));
-      assert.ok(slowest < COMMAND_TIMEOUT_MS + 250, `no request waits much more than one cache timeout (slowest ${slowest.toFixed(1)} ms)`);
+      assert.ok(
+        slowest < COMMAND_TIMEOUT_MS + 250,
+        `no request waits much more than one cache timeout (slowest ${slowest.toFixed(1)} ms)`,
+      );
       server.resume();
-      await eventually(async () => (await get<SearchBody>(app, '/search?q=warm%20up')).body.cache.embedding === 'hit', 10_000, 'hits again');
+      await eventually(
+        async () => (await get<SearchBody>(app, '/search?q=warm%20up')).body.cache.embedding === 'hit',
+        10_000,
+        'hits again',
+      );
     });
   });
 });

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { ExactVectorIndex, ProductFilterIndex, type Hit, type RowCriteria } from '../../../../workloads/search/index/vector-index.js';
+import {
+  ExactVectorIndex,
+  ProductFilterIndex,
+  type Hit,
+  type RowCriteria,
+} from '../../../../workloads/search/index/vector-index.js';
 import { generateProducts, seededRandom } from './fixture-index.js';
 
 function randomUnitVectors(count: number, dimensions: number, seed: number): Float32Array {
@@ -20,7 +25,13 @@ function randomUnitVectors(count: number, dimensions: number, seed: number): Flo
 }
 
 /** The obvious algorithm: score every allowed row with a plain loop, sort everything. */
-function bruteForce(data: Float32Array, dimensions: number, query: Float32Array, k: number, allowed: (row: number) => boolean): Hit[] {
+function bruteForce(
+  data: Float32Array,
+  dimensions: number,
+  query: Float32Array,
+  k: number,
+  allowed: (row: number) => boolean,
+): Hit[] {
   const all: Hit[] = [];
   for (let row = 0; row < data.length / dimensions; row += 1) {
     if (!allowed(row)) continue;
@@ -36,7 +47,9 @@ function assertSameHits(actual: Hit[], expected: Hit[]): void {
     actual.map((hit) => hit.row),
     expected.map((hit) => hit.row),
   );
-  actual.forEach((hit, i) => assert.ok(Math.abs(hit.score - (expected[i] as Hit).score) < 1e-9, `score of row ${hit.row}`));
+  actual.forEach((hit, i) =>
+    assert.ok(Math.abs(hit.score - (expected[i] as Hit).score) < 1e-9, `score of row ${hit.row}`),
+  );
 }
 
 describe('ExactVectorIndex', () => {
@@ -48,7 +61,11 @@ describe('ExactVectorIndex', () => {
   const query = (i: number): Float32Array => queries.subarray(i * dimensions, (i + 1) * dimensions);
 
   it('returns exactly the brute-force top k over all rows, best first', () => {
-    for (let q = 0; q < 25; q += 1) assertSameHits(index.search(query(q), 10, undefined), bruteForce(data, dimensions, query(q), 10, () => true));
+    for (let q = 0; q < 25; q += 1)
+      assertSameHits(
+        index.search(query(q), 10, undefined),
+        bruteForce(data, dimensions, query(q), 10, () => true),
+      );
   });
 
   it('is exact over a ~1% candidate subset given as rows or as a predicate', () => {
@@ -60,7 +77,10 @@ describe('ExactVectorIndex', () => {
     for (let q = 0; q < 25; q += 1) {
       const expected = bruteForce(data, dimensions, query(q), 10, (row) => allowed.has(row));
       assertSameHits(index.search(query(q), 10, candidates), expected);
-      assertSameHits(index.search(query(q), 10, (row) => allowed.has(row)), expected);
+      assertSameHits(
+        index.search(query(q), 10, (row) => allowed.has(row)),
+        expected,
+      );
     }
   });
 
@@ -74,7 +94,10 @@ describe('ExactVectorIndex', () => {
   it('breaks score ties by the lower row', () => {
     const twin = new Float32Array([1, 0, 0, 1, 1, 0, 0, 1]);
     const tied = new ExactVectorIndex(twin, 2);
-    assert.deepEqual(tied.search(new Float32Array([1, 0]), 2).map((hit) => hit.row), [0, 2]);
+    assert.deepEqual(
+      tied.search(new Float32Array([1, 0]), 2).map((hit) => hit.row),
+      [0, 2],
+    );
   });
 
   it('rejects a query of the wrong length and data that is not whole rows', () => {
@@ -91,7 +114,8 @@ describe('ExactVectorIndex', () => {
 describe('ProductFilterIndex', () => {
   const products = generateProducts(3000, 11);
   const filters = new ProductFilterIndex(products, ['category', 'color', 'brand', 'material'], 'price');
-  const reference = (criteria: RowCriteria): number[] => products.map((_, row) => row).filter((row) => filters.matches(row, criteria));
+  const reference = (criteria: RowCriteria): number[] =>
+    products.map((_, row) => row).filter((row) => filters.matches(row, criteria));
 
   const cases: Array<[string, RowCriteria]> = [
     ['one value', { filters: { category: ['boots'] }, exclude: {} }],
@@ -100,7 +124,10 @@ describe('ProductFilterIndex', () => {
     ['a price range (inclusive)', { filters: {}, price: { gte: 20, lte: 40 }, exclude: {} }],
     ['only a lower bound', { filters: { category: ['mug'] }, price: { gte: 250 }, exclude: {} }],
     ['exclusions alone', { filters: {}, exclude: { color: ['red'], brand: ['Nike'] } }],
-    ['filters, price and exclusions', { filters: { category: ['sneakers', 'boots'] }, price: { lte: 100 }, exclude: { color: ['black'] } }],
+    [
+      'filters, price and exclusions',
+      { filters: { category: ['sneakers', 'boots'] }, price: { lte: 100 }, exclude: { color: ['black'] } },
+    ],
     ['canonical values compare without case or accents', { filters: { brand: ['café bleu', "LEVI'S"] }, exclude: {} }],
     ['an unknown value matches nothing', { filters: { color: ['plaid'] }, exclude: {} }],
   ];
@@ -110,7 +137,11 @@ describe('ProductFilterIndex', () => {
       assert.ok(candidates);
       const expected = reference(criteria);
       assert.deepEqual([...candidates], expected);
-      if (!name.includes('unknown')) assert.ok(expected.length > 0 && expected.length < products.length, `${expected.length} rows: not a vacuous case`);
+      if (!name.includes('unknown'))
+        assert.ok(
+          expected.length > 0 && expected.length < products.length,
+          `${expected.length} rows: not a vacuous case`,
+        );
     });
   }
 
@@ -127,7 +158,14 @@ describe('ProductFilterIndex', () => {
   });
 
   it('fails a price bound for a product without a price', () => {
-    const unpriced = new ProductFilterIndex([{ id: 'a', title: 'a' }, { id: 'b', title: 'b', price: 10 }], [], 'price');
+    const unpriced = new ProductFilterIndex(
+      [
+        { id: 'a', title: 'a' },
+        { id: 'b', title: 'b', price: 10 },
+      ],
+      [],
+      'price',
+    );
     assert.deepEqual([...(unpriced.candidates({ filters: {}, price: { lte: 100 }, exclude: {} }) ?? [])], [1]);
   });
 });

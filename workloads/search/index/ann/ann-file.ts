@@ -41,7 +41,11 @@ export const annSectionSchema = z.object({
   connectivity: positiveInt,
   expansionAdd: positiveInt,
   expansionSearch: positiveInt,
-  calibration: z.object({ recallAt10: z.number().min(0).max(1), targetRecall: z.number().min(0).max(1), sample: z.number().int().nonnegative() }),
+  calibration: z.object({
+    recallAt10: z.number().min(0).max(1),
+    targetRecall: z.number().min(0).max(1),
+    sample: z.number().int().nonnegative(),
+  }),
   embeddingsSha256: sha256,
 });
 export type AnnSection = z.infer<typeof annSectionSchema>;
@@ -125,7 +129,13 @@ async function collectGarbage(): Promise<void> {
  * Builds the graph for `data` and writes it to `<dir>/vectors.usearch` through a temporary name, so a reader
  * never sees half a file. Returns the manifest section to record.
  */
-export async function writeAnnFile(dir: string, data: Float32Array, dimensions: number, embeddingsSha256: string, options: WriteAnnOptions = {}): Promise<AnnSection> {
+export async function writeAnnFile(
+  dir: string,
+  data: Float32Array,
+  dimensions: number,
+  embeddingsSha256: string,
+  options: WriteAnnOptions = {},
+): Promise<AnnSection> {
   const params = options.params ?? defaultHnswParams(dimensions > 0 ? data.length / dimensions : 0);
   const { index, calibration } = await buildCalibrated(data, dimensions, { ...options, params });
   const path = join(dir, ANN_FILE);
@@ -149,7 +159,11 @@ export async function writeAnnFile(dir: string, data: Float32Array, dimensions: 
     connectivity: params.connectivity,
     expansionAdd: params.expansionAdd,
     expansionSearch: calibration.expansionSearch,
-    calibration: { recallAt10: calibration.recallAt10, targetRecall: calibration.targetRecall, sample: calibration.sample },
+    calibration: {
+      recallAt10: calibration.recallAt10,
+      targetRecall: calibration.targetRecall,
+      sample: calibration.sample,
+    },
     embeddingsSha256,
   };
 }
@@ -200,7 +214,10 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
   return rebuild(checked.reason);
 
   async function rebuild(reason: string): Promise<OpenedVectorIndex> {
-    log?.warn({ file: path, reason, rows }, 'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)');
+    log?.warn(
+      { file: path, reason, rows },
+      'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)',
+    );
     const { index, calibration } = await buildServing(data, dimensions);
     log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
     return { index, source: 'rebuilt', reason, seconds: seconds() };
@@ -211,7 +228,11 @@ type AnnCheck = { ok: true; section: AnnSection } | { ok: false; reason: string 
 
 /** Whether the manifest's `ann` section and the file on disk agree with each other and with embeddings.npy. */
 export async function checkAnnFile(dir: string, manifest: Manifest): Promise<AnnCheck> {
-  if (manifest.ann === undefined) return { ok: false, reason: 'manifest.json has no "ann" section (an index built before the vector graph was stored)' };
+  if (manifest.ann === undefined)
+    return {
+      ok: false,
+      reason: 'manifest.json has no "ann" section (an index built before the vector graph was stored)',
+    };
   const parsed = annSectionSchema.safeParse(manifest.ann);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `ann.${issue.path.map(String).join('.')}: ${issue.message}`);
@@ -229,8 +250,10 @@ export async function checkAnnFile(dir: string, manifest: Manifest): Promise<Ann
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, reason: code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? String(err)})` };
   }
-  if (bytes !== section.bytes) return { ok: false, reason: `has ${bytes} bytes, manifest.json says ${section.bytes} (truncated or replaced)` };
+  if (bytes !== section.bytes)
+    return { ok: false, reason: `has ${bytes} bytes, manifest.json says ${section.bytes} (truncated or replaced)` };
   const { sha256: digest } = await describeFile(path);
-  if (digest !== section.sha256) return { ok: false, reason: `SHA-256 ${digest} does not match manifest.json (${section.sha256})` };
+  if (digest !== section.sha256)
+    return { ok: false, reason: `SHA-256 ${digest} does not match manifest.json (${section.sha256})` };
   return { ok: true, section };
 }

@@ -35,14 +35,25 @@ export interface Calibration {
 
 const K = 10;
 
-export function calibrateExpansion(index: HnswVectorIndex, data: Float32Array, dimensions: number, options: CalibrationOptions = {}): Calibration {
+export function calibrateExpansion(
+  index: HnswVectorIndex,
+  data: Float32Array,
+  dimensions: number,
+  options: CalibrationOptions = {},
+): Calibration {
   const targetRecall = options.targetRecall ?? 0.99;
   const count = index.count;
   const sample = Math.min(options.sample ?? 100, count);
-  if (count <= K + 1 || sample === 0) return { expansionSearch: EXPANSION_STEPS[0], recallAt10: 1, targetRecall, sample: 0 };
+  if (count <= K + 1 || sample === 0)
+    return { expansionSearch: EXPANSION_STEPS[0], recallAt10: 1, targetRecall, sample: 0 };
   const rows = Array.from({ length: sample }, (_, i) => Math.floor(((i + 0.5) * count) / sample));
   const threads = options.threads ?? 0;
-  const probes = probeQueries(data, dimensions, rows, exactTopK(data, dimensions, gather(data, dimensions, rows), 2, threads));
+  const probes = probeQueries(
+    data,
+    dimensions,
+    rows,
+    exactTopK(data, dimensions, gather(data, dimensions, rows), 2, threads),
+  );
   const truth = exactTopK(data, dimensions, probes, K, threads);
 
   const recallAt = (expansion: number): number => {
@@ -74,18 +85,26 @@ function gather(data: Float32Array, dimensions: number, rows: readonly number[])
  * Row + a random unit direction × the row's distance to its nearest other row, normalised (the rows are). The
  * direction comes from a fixed-seed generator, so a rebuild of the same embeddings calibrates the same way.
  */
-function probeQueries(data: Float32Array, dimensions: number, rows: readonly number[], nearest: number[][]): Float32Array {
+function probeQueries(
+  data: Float32Array,
+  dimensions: number,
+  rows: readonly number[],
+  nearest: number[][],
+): Float32Array {
   const prng = new Prng(0x5eed);
   const probes = gather(data, dimensions, rows);
   rows.forEach((row, i) => {
     const other = nearest[i]?.find((candidate) => candidate !== row);
     let dot = 0;
-    if (other !== undefined) for (let d = 0; d < dimensions; d += 1) dot += (data[row * dimensions + d] as number) * (data[other * dimensions + d] as number);
+    if (other !== undefined)
+      for (let d = 0; d < dimensions; d += 1)
+        dot += (data[row * dimensions + d] as number) * (data[other * dimensions + d] as number);
     const distance = Math.sqrt(Math.max(0, 2 - 2 * dot));
     const direction = Float32Array.from({ length: dimensions }, () => prng.next() * 2 - 1);
     const norm = Math.hypot(...direction) || 1;
     const probe = probes.subarray(i * dimensions, (i + 1) * dimensions);
-    for (let d = 0; d < dimensions; d += 1) probe[d] = (probe[d] as number) + ((direction[d] as number) * distance) / norm;
+    for (let d = 0; d < dimensions; d += 1)
+      probe[d] = (probe[d] as number) + ((direction[d] as number) * distance) / norm;
     const length = Math.hypot(...probe) || 1;
     for (let d = 0; d < dimensions; d += 1) probe[d] = (probe[d] as number) / length;
   });
@@ -93,13 +112,23 @@ function probeQueries(data: Float32Array, dimensions: number, rows: readonly num
 }
 
 /** Each query's exact top `k` rows by dot product. */
-function exactTopK(data: Float32Array, dimensions: number, queries: Float32Array, k: number, threads: number): number[][] {
+function exactTopK(
+  data: Float32Array,
+  dimensions: number,
+  queries: Float32Array,
+  k: number,
+  threads: number,
+): number[][] {
   const count = queries.length / dimensions;
   // usearch's brute force reads the array from its buffer's start (PITFALLS.md): only hand it one that owns it.
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
     const [keys, , counts] = loadUsearchNative().module.exactSearch(data, queries, dimensions, k, 'ip', threads);
-    return Array.from({ length: count }, (_, i) => Array.from({ length: Number(counts[i]) }, (_, j) => Number(keys[i * k + j])));
+    return Array.from({ length: count }, (_, i) =>
+      Array.from({ length: Number(counts[i]) }, (_, j) => Number(keys[i * k + j])),
+    );
   }
   const exact = new ExactVectorIndex(data, dimensions);
-  return Array.from({ length: count }, (_, i) => exact.search(queries.subarray(i * dimensions, (i + 1) * dimensions), k).map((h) => h.row));
+  return Array.from({ length: count }, (_, i) =>
+    exact.search(queries.subarray(i * dimensions, (i + 1) * dimensions), k).map((h) => h.row),
+  );
 }

@@ -110,7 +110,11 @@ export class HnswVectorIndex implements VectorIndex {
       const keys = new BigUint64Array(to - from);
       for (let row = from; row < to; row += 1) keys[row - from] = BigInt(row);
       // A fresh view per chunk: the native call reads exactly (to - from) rows from its start.
-      graph.add(keys, quantizeRows(data, dimensions, from, to, chunk).subarray(0, (to - from) * dimensions), options.threads ?? 0);
+      graph.add(
+        keys,
+        quantizeRows(data, dimensions, from, to, chunk).subarray(0, (to - from) * dimensions),
+        options.threads ?? 0,
+      );
       options.onProgress?.(to, exact.count);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -122,17 +126,25 @@ export class HnswVectorIndex implements VectorIndex {
    * node per row with the same dimensions; whether it was built from these very rows is the caller's check (the
    * manifest's checksums, see ann-file.ts).
    */
-  static open(path: string, data: Float32Array, dimensions: number, params: HnswParams = DEFAULT_HNSW_PARAMS): HnswVectorIndex {
+  static open(
+    path: string,
+    data: Float32Array,
+    dimensions: number,
+    params: HnswParams = DEFAULT_HNSW_PARAMS,
+  ): HnswVectorIndex {
     const exact = new ExactVectorIndex(data, dimensions);
     // The native loader trusts the file's first bytes; a file that is not this shape must never reach it.
     const header = checkUsearchFile(path, exact.count, dimensions);
-    if (header.metric !== HNSW_METRIC) throw new Error(`${path}: graph compares by ${header.metric}, expected ${HNSW_METRIC}`);
+    if (header.metric !== HNSW_METRIC)
+      throw new Error(`${path}: graph compares by ${header.metric}, expected ${HNSW_METRIC}`);
     // The serving breadth goes into the native object: searches then ask for just the candidates they re-score,
     // which is what lets a batch use both cores (asking for ef results instead scaled 1.2x on 2 threads, this 2x).
     const graph = createNativeIndex(nativeConfig(dimensions, params, params.expansionSearch));
     graph.load(path);
     if (graph.dimensions() !== dimensions || graph.size() !== exact.count) {
-      throw new Error(`${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${dimensions}`);
+      throw new Error(
+        `${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${dimensions}`,
+      );
     }
     return new HnswVectorIndex(data, dimensions, graph, params, params.expansionSearch);
   }
@@ -155,7 +167,8 @@ export class HnswVectorIndex implements VectorIndex {
 
   /** `search` at a given breadth (ef) instead of the index's own; calibrate.ts measures recall this way. */
   searchWithExpansion(query: Float32Array, k: number, expansion: number, filter?: RowFilter): Hit[] {
-    if (query.length !== this.dimensions) throw new RangeError(`query has ${query.length} dimensions, the index ${this.dimensions}`);
+    if (query.length !== this.dimensions)
+      throw new RangeError(`query has ${query.length} dimensions, the index ${this.dimensions}`);
     const want = Math.max(0, Math.min(Math.floor(k), this.count));
     if (want === 0) return [];
     if (filter === undefined) {
@@ -187,7 +200,8 @@ export class HnswVectorIndex implements VectorIndex {
     if (want === 0) return queries.map(() => []);
     const packed = new Int8Array(queries.length * this.dimensions);
     queries.forEach((query, q) => {
-      if (query.length !== this.dimensions) throw new RangeError(`query ${q} has ${query.length} dimensions, the index ${this.dimensions}`);
+      if (query.length !== this.dimensions)
+        throw new RangeError(`query ${q} has ${query.length} dimensions, the index ${this.dimensions}`);
       quantizeRows(query, this.dimensions, 0, 1, packed.subarray(q * this.dimensions, (q + 1) * this.dimensions));
     });
     const found = this.graphSearch(packed, graphCandidates(want), this.expansionSearch, threads);
@@ -204,7 +218,10 @@ export class HnswVectorIndex implements VectorIndex {
    */
   private graphSearch(packed: Int8Array, candidates: number, expansion: number, threads: number): Uint32Array[] {
     const keep = Math.min(candidates, this.count);
-    const wanted = Math.min(expansion > this.nativeExpansion ? Math.max(candidates, expansion) : candidates, this.count);
+    const wanted = Math.min(
+      expansion > this.nativeExpansion ? Math.max(candidates, expansion) : candidates,
+      this.count,
+    );
     const [keys, , counts] = this.graph.search(packed, wanted, threads);
     const results: Uint32Array[] = [];
     for (let q = 0; q < counts.length; q += 1) {
@@ -223,7 +240,14 @@ export class HnswVectorIndex implements VectorIndex {
 }
 
 function nativeConfig(dimensions: number, params: HnswParams, expansionSearch: number): NativeIndexConfig {
-  return { dimensions, metric: HNSW_METRIC, quantization: HNSW_QUANTIZATION, connectivity: params.connectivity, expansionAdd: params.expansionAdd, expansionSearch };
+  return {
+    dimensions,
+    metric: HNSW_METRIC,
+    quantization: HNSW_QUANTIZATION,
+    connectivity: params.connectivity,
+    expansionAdd: params.expansionAdd,
+    expansionSearch,
+  };
 }
 
 /** Membership in ascending rows (ProductFilterIndex's order) by binary search. */

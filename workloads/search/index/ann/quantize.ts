@@ -5,8 +5,15 @@
  */
 
 /** Quantises rows `[from, to)` of a row-major float32 matrix into `out` (which holds `to - from` rows). */
-export function quantizeRows(data: Float32Array, dimensions: number, from: number, to: number, out: Int8Array = new Int8Array((to - from) * dimensions)): Int8Array {
-  if (out.length < (to - from) * dimensions) throw new RangeError(`quantizeRows: output holds ${out.length} values, needs ${(to - from) * dimensions}`);
+export function quantizeRows(
+  data: Float32Array,
+  dimensions: number,
+  from: number,
+  to: number,
+  out: Int8Array = new Int8Array((to - from) * dimensions),
+): Int8Array {
+  if (out.length < (to - from) * dimensions)
+    throw new RangeError(`quantizeRows: output holds ${out.length} values, needs ${(to - from) * dimensions}`);
   for (let row = from; row < to; row += 1) {
     const offset = row * dimensions;
     const target = (row - from) * dimensions;

@@ -35,25 +35,31 @@ export function checkUsearchFile(path: string, rows: number, dimensions: number)
     };
     const read = (position: number, length: number): Buffer => {
       const buffer = Buffer.alloc(length);
-      if (readSync(fd, buffer, 0, length, position) !== length) fail(`ends at byte ${size}, before its header does (truncated, or not a usearch index)`);
+      if (readSync(fd, buffer, 0, length, position) !== length)
+        fail(`ends at byte ${size}, before its header does (truncated, or not a usearch index)`);
       return buffer;
     };
     const matrix = read(0, 8);
     const fileRows = matrix.readUInt32LE(0);
     const fileColumns = matrix.readUInt32LE(4);
     if (fileRows !== rows || fileColumns !== dimensions) {
-      fail(`starts with a ${fileRows} × ${fileColumns} matrix, expected ${rows} × ${dimensions} (not this index's graph, or not a usearch index)`);
+      fail(
+        `starts with a ${fileRows} × ${fileColumns} matrix, expected ${rows} × ${dimensions} (not this index's graph, or not a usearch index)`,
+      );
     }
     const headAt = 8 + rows * dimensions;
-    if (size < headAt + HEAD_BYTES) fail(`has ${size} bytes, too few for ${rows} × ${dimensions} int8 vectors and a header (truncated)`);
+    if (size < headAt + HEAD_BYTES)
+      fail(`has ${size} bytes, too few for ${rows} × ${dimensions} int8 vectors and a header (truncated)`);
     const head = read(headAt, HEAD_BYTES);
     if (head.toString('latin1', 0, 7) !== MAGIC) fail(`no "${MAGIC}" header after the vectors (not a usearch index)`);
     const version = `${head.readUInt16LE(7)}.${head.readUInt16LE(9)}.${head.readUInt16LE(11)}`;
     const metric = METRICS[head.readUInt8(13)] ?? `0x${head.readUInt8(13).toString(16)}`;
-    if (head.readUInt8(14) !== SCALAR_I8) fail(`stores scalars of kind 0x${head.readUInt8(14).toString(16)}, expected i8`);
+    if (head.readUInt8(14) !== SCALAR_I8)
+      fail(`stores scalars of kind 0x${head.readUInt8(14).toString(16)}, expected i8`);
     const present = Number(head.readBigUInt64LE(17));
     const headDimensions = Number(head.readBigUInt64LE(33));
-    if (present !== rows || headDimensions !== dimensions) fail(`header says ${present} vectors of ${headDimensions} dimensions, expected ${rows} × ${dimensions}`);
+    if (present !== rows || headDimensions !== dimensions)
+      fail(`header says ${present} vectors of ${headDimensions} dimensions, expected ${rows} × ${dimensions}`);
     return { rows, dimensions, version, metric };
   } finally {
     closeSync(fd);

@@ -31,7 +31,14 @@ export type Quantization = 'i8' | 'f32';
 
 interface NativeModule {
   /** Brute-force top-`count` of each query over `dataset` (SIMD, `threads` cores). Pass arrays that own their buffer. */
-  exactSearch(dataset: Float32Array, queries: Float32Array, dimensions: number, count: number, metric: Metric, threads: number): NativeSearchResult;
+  exactSearch(
+    dataset: Float32Array,
+    queries: Float32Array,
+    dimensions: number,
+    count: number,
+    metric: Metric,
+    threads: number,
+  ): NativeSearchResult;
   CompiledIndex: new (
     dimensions: number,
     metric: Metric,
@@ -53,7 +60,8 @@ function usearchPackageDir(): string {
   let dir = dirname(require.resolve('usearch'));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'usearch') return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'usearch')
+      return dir;
     const parent = dirname(dir);
     if (parent === dir) throw new Error('usearch: package.json not found above its main file');
     dir = parent;
@@ -66,11 +74,14 @@ export function loadUsearchNative(): { module: NativeModule; version: string } {
   const dir = usearchPackageDir();
   const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
   if (version !== USEARCH_VERSION_EXPECTED) {
-    throw new Error(`usearch ${version} is installed but roleplane is built against ${USEARCH_VERSION_EXPECTED} (its native API is used directly); run npm ci`);
+    throw new Error(
+      `usearch ${version} is installed but roleplane is built against ${USEARCH_VERSION_EXPECTED} (its native API is used directly); run npm ci`,
+    );
   }
   const load = createRequire(join(dir, 'package.json'))('node-gyp-build') as (dir: string) => unknown;
   const module = load(dir) as Partial<NativeModule>;
-  if (typeof module.CompiledIndex !== 'function') throw new Error(`usearch ${version}: the native binary has no CompiledIndex`);
+  if (typeof module.CompiledIndex !== 'function')
+    throw new Error(`usearch ${version}: the native binary has no CompiledIndex`);
   cached = { module: module as NativeModule, version };
   return cached;
 }
@@ -87,7 +98,16 @@ export interface NativeIndexConfig {
 export function createNativeIndex(config: NativeIndexConfig): NativeIndex {
   const { module } = loadUsearchNative();
   for (const key of ['dimensions', 'connectivity', 'expansionAdd', 'expansionSearch'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new RangeError(`usearch index: ${key} must be a positive integer (got ${config[key]})`);
+    if (!Number.isInteger(config[key]) || config[key] <= 0)
+      throw new RangeError(`usearch index: ${key} must be a positive integer (got ${config[key]})`);
   }
-  return new module.CompiledIndex(config.dimensions, config.metric, config.quantization, config.connectivity, config.expansionAdd, config.expansionSearch, false);
+  return new module.CompiledIndex(
+    config.dimensions,
+    config.metric,
+    config.quantization,
+    config.connectivity,
+    config.expansionAdd,
+    config.expansionSearch,
+    false,
+  );
 }
