@@ -15,7 +15,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +34,8 @@ import { VectorSearchBatcher } from '../workloads/search/index/vector-batcher.js
 import type { RowFilter } from '../workloads/search/index/vector-index.js';
 import { buildTinyModel } from '../workloads/search/models/build-tiny-model.js';
 import { tinyModelOptions } from '../workloads/search/models/tiny-model.js';
+import { freePort } from '../test/helpers/ports.js';
+import { waitUntil } from '../test/helpers/wait.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -170,31 +171,14 @@ function ensureWrk(): void {
   aptInstall(['wrk'], log);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 async function waitReady(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  await waitUntil('the service to be ready', timeoutMs, async () => {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
-    const ok = await fetch(`${base}/readyz`).then(
+    return fetch(`${base}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the service was not ready within ${timeoutMs / 1000} s`);
+  });
 }
 
 interface HttpResult {

@@ -1,14 +1,40 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { VALUES_FILE_ENV, ValuesError } from '../charts/values/load.js';
-import { clusterDown, clusterStatus, clusterUp } from '../cluster/cli.js';
 import { HEALTH_PORT, METRICS_PORT } from '../operator/api/keys.js';
-import { type OperatorCommandOptions, runOperator } from '../operator/main.js';
-import { setOverride } from '../operator/overrides.js';
-import { runExplain } from '../operator/schedule/explain.js';
-import { runFiltersCommand } from '../workloads/search/filters/run-filters-command.js';
-import { runIndexCommand } from '../workloads/search/index/build-index.js';
-import { runSearchServe, type SearchServeOptions } from '../workloads/search/main.js';
-import { parseEnvironments, synth } from './synth.js';
+import type { OperatorCommandOptions } from '../operator/main.js';
+import type { SearchServeOptions } from '../workloads/search/main.js';
+
+// Each command imports its component when it runs, not before: `roleplane --help` stays fast, and the runtime image
+// (the operator and search only) works without the synth and local-cluster code that it leaves out.
+
+/** The package's version, as `roleplane --version` prints it. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** A bad values file (exit 2), told apart from other failures without loading the charts to know its class. */
+function isValuesError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ValuesError';
+}
+
+/**
+ * Imports a component for its command. A component left out of this installation (the runtime image has no synth or
+ * local cluster) fails with a sentence saying so rather than a module-resolution stack trace.
+ */
+async function component<T>(command: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error(
+        `\`roleplane ${command}\` is not part of this installation (the runtime image carries the operator and search only); run it from a checkout of roleplane`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
 
 /** The `roleplane` command line; each component adds its subcommands here. */
 export function buildProgram(): Command {
@@ -16,6 +42,7 @@ export function buildProgram(): Command {
     .description(
       'One dedicated node pool per server role on Kubernetes: manifests, a power-schedule operator and product search.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
 
@@ -28,7 +55,8 @@ export function buildProgram(): Command {
       'YAML values file merged over the defaults (sections: all, prod, staging, dev); also $ROLEPLANE_VALUES',
     )
     .option('-o, --out <dir>', 'output directory', 'dist')
-    .action((opts: { env: string[]; values?: string; out: string }) => {
+    .action(async (opts: { env: string[]; values?: string; out: string }) => {
+      const { parseEnvironments, synth } = await component('synth', () => import('./synth.js'));
       const written = synth({
         environments: parseEnvironments(opts.env),
         outDir: opts.out,
@@ -48,6 +76,8 @@ export function buildProgram(): Command {
     .option('-d, --dir <dir>', 'state directory (default: ~/.cache/roleplane/cluster)')
     .option('-f, --values <file>', 'values file whose pools become fake nodes (also $ROLEPLANE_VALUES)')
     .action(async (opts: { dir?: string; values?: string }) => {
+      const { clusterUp } = await component('cluster up', () => import('../cluster/cli.js'));
+      const { VALUES_FILE_ENV } = await component('cluster up', () => import('../charts/values/load.js'));
       const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
       await clusterUp({ ...(opts.dir ? { dir: opts.dir } : {}), ...(valuesFile ? { valuesFile } : {}) });
     });
@@ -57,6 +87,7 @@ export function buildProgram(): Command {
     .option('-d, --dir <dir>', 'state directory (default: ~/.cache/roleplane/cluster)')
     .option('--purge', 'also delete the state directory')
     .action(async (opts: { dir?: string; purge?: boolean }) => {
+      const { clusterDown } = await component('cluster down', () => import('../cluster/cli.js'));
       await clusterDown({ ...(opts.dir ? { dir: opts.dir } : {}), purge: opts.purge === true });
     });
   cluster
@@ -64,6 +95,7 @@ export function buildProgram(): Command {
     .description('say which components run and whether they are healthy')
     .option('-d, --dir <dir>', 'state directory (default: ~/.cache/roleplane/cluster)')
     .action(async (opts: { dir?: string }) => {
+      const { clusterStatus } = await component('cluster status', () => import('../cluster/cli.js'));
       const status = await clusterStatus(opts.dir ? { dir: opts.dir } : {});
       if (!status.ready) process.exitCode = 3;
     });
@@ -76,7 +108,8 @@ export function buildProgram(): Command {
     .option('--downtime <spec>', 'timespans during which namespaces are asleep')
     .option('--time-zone <zone>', 'IANA zone for timespans that name none (default UTC)')
     .option('--at <time>', 'RFC3339 instant to evaluate at')
-    .action((opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string }) => {
+    .action(async (opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string }) => {
+      const { runExplain } = await import('../operator/schedule/explain.js');
       emit(runExplain(opts));
     });
 
@@ -87,7 +120,8 @@ export function buildProgram(): Command {
     .command('filters <query>')
     .description('print the filters extracted from a query as JSON: {"text", "filters", "exclude"}')
     .requiredOption('--rules <file>', 'filter rules (filters.json)')
-    .action((query: string, opts: { rules: string }) => {
+    .action(async (query: string, opts: { rules: string }) => {
+      const { runFiltersCommand } = await import('../workloads/search/filters/run-filters-command.js');
       emit(runFiltersCommand({ rules: opts.rules, query }));
     });
 
@@ -102,6 +136,7 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'local model directory (default: the built-in tiny model)')
     .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
     .action(async (opts: { catalog: string; rules: string; out: string; model?: string; batchSize?: number }) => {
+      const { runIndexCommand } = await import('../workloads/search/index/build-index.js');
       emit(
         await runIndexCommand({
           catalog: opts.catalog,
@@ -133,6 +168,7 @@ export function buildProgram(): Command {
     )
     .option('--log-level <level>', 'pino log level')
     .action(async (opts: SearchServeOptions) => {
+      const { runSearchServe } = await import('../workloads/search/main.js');
       process.exitCode = await runSearchServe(opts);
     });
 
@@ -148,6 +184,7 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'patches in flight per namespace', parsePositiveInt, 8)
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (opts: OperatorCommandOptions) => {
+      const { runOperator } = await import('../operator/main.js');
       process.exitCode = await runOperator(opts);
     });
 
@@ -162,6 +199,7 @@ export function buildProgram(): Command {
       .option('--for <duration>', 'how long, e.g. 2h or 90m (default: until the schedule does the same by itself)')
       .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
       .action(async (namespace: string, opts: { for?: string; kubeconfig?: string }) => {
+        const { setOverride } = await import('../operator/overrides.js');
         const result = await setOverride({
           namespace,
           mode,
@@ -202,7 +240,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof ValuesError) {
+    if (isValuesError(err)) {
       process.stderr.write(`roleplane: ${err.message}\n`);
       return 2;
     }

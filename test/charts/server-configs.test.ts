@@ -1,21 +1,24 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderValkeyConf } from '../../charts/cache-chart.js';
 import { renderNginxConf } from '../../charts/web-nginx-conf.js';
 import { testValues } from '../helpers/manifests.js';
 import { requireBinary } from '../helpers/binaries.js';
 import { freePort } from '../helpers/ports.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('generated server configs are accepted by the real servers', function () {
   this.timeout(30_000);
+  const tempDir = useTempDir('server-configs');
 
   it('nginx -t accepts the page-cache config of every environment', function () {
     const nginx = requireBinary(this, ['nginx', '/usr/sbin/nginx'], 'the web chart generates an nginx.conf');
     for (const env of ['prod', 'dev'] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'roleplane-nginx-'));
+      const dir = join(tempDir(), env);
+      mkdirSync(dir);
       // The pod's paths (/var/cache/nginx, /tmp, and /dev/std*, which node's socket stdio cannot reopen) become
       // files under a scratch dir; the rest of the file is tested as is.
       const conf = renderNginxConf(testValues(env).web)
@@ -35,7 +38,7 @@ describe('generated server configs are accepted by the real servers', function (
   it('valkey-server (or redis-server) starts with the generated valkey.conf and applies maxmemory', async function () {
     const server = requireBinary(this, ['valkey-server', 'redis-server'], 'the cache chart generates a valkey.conf');
     const cli = requireBinary(this, ['valkey-cli', 'redis-cli'], 'to query the server');
-    const dir = mkdtempSync(join(tmpdir(), 'roleplane-valkey-'));
+    const dir = tempDir();
     const port = await freePort();
     const conf = renderValkeyConf(testValues('prod').valkey)
       .replace(/^port \d+$/m, `port ${port}`)
@@ -48,14 +51,13 @@ describe('generated server configs are accepted by the real servers', function (
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      let answer = '';
-      for (let i = 0; i < 50 && !answer.includes('maxmemory'); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        answer = spawnSync(cli, ['-p', String(port), 'config', 'get', 'maxmemory*'], {
+      const answer = await waitFor('the server to answer CONFIG GET', 15_000, () => {
+        const { stdout } = spawnSync(cli, ['-p', String(port), 'config', 'get', 'maxmemory*'], {
           encoding: 'utf8',
           env: { ...process.env, REDISCLI_AUTH: 'test-password' },
-        }).stdout;
-      }
+        });
+        return stdout.includes('maxmemory') ? stdout : undefined;
+      });
       assert.match(answer, /maxmemory\n1610612736/, `server output:\n${output}`);
       assert.match(answer, /maxmemory-policy\nallkeys-lru/);
       const flush = spawnSync(cli, ['-p', String(port), 'flushall'], {

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type Manifest } from '../../charts/synth.js';
 import { ENVIRONMENTS } from '../../charts/values/schema.js';
 import { synth } from '../../cli/synth.js';
 import { render } from '../helpers/manifests.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -40,9 +40,11 @@ const CLUSTER_SCOPED = [
 ];
 
 describe('synth', () => {
+  const tempDir = useTempDir('synth');
+
   it('writes byte-identical output on two runs', () => {
-    const a = mkdtempSync(join(tmpdir(), 'roleplane-synth-a-'));
-    const b = mkdtempSync(join(tmpdir(), 'roleplane-synth-b-'));
+    const a = join(tempDir(), 'a');
+    const b = join(tempDir(), 'b');
     synth({ outDir: a });
     synth({ outDir: b });
     const first = snapshot(a);
@@ -51,7 +53,7 @@ describe('synth', () => {
   });
 
   it('writes one folder per environment, each applying in order: CRDs, namespaces, then objects in them', () => {
-    const out = mkdtempSync(join(tmpdir(), 'roleplane-synth-'));
+    const out = join(tempDir(), 'dist');
     synth({ outDir: out });
     assert.deepEqual(readdirSync(out).sort(), [...ENVIRONMENTS].sort());
     for (const env of ENVIRONMENTS) {
@@ -82,10 +84,10 @@ describe('synth', () => {
   });
 
   it('writes nothing when any environment has bad values', () => {
-    const out = mkdtempSync(join(tmpdir(), 'roleplane-synth-'));
+    const out = join(tempDir(), 'dist');
     synth({ outDir: out, environments: ['dev'] });
     const before = snapshot(out);
-    const values = join(out, '..', `bad-values-${process.pid}.yaml`);
+    const values = join(tempDir(), 'bad-values.yaml');
     writeFileSync(
       values,
       'dev:\n  web:\n    autoscaling:\n      minReplicas: 2\nstaging:\n  valkey:\n    maxmemory: lots\n',
@@ -95,7 +97,7 @@ describe('synth', () => {
   });
 
   it('replaces an environment folder whole, dropping files that are no longer produced', () => {
-    const out = mkdtempSync(join(tmpdir(), 'roleplane-synth-'));
+    const out = join(tempDir(), 'dist');
     synth({ outDir: out, environments: ['dev'] });
     assert.ok(listFiles(join(out, 'dev')).includes('70-campaigns.yaml'));
     const values = join(out, '..', `no-campaigns-${process.pid}.yaml`);

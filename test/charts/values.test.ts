@@ -1,17 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultValues } from '../../charts/values/environments.js';
 import { loadValues, mergeValues, validateValues, ValuesError } from '../../charts/values/load.js';
 import { ENVIRONMENTS } from '../../charts/values/schema.js';
-
-function valuesFile(content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'roleplane-values-'));
-  const path = join(dir, 'values.yaml');
-  writeFileSync(path, content);
-  return path;
-}
+import { useTempDir } from '../helpers/temp-dir.js';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -28,6 +21,13 @@ function invalid(environment: (typeof ENVIRONMENTS)[number], overrides: Record<s
 }
 
 describe('values', () => {
+  const tempDir = useTempDir('values');
+  const valuesFile = (content: string): string => {
+    const path = join(tempDir(), 'values.yaml');
+    writeFileSync(path, content);
+    return path;
+  };
+
   describe('defaults', () => {
     for (const env of ENVIRONMENTS) {
       it(`are valid for ${env}`, () => {

@@ -1,13 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CDN_TIERS, NGINX_PORT, renderNginxConf } from '../../charts/web-nginx-conf.js';
 import { requireBinary } from '../helpers/binaries.js';
 import { find, objectsOf, podTemplates, testValues } from '../helpers/manifests.js';
 import { freePort } from '../helpers/ports.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('WebChart', () => {
   const objects = objectsOf('prod');
@@ -63,6 +64,7 @@ describe('WebChart', () => {
     let app: Server | undefined;
     let base = '';
     let appHits = 0;
+    const runDir = useTempDir('nginx-run', 'all');
 
     before(async function () {
       const binary = requireBinary(
@@ -78,7 +80,7 @@ describe('WebChart', () => {
         res.end(`app ${req.url} ${appHits}`);
       });
       await new Promise<void>((r) => app!.listen(appPort, '127.0.0.1', r));
-      const dir = mkdtempSync(join(tmpdir(), 'roleplane-nginx-run-'));
+      const dir = runDir();
       mkdirSync(join(dir, 'cache'));
       // Run as root, nginx's workers drop to "nobody": let them write the cache as the pod's non-root user would.
       chmodSync(dir, 0o777);
@@ -95,14 +97,7 @@ describe('WebChart', () => {
         stdio: 'ignore',
       });
       base = `http://127.0.0.1:${nginxPort}`;
-      for (let i = 0; i < 50; i++) {
-        try {
-          if ((await fetch(`${base}/nginx-health`)).ok) return;
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      throw new Error('nginx did not start');
+      await waitUntil('nginx to answer /nginx-health', 15_000, async () => (await fetch(`${base}/nginx-health`)).ok);
     });
 
     after(async () => {

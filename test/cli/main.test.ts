@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
 
@@ -15,6 +15,8 @@ function roleplane(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('roleplane CLI', () => {
+  const tempDir = useTempDir('cli');
+
   it('lists its subcommands in --help', () => {
     const result = roleplane(['--help']);
     assert.equal(result.status, 0, result.stderr);
@@ -22,8 +24,17 @@ describe('roleplane CLI', () => {
     assert.match(result.stdout, /synth \[options\]/);
   });
 
+  it('prints the package version for --version', () => {
+    const result = roleplane(['--version']);
+    assert.equal(result.status, 0, result.stderr);
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    assert.equal(result.stdout.trim(), version);
+  });
+
   it('synthesizes the chosen environment into --out', () => {
-    const out = mkdtempSync(join(tmpdir(), 'roleplane-cli-'));
+    const out = tempDir();
     const result = roleplane(['synth', '--env', 'staging', '--out', out]);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(readdirSync(out), ['staging']);
@@ -31,7 +42,7 @@ describe('roleplane CLI', () => {
   });
 
   it('fails with exit code 2, names the key, and writes nothing for a bad values file', () => {
-    const out = mkdtempSync(join(tmpdir(), 'roleplane-cli-'));
+    const out = tempDir();
     const values = join(out, 'values.yaml');
     writeFileSync(values, 'prod:\n  web:\n    autoscaling:\n      minReplicas: 0\n');
     const result = roleplane(['synth', '--out', join(out, 'dist')], { ROLEPLANE_VALUES: values });
@@ -41,7 +52,7 @@ describe('roleplane CLI', () => {
   });
 
   it('rejects an unknown environment by name', () => {
-    const result = roleplane(['synth', '--env', 'qa', '--out', mkdtempSync(join(tmpdir(), 'roleplane-cli-'))]);
+    const result = roleplane(['synth', '--env', 'qa', '--out', tempDir()]);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /--env: unknown environment "qa"/);
   });

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeTempDir, removeDir } from './temp-dir.js';
+import { waitUntil } from './wait.js';
 
 /**
  * A throwaway redis-server (or valkey-server) on 127.0.0.1 and a port of the test's choosing, never the system
@@ -20,7 +19,7 @@ export class RedisServer {
   ) {}
 
   static async start(binary: string, port: number): Promise<RedisServer> {
-    const dir = await mkdtemp(join(tmpdir(), 'roleplane-redis-'));
+    const dir = makeTempDir('redis');
     const server = new RedisServer(binary, port, dir);
     await server.restart();
     return server;
@@ -61,13 +60,10 @@ export class RedisServer {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child = child;
-    const deadline = Date.now() + 10_000;
-    while (!(await ping(this.port))) {
+    await waitUntil(`${this.binary} to answer PING on port ${this.port}`, 15_000, async () => {
       if (!this.isRunning) throw new Error(`${this.binary} exited on start (port ${this.port}): ${this.output.trim()}`);
-      if (Date.now() > deadline)
-        throw new Error(`${this.binary} did not answer PING on port ${this.port} within 10 s: ${this.output.trim()}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+      return ping(this.port);
+    });
   }
 
   /** Sends `signal` (SIGKILL: a crash, no goodbye to clients) and waits for the process to end. */
@@ -91,7 +87,7 @@ export class RedisServer {
   async stop(): Promise<void> {
     this.resume();
     await this.kill('SIGKILL');
-    await rm(this.dir, { recursive: true, force: true });
+    removeDir(this.dir);
   }
 }
 

@@ -3,14 +3,14 @@
  * Where the binaries are neither cached nor buildable (no Go, no KUBEBUILDER_ASSETS) the suites that need it
  * skip loudly; under CI=true that is a failure instead.
  */
-import { appendFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'mocha';
 import { locateBinaries } from '../../cluster/binaries.js';
 import { clusterDown, clusterUp } from '../../cluster/cli.js';
 import { type Kubectl, kubectl } from '../../cluster/kubectl.js';
 import { IN_CI, which } from '../helpers/binaries.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 export interface TestCluster {
   readonly dir: string;
@@ -28,7 +28,7 @@ let sharedDir: string | undefined;
 const START_TIMEOUT_MS = 45 * 60_000;
 
 async function start(): Promise<TestCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'roleplane-test-cluster-'));
+  const dir = makeTempDir('test-cluster');
   sharedDir = dir;
   const logFile = join(dir, 'up.log');
   const result = await clusterUp({ dir, log: (line) => appendFileSync(logFile, `${line}\n`), out: () => undefined });

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { POOL_KEY } from '../../charts/lib/pool.js';
@@ -14,6 +13,7 @@ import type { PodSpec } from '../helpers/manifests.js';
 import { requiredPool } from '../helpers/policy.js';
 import { waitFor } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUR_NAMESPACES = ['erp', 'web', 'search', 'roleplane-system', 'staging', 'dev'];
@@ -74,11 +74,12 @@ function isUnschedulable(pod: Pod): boolean {
 
 describe('the synthesized manifests on a real control plane', function () {
   let cluster: TestCluster;
+  const workDir = useTempDir('apply', 'all');
   let work: string;
 
   before(async function () {
     cluster = await useCluster(this);
-    work = mkdtempSync(join(tmpdir(), 'roleplane-apply-'));
+    work = workDir();
     synth({ outDir: join(work, 'dist') });
   });
 

@@ -1,21 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoRules, generateCatalog } from '../../../../workloads/search/catalog/generate-catalog.js';
 import { writeDemoCatalog } from '../../../../workloads/search/catalog/write-demo-catalog.js';
 import { loadRules } from '../../../../workloads/search/filters/rules.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 describe('workloads/search/catalog/write-demo-catalog', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roleplane-demo-catalog-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('demo-catalog');
 
   describe('writeDemoCatalog', () => {
     it('writes the generated products as JSON Lines and the demo rules, and nothing else', async () => {
-      const out = join(dir, 'demo');
+      const out = join(tempDir(), 'demo');
       const result = await writeDemoCatalog({ outDir: out, count: 300, seed: 9 });
       assert.deepEqual(result, {
         catalogPath: join(out, 'catalog.jsonl'),

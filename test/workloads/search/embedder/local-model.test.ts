@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { env, pipeline } from '@xenova/transformers';
 import type { Embedder } from '../../../../workloads/search/embedder/embedder.js';
 import { loadLocalEmbedder, useLocalModelsOnly } from '../../../../workloads/search/embedder/local-model.js';
 import { ModelDirError } from '../../../../workloads/search/embedder/model-dir.js';
 import { TINY_MODEL_DIMS, TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const dot = (a: Float32Array, b: Float32Array): number =>
   a.reduce((sum, value, i) => sum + value * (b[i] as number), 0);
@@ -114,14 +114,10 @@ describe('workloads/search/embedder/local-model', () => {
   });
 
   describe('errors', () => {
-    let dir: string;
-    beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'roleplane-model-'));
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const tempDir = useTempDir('model');
 
     it('fails fast on a directory that does not exist, naming it', async () => {
-      const missing = join(dir, 'no-such-model');
+      const missing = join(tempDir(), 'no-such-model');
       const started = Date.now();
       await assert.rejects(loadLocalEmbedder(missing), (err: Error) => {
         assert.ok(err instanceof ModelDirError);
@@ -132,25 +128,25 @@ describe('workloads/search/embedder/local-model', () => {
     });
 
     it('names the missing file of an incomplete model directory', async () => {
-      cpSync(TINY_MODEL_DIR, dir, { recursive: true });
-      rmSync(join(dir, 'tokenizer.json'));
-      await assert.rejects(loadLocalEmbedder(dir), (err: Error) => {
+      cpSync(TINY_MODEL_DIR, tempDir(), { recursive: true });
+      rmSync(join(tempDir(), 'tokenizer.json'));
+      await assert.rejects(loadLocalEmbedder(tempDir()), (err: Error) => {
         assert.ok(err instanceof ModelDirError);
-        assert.match(err.message, new RegExp(`^model directory ${dir}: missing tokenizer\\.json \\(`));
+        assert.match(err.message, new RegExp(`^model directory ${tempDir()}: missing tokenizer\\.json \\(`));
         return true;
       });
     });
 
     it('wraps a model file transformers.js cannot load with the directory', async () => {
-      cpSync(TINY_MODEL_DIR, dir, { recursive: true });
-      writeFileSync(join(dir, 'onnx', 'model.onnx'), 'not a protobuf');
+      cpSync(TINY_MODEL_DIR, tempDir(), { recursive: true });
+      writeFileSync(join(tempDir(), 'onnx', 'model.onnx'), 'not a protobuf');
       // transformers.js logs the failure and retries with its wasm backend before giving up; keep that quiet.
       const warn = console.warn;
       console.warn = () => undefined;
       try {
-        await assert.rejects(loadLocalEmbedder(dir), (err: Error) => {
+        await assert.rejects(loadLocalEmbedder(tempDir()), (err: Error) => {
           assert.ok(err instanceof ModelDirError);
-          assert.match(err.message, new RegExp(`^model directory ${dir}: transformers.js could not load it: `));
+          assert.match(err.message, new RegExp(`^model directory ${tempDir()}: transformers.js could not load it: `));
           return true;
         });
       } finally {

@@ -1,19 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeModelId, inspectModelDir, ModelDirError } from '../../../../workloads/search/embedder/model-dir.js';
 import { TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 describe('workloads/search/embedder/model-dir', () => {
-  let dir: string;
+  const tempDir = useTempDir('model-dir');
   let model: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roleplane-model-dir-'));
-    model = join(dir, 'my-model');
+    model = join(tempDir(), 'my-model');
     cpSync(TINY_MODEL_DIR, model, { recursive: true });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('inspectModelDir', () => {
     it('accepts a Hugging Face layout with onnx/model.onnx and lists the files that decide the output', async () => {
@@ -64,7 +62,7 @@ describe('workloads/search/embedder/model-dir', () => {
 
   describe('computeModelId', () => {
     it('is the same for two copies of a model and changes with any file that decides the vectors', async () => {
-      const copy = join(dir, 'copy', 'my-model');
+      const copy = join(tempDir(), 'copy', 'my-model');
       cpSync(model, copy, { recursive: true });
       const id = await computeModelId(await inspectModelDir(model));
       assert.match(id, /^my-model@[0-9a-f]{12}$/);

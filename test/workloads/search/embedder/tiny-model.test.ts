@@ -1,8 +1,7 @@
 // Tests of workloads/search/models/ (the tiny model and its builder). They live beside the embedder tests
 // because the model exists to be loaded by the embedder.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AutoTokenizer } from '@xenova/transformers';
 import { loadLocalEmbedder, useLocalModelsOnly } from '../../../../workloads/search/embedder/local-model.js';
@@ -22,6 +21,7 @@ import {
   buildVocabulary,
   SPECIAL_TOKENS,
 } from '../../../../workloads/search/models/wordpiece-tokenizer.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const MAX_COMMITTED_BYTES = 2 * 1024 * 1024;
 
@@ -33,11 +33,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('workloads/search/models', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roleplane-tiny-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('tiny');
 
   describe('protobuf encodeVarint', () => {
     it("writes base-128 varints, negative numbers as ten-byte two's complement", () => {
@@ -127,9 +123,10 @@ describe('workloads/search/models', () => {
     it('writes a model onnxruntime runs: a BERT-like export with token_type_ids, loaded through the quantized file name', async () => {
       // Same layout as a Hugging Face export (input_ids, attention_mask, token_type_ids; onnx/model_quantized.onnx
       // only): the path a user's real model takes through loadLocalEmbedder.
-      await buildTinyModel({ outDir: dir, vocabulary: ['red', 'shoe', 'table'], dims: 16, seed: 3 });
-      const vocabularySize = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { vocab_size: number })
-        .vocab_size;
+      await buildTinyModel({ outDir: tempDir(), vocabulary: ['red', 'shoe', 'table'], dims: 16, seed: 3 });
+      const vocabularySize = (
+        JSON.parse(readFileSync(join(tempDir(), 'config.json'), 'utf8')) as { vocab_size: number }
+      ).vocab_size;
       const words = new Float32Array(vocabularySize * 16).map((_, i) => Math.sin(i));
       const types = new Float32Array(2 * 16).fill(0.01);
       const model = encodeOnnxModel({
@@ -161,9 +158,9 @@ describe('workloads/search/models', () => {
           ],
         },
       });
-      rmSync(join(dir, 'onnx', 'model.onnx'));
-      writeFileSync(join(dir, 'onnx', 'model_quantized.onnx'), model);
-      const embedder = await loadLocalEmbedder(dir);
+      rmSync(join(tempDir(), 'onnx', 'model.onnx'));
+      writeFileSync(join(tempDir(), 'onnx', 'model_quantized.onnx'), model);
+      const embedder = await loadLocalEmbedder(tempDir());
       try {
         assert.equal(embedder.dimensions, 16);
         const [vector] = await embedder.embed(['red shoe']);
@@ -176,12 +173,12 @@ describe('workloads/search/models', () => {
 
   describe('buildTinyModel', () => {
     it('regenerates the committed model byte for byte', async () => {
-      await buildDemoTinyModel(dir);
+      await buildDemoTinyModel(tempDir());
       const committed = filesUnder(TINY_MODEL_DIR);
-      assert.deepEqual(filesUnder(dir), committed);
+      assert.deepEqual(filesUnder(tempDir()), committed);
       for (const file of committed) {
         assert.ok(
-          readFileSync(join(dir, file)).equals(readFileSync(join(TINY_MODEL_DIR, file))),
+          readFileSync(join(tempDir(), file)).equals(readFileSync(join(TINY_MODEL_DIR, file))),
           `${file} differs: run npx tsx workloads/search/models/tiny-model.ts`,
         );
       }
@@ -209,9 +206,14 @@ describe('workloads/search/models', () => {
     });
 
     it('builds a model of the requested width that the embedder loads', async () => {
-      const info = await buildTinyModel({ outDir: dir, vocabulary: ['wool sweater', 'oak table'], dims: 64, seed: 5 });
+      const info = await buildTinyModel({
+        outDir: tempDir(),
+        vocabulary: ['wool sweater', 'oak table'],
+        dims: 64,
+        seed: 5,
+      });
       assert.deepEqual(info.files, ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']);
-      const embedder = await loadLocalEmbedder(dir);
+      const embedder = await loadLocalEmbedder(tempDir());
       try {
         assert.equal(embedder.dimensions, 64);
       } finally {
@@ -221,11 +223,11 @@ describe('workloads/search/models', () => {
 
     it('refuses widths and seeds out of range', async () => {
       await assert.rejects(
-        buildTinyModel({ outDir: dir, vocabulary: [], dims: 4 }),
+        buildTinyModel({ outDir: tempDir(), vocabulary: [], dims: 4 }),
         /dims must be an integer in 8\.\.4096 \(got 4\)/,
       );
       await assert.rejects(
-        buildTinyModel({ outDir: dir, vocabulary: [], seed: -1 }),
+        buildTinyModel({ outDir: tempDir(), vocabulary: [], seed: -1 }),
         /seed must be an integer in 0\.\.2\^32-1 \(got -1\)/,
       );
     });

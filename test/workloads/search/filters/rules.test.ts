@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   compileRules,
@@ -10,6 +9,7 @@ import {
   RulesError,
 } from '../../../../workloads/search/filters/rules.js';
 import { matchKey } from '../../../../workloads/search/filters/tokenize.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const keys = (phrase: string): string[] => phrase.split(' ').map(matchKey);
 
@@ -201,11 +201,7 @@ describe('workloads/search/filters/rules', () => {
   });
 
   describe('loadRules', () => {
-    let dir: string;
-    beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'roleplane-rules-'));
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const tempDir = useTempDir('rules');
 
     it('loads and compiles the fixture', () => {
       const compiled = loadRules(FIXTURE);
@@ -214,12 +210,12 @@ describe('workloads/search/filters/rules', () => {
     });
 
     it('names a missing file', () => {
-      const path = join(dir, 'missing.json');
+      const path = join(tempDir(), 'missing.json');
       assert.throws(() => loadRules(path), { name: 'RulesError', message: `${path}: rules file not found` });
     });
 
     it('names the file and the syntax error of invalid JSON', () => {
-      const path = join(dir, 'broken.json');
+      const path = join(tempDir(), 'broken.json');
       writeFileSync(path, '{"fields": {');
       assert.throws(
         () => loadRules(path),
@@ -228,7 +224,7 @@ describe('workloads/search/filters/rules', () => {
     });
 
     it('prefixes validation errors with the file path', () => {
-      const path = join(dir, 'filters.json');
+      const path = join(tempDir(), 'filters.json');
       writeFileSync(path, JSON.stringify({ fields: { color: { red: ['red', 7] } } }));
       assert.throws(() => loadRules(path), {
         message: `${path}: fields.color.red[1]: must be a non-empty string (got number 7)`,

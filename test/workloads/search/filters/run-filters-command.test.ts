@@ -1,18 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFiltersCommand } from '../../../../workloads/search/filters/run-filters-command.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'search', 'filters.json');
 
 describe('workloads/search/filters/run-filters-command', () => {
   describe('runFiltersCommand', () => {
-    let dir: string;
-    beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'roleplane-filters-cmd-'));
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const tempDir = useTempDir('filters-cmd');
 
     it('prints the extraction as one line of JSON with empty parts omitted', () => {
       const result = runFiltersCommand({ rules: FIXTURE, query: 'Navy blue wool hoodie without leather under $80' });
@@ -40,14 +36,14 @@ describe('workloads/search/filters/run-filters-command', () => {
     });
 
     it('rejects a missing rules file with exit code 2, naming it', () => {
-      const path = join(dir, 'nope.json');
+      const path = join(tempDir(), 'nope.json');
       const result = runFiltersCommand({ rules: path, query: 'red' });
       assert.equal(result.exitCode, 2);
       assert.equal(result.stderr, `roleplane search filters: ${path}: rules file not found\n`);
     });
 
     it('rejects an invalid rules file with exit code 2, naming the JSON path', () => {
-      const path = join(dir, 'filters.json');
+      const path = join(tempDir(), 'filters.json');
       writeFileSync(path, JSON.stringify({ fields: { color: { red: ['red', ''] } } }));
       const result = runFiltersCommand({ rules: path, query: 'red' });
       assert.equal(result.exitCode, 2);

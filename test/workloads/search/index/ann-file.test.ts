@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ANN_FILE, checkAnnFile, type AnnLog } from '../../../../workloads/search/index/ann/ann-file.js';
 import { buildIndex } from '../../../../workloads/search/index/build-index.js';
@@ -9,6 +8,7 @@ import { describeFile, MANIFEST_FILE, readManifest } from '../../../../workloads
 import { readNpy, writeNpy } from '../../../../workloads/search/index/npy.js';
 import { HashEmbedder } from '../../../helpers/hash-embedder.js';
 import { FIXTURE_RULES, generateProducts, productText } from '../service/fixture-index.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const PRODUCTS = 800;
 
@@ -25,7 +25,8 @@ function recordingLog(): AnnLog & { warnings: Array<{ details: object; message: 
 
 describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => {
   const embedder = new HashEmbedder(32);
-  let scratch: string;
+  const scratchDir = useTempDir('ann-file', 'all');
+  const caseDir = useTempDir('ann-file-case');
   let pristine: string;
   let dir: string;
   let exact: SearchIndex;
@@ -33,7 +34,7 @@ describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => 
 
   before(async function () {
     this.timeout(60_000);
-    scratch = await mkdtemp(join(tmpdir(), 'roleplane-ann-file-'));
+    const scratch = scratchDir();
     const catalog = join(scratch, 'catalog.jsonl');
     await writeFile(
       catalog,
@@ -45,11 +46,8 @@ describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => 
     await buildIndex({ catalogPath: catalog, rulesPath: FIXTURE_RULES.pathname, outDir: pristine, embedder });
     exact = await loadSearchIndex(pristine, { vectorIndex: 'exact' });
   });
-  after(async () => {
-    await rm(scratch, { recursive: true, force: true });
-  });
   beforeEach(async () => {
-    dir = join(scratch, `case-${Math.random().toString(36).slice(2)}`);
+    dir = join(caseDir(), 'index');
     await cp(pristine, dir, { recursive: true });
   });
 

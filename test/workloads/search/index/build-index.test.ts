@@ -1,7 +1,6 @@
 // Tests of the index build (build-index.ts) and the two modules it is made of, catalog.ts and manifest.ts.
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Embedder } from '../../../../workloads/search/embedder/embedder.js';
 import { loadLocalEmbedder } from '../../../../workloads/search/embedder/local-model.js';
@@ -30,6 +29,7 @@ import {
 import { readNpy } from '../../../../workloads/search/index/npy.js';
 import { TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
 import { requireNumpyPython, runPython } from '../../../helpers/python.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../../fixtures/search/', import.meta.url).pathname;
 const CATALOG = join(FIXTURES, 'catalog.jsonl');
@@ -72,7 +72,7 @@ async function collect(path: string): Promise<Array<{ line: number; product: Cat
 }
 
 describe('workloads/search/index/build-index', () => {
-  let dir: string;
+  const tempDir = useTempDir('build-index');
   let tiny: Embedder;
   before(async () => {
     tiny = await loadLocalEmbedder(TINY_MODEL_DIR);
@@ -80,13 +80,9 @@ describe('workloads/search/index/build-index', () => {
   after(async () => {
     await tiny?.close?.();
   });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roleplane-build-index-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const writeCatalog = (lines: readonly string[], name = 'catalog.jsonl'): string => {
-    const path = join(dir, name);
+    const path = join(tempDir(), name);
     writeFileSync(path, `${lines.join('\n')}\n`);
     return path;
   };
@@ -122,7 +118,7 @@ describe('workloads/search/index/build-index', () => {
 
   describe('catalog: readCatalog', () => {
     it('skips blank lines, numbers lines as in the file and accepts CRLF and a BOM', async () => {
-      const path = join(dir, 'crlf.jsonl');
+      const path = join(tempDir(), 'crlf.jsonl');
       writeFileSync(path, '\uFEFF{"id":"a","title":"A","price":1}\r\n\r\n   \r\n{"id":"b","title":"B","price":2}');
       const entries = await collect(path);
       assert.deepEqual(
@@ -135,7 +131,7 @@ describe('workloads/search/index/build-index', () => {
     });
 
     it('names a missing file', async () => {
-      const missing = join(dir, 'missing.jsonl');
+      const missing = join(tempDir(), 'missing.jsonl');
       await assert.rejects(
         collect(missing),
         (err: Error) => err instanceof CatalogError && err.message === `${missing}: catalog file not found`,
@@ -167,7 +163,7 @@ describe('workloads/search/index/build-index', () => {
   describe('manifest', () => {
     let index: string;
     beforeEach(async () => {
-      index = join(dir, 'index');
+      index = join(tempDir(), 'index');
       await buildIndex({
         catalogPath: CATALOG,
         rulesPath: RULES,
@@ -234,7 +230,7 @@ describe('workloads/search/index/build-index', () => {
 
   describe('buildIndex', () => {
     it('writes embeddings, products, rules and a manifest with their checksums', async () => {
-      const out = join(dir, 'index');
+      const out = join(tempDir(), 'index');
       const manifest = await buildIndex({
         catalogPath: CATALOG,
         rulesPath: RULES,
@@ -243,7 +239,7 @@ describe('workloads/search/index/build-index', () => {
         now: () => FIXED_NOW,
       });
       assert.deepEqual(readdirSync(out).sort(), INDEX_FILES);
-      assert.deepEqual(readdirSync(dir), ['index'], 'no temporary directory left beside the index');
+      assert.deepEqual(readdirSync(tempDir()), ['index'], 'no temporary directory left beside the index');
       assert.deepEqual(manifest, {
         formatVersion: 1,
         modelId: tiny.modelId,
@@ -277,7 +273,7 @@ describe('workloads/search/index/build-index', () => {
     });
 
     it('writes the products normalised, in catalog order, one per row of the embeddings', async () => {
-      const out = join(dir, 'index');
+      const out = join(tempDir(), 'index');
       await buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: out, embedder: tiny, batchSize: 5 });
       const lines = readFileSync(join(out, 'products.jsonl'), 'utf8').split('\n');
       assert.equal(lines.pop(), '');
@@ -304,7 +300,7 @@ describe('workloads/search/index/build-index', () => {
 
     it('writes an embeddings.npy that numpy loads as float32 [N, D]', async function () {
       const python = requireNumpyPython(this, 'checks that numpy loads the index embeddings');
-      const out = join(dir, 'index');
+      const out = join(tempDir(), 'index');
       await buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: out, embedder: tiny });
       const report = JSON.parse(
         runPython(
@@ -327,7 +323,7 @@ describe('workloads/search/index/build-index', () => {
       await buildIndex({
         catalogPath: CATALOG,
         rulesPath: RULES,
-        outDir: join(dir, 'index'),
+        outDir: join(tempDir(), 'index'),
         embedder: fakeEmbedder(),
         batchSize: 5,
         onProgress: (p) => seen.push(p),
@@ -398,7 +394,12 @@ describe('workloads/search/index/build-index', () => {
         it(`fails on ${what}, naming the file and the line`, async () => {
           const path = writeCatalog([good, '', line, good.replace('"a"', '"c"')]);
           await assert.rejects(
-            buildIndex({ catalogPath: path, rulesPath: RULES, outDir: join(dir, 'index'), embedder: fakeEmbedder() }),
+            buildIndex({
+              catalogPath: path,
+              rulesPath: RULES,
+              outDir: join(tempDir(), 'index'),
+              embedder: fakeEmbedder(),
+            }),
             (err: Error) => {
               assert.ok(err instanceof CatalogError, String(err));
               assert.equal(err.line, 3);
@@ -406,14 +407,19 @@ describe('workloads/search/index/build-index', () => {
               return true;
             },
           );
-          assert.deepEqual(readdirSync(dir), ['catalog.jsonl'], 'nothing written');
+          assert.deepEqual(readdirSync(tempDir()), ['catalog.jsonl'], 'nothing written');
         });
       }
 
       it('fails on a catalog with no products', async () => {
         const path = writeCatalog(['', '  ']);
         await assert.rejects(
-          buildIndex({ catalogPath: path, rulesPath: RULES, outDir: join(dir, 'index'), embedder: fakeEmbedder() }),
+          buildIndex({
+            catalogPath: path,
+            rulesPath: RULES,
+            outDir: join(tempDir(), 'index'),
+            embedder: fakeEmbedder(),
+          }),
           {
             message: `${path}: has no products (every line is blank)`,
           },
@@ -422,13 +428,13 @@ describe('workloads/search/index/build-index', () => {
     });
 
     it('fails on an invalid rules file, naming it, before reading the catalog', async () => {
-      const rules = join(dir, 'rules.json');
+      const rules = join(tempDir(), 'rules.json');
       writeFileSync(rules, '{"fields": {"color": {"red": []}}}');
       await assert.rejects(
         buildIndex({
-          catalogPath: join(dir, 'missing.jsonl'),
+          catalogPath: join(tempDir(), 'missing.jsonl'),
           rulesPath: rules,
-          outDir: join(dir, 'index'),
+          outDir: join(tempDir(), 'index'),
           embedder: fakeEmbedder(),
         }),
         (err: Error) => {
@@ -440,7 +446,7 @@ describe('workloads/search/index/build-index', () => {
     });
 
     it('leaves the previous index untouched when the build fails part-way', async () => {
-      const out = join(dir, 'index');
+      const out = join(tempDir(), 'index');
       await buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: out, embedder: tiny });
       const before = snapshot(out);
       const crashing = fakeEmbedder({ failOnCall: 2 });
@@ -451,11 +457,11 @@ describe('workloads/search/index/build-index', () => {
       assert.equal(crashing.calls, 2, 'failed after the first batch was written');
       assert.deepEqual(snapshot(out), before);
       await verifyIndexFiles(out, await readManifest(out));
-      assert.deepEqual(readdirSync(dir), ['index'], 'the temporary build directory is removed');
+      assert.deepEqual(readdirSync(tempDir()), ['index'], 'the temporary build directory is removed');
     });
 
     it('replaces a previous index with the new one', async () => {
-      const out = join(dir, 'index');
+      const out = join(tempDir(), 'index');
       await buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: out, embedder: tiny });
       const smaller = writeCatalog(['{"id": "x", "title": "Only One", "price": 3}'], 'small.jsonl');
       const manifest = await buildIndex({
@@ -466,28 +472,28 @@ describe('workloads/search/index/build-index', () => {
       });
       assert.equal(manifest.count, 1);
       assert.equal((await readManifest(out)).modelId, 'fake@000000000000');
-      assert.deepEqual(readdirSync(dir).sort(), ['index', 'small.jsonl']);
+      assert.deepEqual(readdirSync(tempDir()).sort(), ['index', 'small.jsonl']);
     });
 
     it('builds into an empty directory and creates missing parents', async () => {
-      mkdirSync(join(dir, 'empty'));
+      mkdirSync(join(tempDir(), 'empty'));
       await buildIndex({
         catalogPath: CATALOG,
         rulesPath: RULES,
-        outDir: join(dir, 'empty'),
+        outDir: join(tempDir(), 'empty'),
         embedder: fakeEmbedder(),
       });
       await buildIndex({
         catalogPath: CATALOG,
         rulesPath: RULES,
-        outDir: join(dir, 'a', 'b', 'index'),
+        outDir: join(tempDir(), 'a', 'b', 'index'),
         embedder: fakeEmbedder(),
       });
-      assert.deepEqual(readdirSync(join(dir, 'a', 'b')), ['index']);
+      assert.deepEqual(readdirSync(join(tempDir(), 'a', 'b')), ['index']);
     });
 
     it('refuses to replace a directory that is not an index, or a file', async () => {
-      const other = join(dir, 'home');
+      const other = join(tempDir(), 'home');
       mkdirSync(other);
       writeFileSync(join(other, 'notes.txt'), 'precious');
       await assert.rejects(
@@ -516,15 +522,20 @@ describe('workloads/search/index/build-index', () => {
     it('refuses vectors of the wrong width or length, naming the product', async () => {
       const narrow = fakeEmbedder({ vector: () => [1, 0, 0] });
       await assert.rejects(
-        buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: join(dir, 'index'), embedder: narrow }),
+        buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: join(tempDir(), 'index'), embedder: narrow }),
         /embedder returned 3 dimensions for product "P-001", expected 4/,
       );
       const unnormalised = fakeEmbedder({ vector: () => [1, 1, 0, 0] });
       await assert.rejects(
-        buildIndex({ catalogPath: CATALOG, rulesPath: RULES, outDir: join(dir, 'index'), embedder: unnormalised }),
+        buildIndex({
+          catalogPath: CATALOG,
+          rulesPath: RULES,
+          outDir: join(tempDir(), 'index'),
+          embedder: unnormalised,
+        }),
         /vector of length 1\.41\d* for product "P-001"; vectors must be unit length/,
       );
-      assert.deepEqual(readdirSync(dir), []);
+      assert.deepEqual(readdirSync(tempDir()), []);
     });
   });
 
@@ -532,7 +543,7 @@ describe('workloads/search/index/build-index', () => {
     const quiet = { isTTY: false, write: () => true };
 
     it('indexes with the tiny model by default and says what it did', async () => {
-      const out = join(dir, 'index');
+      const out = join(tempDir(), 'index');
       const result = await runIndexCommand({ catalog: CATALOG, rules: RULES, out, progressStream: quiet });
       assert.equal(result.exitCode, 0, result.stderr);
       assert.equal(result.stderr, '');
@@ -553,7 +564,7 @@ describe('workloads/search/index/build-index', () => {
       const result = await runIndexCommand({
         catalog: path,
         rules: RULES,
-        out: join(dir, 'index'),
+        out: join(tempDir(), 'index'),
         progressStream: quiet,
         loadEmbedder: async () => fakeEmbedder(),
       });
@@ -565,23 +576,23 @@ describe('workloads/search/index/build-index', () => {
     });
 
     it('exits 2 for a bad rules file, a missing model directory or an output that is not an index', async () => {
-      const rules = join(dir, 'rules.json');
+      const rules = join(tempDir(), 'rules.json');
       writeFileSync(rules, '[]');
       const badRules = await runIndexCommand({
         catalog: CATALOG,
         rules,
-        out: join(dir, 'index'),
+        out: join(tempDir(), 'index'),
         progressStream: quiet,
         loadEmbedder: async () => fakeEmbedder(),
       });
       assert.equal(badRules.exitCode, 2);
       assert.ok(badRules.stderr.startsWith(`roleplane search index: ${rules}: must be a JSON object`), badRules.stderr);
 
-      const model = join(dir, 'no-model');
+      const model = join(tempDir(), 'no-model');
       const noModel = await runIndexCommand({
         catalog: CATALOG,
         rules: RULES,
-        out: join(dir, 'index'),
+        out: join(tempDir(), 'index'),
         model,
         progressStream: quiet,
       });
@@ -591,11 +602,11 @@ describe('workloads/search/index/build-index', () => {
         exitCode: 2,
       });
 
-      copyFileSync(RULES, join(dir, 'not-an-index.json'));
+      copyFileSync(RULES, join(tempDir(), 'not-an-index.json'));
       const notIndex = await runIndexCommand({
         catalog: CATALOG,
         rules: RULES,
-        out: dir,
+        out: tempDir(),
         progressStream: quiet,
         loadEmbedder: async () => fakeEmbedder(),
       });
@@ -607,7 +618,7 @@ describe('workloads/search/index/build-index', () => {
       const result = await runIndexCommand({
         catalog: CATALOG,
         rules: RULES,
-        out: join(dir, 'index'),
+        out: join(tempDir(), 'index'),
         progressStream: quiet,
         loadEmbedder: async () => fakeEmbedder({ failOnCall: 1 }),
       });
@@ -624,7 +635,7 @@ describe('workloads/search/index/build-index', () => {
       await runIndexCommand({
         catalog: CATALOG,
         rules: RULES,
-        out: join(dir, 'tty'),
+        out: join(tempDir(), 'tty'),
         batchSize: 5,
         progressStream: terminal,
         loadEmbedder: async () => fakeEmbedder(),
@@ -638,7 +649,7 @@ describe('workloads/search/index/build-index', () => {
       await runIndexCommand({
         catalog: CATALOG,
         rules: RULES,
-        out: join(dir, 'pipe'),
+        out: join(tempDir(), 'pipe'),
         progressStream: { write: (text: string) => piped.push(text) },
         loadEmbedder: async () => fakeEmbedder(),
       });

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createNpyWriter,
@@ -12,6 +11,7 @@ import {
   writeNpy,
 } from '../../../../workloads/search/index/npy.js';
 import { findNumpyPython, requireNumpyPython, runPython } from '../../../helpers/python.js';
+import { useTempDir } from '../../../helpers/temp-dir.js';
 
 /** Deterministic values that are not all exactly representable, so a byte-order or offset slip shows. */
 function matrix(rows: number, columns: number): Float32Array {
@@ -31,11 +31,7 @@ function npyBytes(header: string, dataBytes: number, version: 1 | 2 = 1): Buffer
 }
 
 describe('workloads/search/index/npy', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roleplane-npy-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('npy');
 
   describe('encodeNpyHeader', () => {
     it('writes magic, version 1.0 and a dict padded so the data starts at a multiple of 64 bytes', () => {
@@ -58,7 +54,7 @@ describe('workloads/search/index/npy', () => {
 
   describe('writeNpy and readNpy', () => {
     it('round-trips a matrix with its shape and exact float32 values', async () => {
-      const path = join(dir, 'embeddings.npy');
+      const path = join(tempDir(), 'embeddings.npy');
       const data = matrix(37, 5);
       await writeNpy(path, data, [37, 5]);
       const read = await readNpy(path);
@@ -68,7 +64,7 @@ describe('workloads/search/index/npy', () => {
     });
 
     it('round-trips an empty matrix', async () => {
-      const path = join(dir, 'empty.npy');
+      const path = join(tempDir(), 'empty.npy');
       await writeNpy(path, new Float32Array(0), [0, 768]);
       const read = await readNpy(path);
       assert.deepEqual(read.shape, [0, 768]);
@@ -76,20 +72,20 @@ describe('workloads/search/index/npy', () => {
     });
 
     it('writes a subarray view from its offset, not from the start of its buffer', async () => {
-      const path = join(dir, 'view.npy');
+      const path = join(tempDir(), 'view.npy');
       const whole = matrix(10, 3);
       await writeNpy(path, whole.subarray(6, 12), [2, 3]);
       assert.deepEqual((await readNpy(path)).data, whole.slice(6, 12));
     });
 
     it('rejects data whose length does not match the shape, leaving no file behind', async () => {
-      const path = join(dir, 'bad.npy');
+      const path = join(tempDir(), 'bad.npy');
       await assert.rejects(writeNpy(path, new Float32Array(5), [2, 3]), /data has 5 values, shape \(2, 3\) needs 6/);
-      assert.deepEqual(readdirSync(dir), []);
+      assert.deepEqual(readdirSync(tempDir()), []);
     });
 
     it('replaces an existing file only once the new one is complete', async () => {
-      const path = join(dir, 'embeddings.npy');
+      const path = join(tempDir(), 'embeddings.npy');
       await writeNpy(path, matrix(2, 2), [2, 2]);
       const before = readFileSync(path);
       const writer = await createNpyWriter(path, [4, 2]);
@@ -97,13 +93,13 @@ describe('workloads/search/index/npy', () => {
       assert.deepEqual(readFileSync(path), before, 'the old file is intact while the new one is written');
       await assert.rejects(writer.commit(), /wrote 2 of 4 rows declared in the shape; nothing was replaced/);
       assert.deepEqual(readFileSync(path), before);
-      assert.deepEqual(readdirSync(dir), ['embeddings.npy'], 'the temporary file is removed');
+      assert.deepEqual(readdirSync(tempDir()), ['embeddings.npy'], 'the temporary file is removed');
     });
   });
 
   describe('createNpyWriter', () => {
     it('streams rows block by block into one file', async () => {
-      const path = join(dir, 'streamed.npy');
+      const path = join(tempDir(), 'streamed.npy');
       const data = matrix(10, 4);
       const writer = await createNpyWriter(path, [10, 4]);
       for (let row = 0; row < 10; row += 3) await writer.write(data.subarray(row * 4, Math.min(10, row + 3) * 4));
@@ -112,17 +108,17 @@ describe('workloads/search/index/npy', () => {
     });
 
     it('refuses partial rows and more rows than declared', async () => {
-      const writer = await createNpyWriter(join(dir, 'x.npy'), [2, 4]);
+      const writer = await createNpyWriter(join(tempDir(), 'x.npy'), [2, 4]);
       await assert.rejects(writer.write(new Float32Array(3)), /a block must hold whole rows of 4 values \(got 3\)/);
       await assert.rejects(writer.write(new Float32Array(12)), /more rows than the declared shape \(2, 4\): 3 rows/);
       await writer.abort();
-      assert.deepEqual(readdirSync(dir), []);
+      assert.deepEqual(readdirSync(tempDir()), []);
     });
   });
 
   describe('readNpyHeader', () => {
     it('reports version, dtype, order, shape and data offset without reading the data', async () => {
-      const path = join(dir, 'h.npy');
+      const path = join(tempDir(), 'h.npy');
       await writeNpy(path, matrix(3, 2), [3, 2]);
       assert.deepEqual(await readNpyHeader(path), {
         version: [1, 0],
@@ -135,7 +131,7 @@ describe('workloads/search/index/npy', () => {
     });
 
     it('accepts version 2.0 headers (uint32 header length)', async () => {
-      const path = join(dir, 'v2.npy');
+      const path = join(tempDir(), 'v2.npy');
       writeFileSync(path, npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n", 24, 2));
       const header = await readNpyHeader(path);
       assert.deepEqual(header.version, [2, 0]);
@@ -224,7 +220,7 @@ describe('workloads/search/index/npy', () => {
     ];
     for (const { name, bytes, error } of cases) {
       it(`rejects ${name}, naming the file`, async () => {
-        const path = join(dir, 'bad.npy');
+        const path = join(tempDir(), 'bad.npy');
         writeFileSync(path, bytes());
         await assert.rejects(readNpy(path), (err: unknown) => {
           assert.ok(err instanceof NpyError, `NpyError expected, got ${String(err)}`);
@@ -236,7 +232,7 @@ describe('workloads/search/index/npy', () => {
     }
 
     it('reads data at an offset that is not a multiple of 4 (older writers padded to 16)', async () => {
-      const path = join(dir, 'odd.npy');
+      const path = join(tempDir(), 'odd.npy');
       const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }   \n"; // 10 + 63 = 73 bytes
       const data = matrix(2, 3);
       writeFileSync(path, Buffer.concat([npyBytes(header, 0), Buffer.from(data.buffer)]));
@@ -278,7 +274,7 @@ describe('workloads/search/index/npy', () => {
     });
 
     it('numpy loads what writeNpy wrote: shape, dtype, C order and every value', async () => {
-      const path = join(dir, 'ours.npy');
+      const path = join(tempDir(), 'ours.npy');
       const data = matrix(129, 7);
       await writeNpy(path, data, [129, 7]);
       const script = [
@@ -306,11 +302,11 @@ describe('workloads/search/index/npy', () => {
         'for v in (2, 3):',
         '    with open(sys.argv[1] + f"/v{v}.npy", "wb") as f: np.lib.format.write_array(f, a, version=(v, 0))',
       ].join('\n');
-      runPython(python, script, [dir]);
+      runPython(python, script, [tempDir()]);
       const expected = new Float32Array(15);
       for (let i = 0; i < 15; i += 1) expected[i] = Math.fround(Math.fround(i) / 3) - 2.5;
       for (const version of [1, 2, 3]) {
-        const path = join(dir, `v${version}.npy`);
+        const path = join(tempDir(), `v${version}.npy`);
         const header = await readNpyHeader(path);
         assert.deepEqual(header.version, [version, 0]);
         const read = await readNpy(path);
@@ -327,10 +323,10 @@ describe('workloads/search/index/npy', () => {
         'np.save(d + "/fortran.npy", np.asfortranarray(np.zeros((2, 3), dtype=np.float32)))',
         'np.save(d + "/flat.npy", np.zeros(6, dtype=np.float32))',
       ].join('\n');
-      runPython(python, script, [dir]);
-      await assert.rejects(readNpy(join(dir, 'f8.npy')), /expected float32 \('<f4'\), got '<f8'/);
-      await assert.rejects(readNpy(join(dir, 'fortran.npy')), /fortran_order must be False/);
-      await assert.rejects(readNpy(join(dir, 'flat.npy')), /expected a 2-D shape \(rows, dims\), got \(6,\)/);
+      runPython(python, script, [tempDir()]);
+      await assert.rejects(readNpy(join(tempDir(), 'f8.npy')), /expected float32 \('<f4'\), got '<f8'/);
+      await assert.rejects(readNpy(join(tempDir(), 'fortran.npy')), /fortran_order must be False/);
+      await assert.rejects(readNpy(join(tempDir(), 'flat.npy')), /expected a 2-D shape \(rows, dims\), got \(6,\)/);
     });
   });
 });

@@ -9,7 +9,8 @@ import {
 } from '../../../../workloads/search/cache/search-cache.js';
 import { loadSearchIndex, type Product, type SearchIndex } from '../../../../workloads/search/index/load-data.js';
 import { HashEmbedder, hashVector } from '../../../helpers/hash-embedder.js';
-import { deferred, type ErrorBody, eventually, get, type SearchBody, testApp } from './app-harness.js';
+import { deferred, type ErrorBody, get, type SearchBody, testApp } from './app-harness.js';
+import { waitUntil } from '../../../helpers/wait.js';
 import { type FixtureIndex, generateProducts, writeFixtureIndex } from './fixture-index.js';
 
 const DIMENSIONS = 64;
@@ -322,7 +323,7 @@ describe('search service (buildApp + inject)', () => {
         assert.equal(search.status, 503);
         assert.match(search.body.message, /still loading/);
         loading.resolve(index);
-        await eventually(async () => (await get(lateApp, '/readyz')).status === 200, 2000, 'ready');
+        await waitUntil('ready', 2000, async () => (await get(lateApp, '/readyz')).status === 200);
         const after = await get<{ status: string; products: number; modelId: string }>(lateApp, '/readyz');
         assert.deepEqual(
           { ...after.body, cache: undefined },
@@ -337,7 +338,11 @@ describe('search service (buildApp + inject)', () => {
     it('stays unready with the reason when the index fails to load', async () => {
       const failing = testApp({ index: Promise.reject(new Error('index /data: embeddings.npy: truncated')), embedder });
       try {
-        await eventually(async () => (await get<{ status: string }>(failing, '/readyz')).body.status === 'failed');
+        await waitUntil(
+          'condition',
+          2000,
+          async () => (await get<{ status: string }>(failing, '/readyz')).body.status === 'failed',
+        );
         const { status, body } = await get<{ error: string }>(failing, '/readyz');
         assert.equal(status, 503);
         assert.match(body.error, /truncated/);
@@ -350,7 +355,11 @@ describe('search service (buildApp + inject)', () => {
     it('refuses an embedder that is not the index model', async () => {
       const other = testApp({ index, embedder: new HashEmbedder(32) });
       try {
-        await eventually(async () => (await get<{ status: string }>(other, '/readyz')).body.status === 'failed');
+        await waitUntil(
+          'condition',
+          2000,
+          async () => (await get<{ status: string }>(other, '/readyz')).body.status === 'failed',
+        );
         const { body } = await get<{ error: string }>(other, '/readyz');
         assert.match(
           body.error,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { FailOpenCache, type CacheCallResult } from '../../../../workloads/search/cache/fail-open-cache.js';
 import { MemoryCache } from '../../../../workloads/search/cache/memory-cache.js';
 import { embeddingKey, normalizeQuery, type PopularQuery } from '../../../../workloads/search/cache/search-cache.js';
+import { waitUntil } from '../../../helpers/wait.js';
 
 const HOUR = 3600 * 1000;
 const quietLog = { warn: () => undefined, info: () => undefined };
@@ -157,7 +158,8 @@ describe('FailOpenCache', () => {
     const started = performance.now();
     assert.deepEqual(await cache.session().getEmbedding('a'), { outcome: 'off' });
     const ms = performance.now() - started;
-    assert.ok(ms >= 25 && ms < 100, `${ms} ms`);
+    // At least the deadline; the upper bound only says it did not wait for the store (which never answers).
+    assert.ok(ms >= 25 && ms < 1000, `${ms} ms`);
     assert.deepEqual(results, [['get_embedding', 'timeout']]);
   });
 
@@ -202,7 +204,7 @@ describe('FailOpenCache', () => {
     cache.recordQuery('q'); // returns void at once; the rejection is handled
     store.mode = 'hang';
     cache.recordQuery('q');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil('both writes to finish', 5000, () => results.length === 2);
     assert.deepEqual(results, [
       ['record_query', 'error'],
       ['record_query', 'timeout'],

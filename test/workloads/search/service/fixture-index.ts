@@ -1,5 +1,4 @@
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Embedder } from '../../../../workloads/search/embedder/embedder.js';
 import type { Product } from '../../../../workloads/search/index/load-data.js';
@@ -10,6 +9,7 @@ import {
   MANIFEST_FILE,
 } from '../../../../workloads/search/index/manifest.js';
 import { writeNpy } from '../../../../workloads/search/index/npy.js';
+import { makeTempDir } from '../../../helpers/temp-dir.js';
 
 /**
  * A small index directory written the way the index build writes one (embeddings.npy, products.jsonl,
@@ -88,7 +88,7 @@ export interface FixtureIndex {
 
 /** Writes a complete index into a new temporary directory. */
 export async function writeFixtureIndex(embedder: Embedder, products: readonly Product[]): Promise<FixtureIndex> {
-  const dir = await mkdtemp(join(tmpdir(), 'roleplane-search-index-'));
+  const dir = makeTempDir('search-index');
   const rows = await embedder.embed(products.map(productText));
   const vectors = new Float32Array(products.length * embedder.dimensions);
   rows.forEach((row, i) => vectors.set(row, i * embedder.dimensions));

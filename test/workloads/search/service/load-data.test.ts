@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   assertEmbedderMatchesIndex,
@@ -10,23 +9,20 @@ import {
 import { encodeNpyHeader, writeNpy } from '../../../../workloads/search/index/npy.js';
 import { HashEmbedder } from '../../../helpers/hash-embedder.js';
 import { generateProducts, writeFixtureIndex, writeManifest } from './fixture-index.js';
+import { removeDir, useTempDir } from '../../../helpers/temp-dir.js';
 
 describe('loadSearchIndex', () => {
   const embedder = new HashEmbedder(16);
+  const caseDir = useTempDir('load-data');
   let pristine: string;
   let dir: string;
-  let scratch: string;
 
   before(async () => {
     pristine = (await writeFixtureIndex(embedder, generateProducts(50))).dir;
-    scratch = await mkdtemp(join(tmpdir(), 'roleplane-load-data-'));
   });
-  after(async () => {
-    await rm(pristine, { recursive: true, force: true });
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => removeDir(pristine));
   beforeEach(async () => {
-    dir = join(scratch, `case-${Math.random().toString(36).slice(2)}`);
+    dir = join(caseDir(), 'index');
     await cp(pristine, dir, { recursive: true });
   });
 
@@ -50,7 +46,7 @@ describe('loadSearchIndex', () => {
   });
 
   it('names a missing directory', async () => {
-    dir = join(scratch, 'nowhere');
+    dir = join(caseDir(), 'nowhere');
     await fails(/manifest\.json: not found/);
   });
 

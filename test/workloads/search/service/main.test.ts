@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { demoRules, generateCatalog } from '../../../../workloads/search/catalog/generate-catalog.js';
@@ -8,8 +7,9 @@ import { runIndexCommand } from '../../../../workloads/search/index/build-index.
 import { EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_OK, runSearchServe } from '../../../../workloads/search/main.js';
 import { TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
 import { HashEmbedder } from '../../../helpers/hash-embedder.js';
-import { eventually } from './app-harness.js';
+import { waitUntil } from '../../../helpers/wait.js';
 import { generateProducts, writeFixtureIndex } from './fixture-index.js';
+import { makeTempDir, removeDir } from '../../../helpers/temp-dir.js';
 
 /** A pino logger whose JSON lines the test can read. */
 function capturedLog(): { log: pino.Logger; lines: Array<{ level: number; msg: string }> } {
@@ -29,7 +29,7 @@ describe('runSearchServe', () => {
     dir = (await writeFixtureIndex(embedder, generateProducts(40))).dir;
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('listens, becomes ready once the index is loaded, serves, and stops cleanly on abort', async () => {
@@ -50,8 +50,8 @@ describe('runSearchServe', () => {
         onListening: (listening) => (address = listening),
       },
     );
-    await eventually(() => address !== '', 5000, 'listening');
-    await eventually(async () => (await fetch(`${address}/readyz`)).status === 200, 5000, 'ready');
+    await waitUntil('listening', 5000, () => address !== '');
+    await waitUntil('ready', 5000, async () => (await fetch(`${address}/readyz`)).status === 200);
     const response = await fetch(`${address}/search?q=boots`);
     assert.equal(response.status, 200);
     assert.ok(((await response.json()) as { results: unknown[] }).results.length > 0);
@@ -152,7 +152,7 @@ describe('runSearchServe', () => {
 
   it('serves an index built by `roleplane search index` with the real tiny model', async function () {
     this.timeout(120_000);
-    const work = await mkdtemp(join(tmpdir(), 'roleplane-e2e-'));
+    const work = makeTempDir('e2e');
     try {
       const catalog = join(work, 'catalog.jsonl');
       const rules = join(work, 'rules.json');
@@ -178,10 +178,10 @@ describe('runSearchServe', () => {
         },
       );
       try {
-        await eventually(
-          async () => address !== '' && (await fetch(`${address}/readyz`)).status === 200,
-          60_000,
+        await waitUntil(
           'ready',
+          60_000,
+          async () => address !== '' && (await fetch(`${address}/readyz`)).status === 200,
         );
         const response = await fetch(`${address}/search?q=${encodeURIComponent('leather boots under $200')}`);
         assert.equal(response.status, 200);
@@ -199,7 +199,7 @@ describe('runSearchServe', () => {
         assert.equal(await running, EXIT_OK);
       }
     } finally {
-      await rm(work, { recursive: true, force: true });
+      removeDir(work);
     }
   });
 });
