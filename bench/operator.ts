@@ -14,8 +14,8 @@ import { AppsV1Api, KubeConfig, type V1Deployment, Watch } from '@kubernetes/cli
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { synth } from '../cli/synth.js';
-import { clusterDown, clusterUp } from '../cluster/cli.js';
-import { kubectl } from '../cluster/kubectl.js';
+import { clusterDown, clusterUp } from '../tools/cluster/cli.js';
+import { kubectl } from '../tools/cluster/kubectl.js';
 import { ORIGINAL_REPLICAS_ANNOTATION } from '../operator/api/keys.js';
 import { systemClock } from '../operator/clock.js';
 import { startOperator } from '../operator/operator.js';

@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .option('-d, --dir <dir>', 'state directory (default: ~/.cache/roleplane/cluster)')
     .option('-f, --values <file>', 'values file whose pools become fake nodes (also $ROLEPLANE_VALUES)')
     .action(async (opts: { dir?: string; values?: string }) => {
-      const { clusterUp } = await component('cluster up', () => import('../cluster/cli.js'));
+      const { clusterUp } = await component('cluster up', () => import('../tools/cluster/cli.js'));
       const { VALUES_FILE_ENV } = await component('cluster up', () => import('../charts/values/load.js'));
       const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
       await clusterUp({ ...(opts.dir ? { dir: opts.dir } : {}), ...(valuesFile ? { valuesFile } : {}) });
@@ -87,7 +87,7 @@ export function buildProgram(): Command {
     .option('-d, --dir <dir>', 'state directory (default: ~/.cache/roleplane/cluster)')
     .option('--purge', 'also delete the state directory')
     .action(async (opts: { dir?: string; purge?: boolean }) => {
-      const { clusterDown } = await component('cluster down', () => import('../cluster/cli.js'));
+      const { clusterDown } = await component('cluster down', () => import('../tools/cluster/cli.js'));
       await clusterDown({ ...(opts.dir ? { dir: opts.dir } : {}), purge: opts.purge === true });
     });
   cluster
@@ -95,7 +95,7 @@ export function buildProgram(): Command {
     .description('say which components run and whether they are healthy')
     .option('-d, --dir <dir>', 'state directory (default: ~/.cache/roleplane/cluster)')
     .action(async (opts: { dir?: string }) => {
-      const { clusterStatus } = await component('cluster status', () => import('../cluster/cli.js'));
+      const { clusterStatus } = await component('cluster status', () => import('../tools/cluster/cli.js'));
       const status = await clusterStatus(opts.dir ? { dir: opts.dir } : {});
       if (!status.ready) process.exitCode = 3;
     });

@@ -292,7 +292,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const missing = missingFromBinDir(binDir);
   if (missing.length > 0)
-    throw new Error(`control plane: ${binDir} lacks ${missing.join(', ')} (run cluster/build.sh)`);
+    throw new Error(`control plane: ${binDir} lacks ${missing.join(', ')} (run npm run cluster:build)`);
 
   mkdirSync(paths.logsDir, { recursive: true });
   mkdirSync(paths.kubeconfigsDir, { recursive: true, mode: 0o700 });

@@ -6,13 +6,13 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { POOL_KEY, poolTaint } from '../charts/lib/pool.js';
-import { renderEnvironment } from '../charts/synth.js';
-import { POOL_NAMES, type PoolName, type Values } from '../charts/values/schema.js';
+import { POOL_KEY, poolTaint } from '../../charts/lib/pool.js';
+import { renderEnvironment } from '../../charts/synth.js';
+import { POOL_NAMES, type PoolName, type Values } from '../../charts/values/schema.js';
 import type { Kubectl } from './kubectl.js';
 import { createFakeNodes, type FakeNodePool, waitForNodesReady } from './nodes.js';
 
-const CRD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'imports', 'crds');
+const CRD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'imports', 'crds');
 const FIELD_MANAGER = 'roleplane-cluster';
 /** Zones the fake nodes spread over, so zone topology spread has something to spread across. */
 export const LOCAL_ZONES = ['local-a', 'local-b'];

@@ -2,7 +2,7 @@
 //
 // Order of lookup, per binary: $KUBEBUILDER_ASSETS (the envtest convention, so a developer who
 // already has envtest's etcd/kube-apiserver/kubectl uses them), then the version-keyed cache that
-// cluster/build.sh fills. Anything still missing is built by build.sh from the pinned Go modules.
+// tools/cluster/build.sh fills. Anything still missing is built by build.sh from the pinned Go modules.
 
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
@@ -25,10 +25,10 @@ export const KWOK_STAGES_FILE = 'kwok-stages.yaml';
 
 const clusterDir = dirname(fileURLToPath(import.meta.url));
 
-/** Path of build.sh, which builds the binaries from cluster/go. */
+/** Path of build.sh, which builds the binaries from tools/cluster/go. */
 export const BUILD_SCRIPT = join(clusterDir, 'build.sh');
 
-/** The versions pinned in cluster/go/k8s/go.mod and cluster/go/kwok/go.mod. */
+/** The versions pinned in tools/cluster/go/k8s/go.mod and tools/cluster/go/kwok/go.mod. */
 export interface PinnedVersions {
   kubernetes: string;
   etcd: string;

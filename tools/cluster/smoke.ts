@@ -1,4 +1,4 @@
-// End-to-end smoke test of the local cluster: `npx tsx cluster/smoke.ts`.
+// End-to-end smoke test of the local cluster: `npx tsx tools/cluster/smoke.ts`.
 //
 // up → Pod Security enforcement → fake nodes with a pool label and taint → a Deployment pinned
 // to that pool → its pods scheduled on the fake nodes and Running → down. Uses its own state

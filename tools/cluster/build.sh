@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane binaries (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, kwok) from the upstream Go modules pinned in cluster/go/k8s and
-# cluster/go/kwok, into a cache outside the repo keyed by the Kubernetes version:
+# kube-scheduler, kubectl, kwok) from the upstream Go modules pinned in tools/cluster/go/k8s and
+# tools/cluster/go/kwok, into a cache outside the repo keyed by the Kubernetes version:
 #
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/roleplane/k8s-<version>/bin/
 #
@@ -32,7 +32,7 @@ kwok_mod="$here/go/kwok"
 log() { echo "build.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-command -v go >/dev/null 2>&1 || die "go is not on PATH (need the Go toolchain named in cluster/go/k8s/go.mod)"
+command -v go >/dev/null 2>&1 || die "go is not on PATH (need the Go toolchain named in tools/cluster/go/k8s/go.mod)"
 
 # Reads the version a go.mod requires for a module (first match in a require line or block).
 required_version() {

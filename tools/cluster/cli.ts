@@ -7,8 +7,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlin
 import { join, resolve } from 'node:path';
 
 import { cacheRoot, ensureBinaries, pinnedVersions } from './binaries.js';
-import { loadValues } from '../charts/values/load.js';
-import { ENVIRONMENTS } from '../charts/values/schema.js';
+import { loadValues } from '../../charts/values/load.js';
+import { ENVIRONMENTS } from '../../charts/values/schema.js';
 import {
   controlPlaneStatus,
   readClusterInfo,
