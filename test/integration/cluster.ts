@@ -31,16 +31,43 @@ let shared: Promise<TestCluster> | undefined;
  */
 const START_TIMEOUT_MS = 45 * 60_000;
 
+/** How often a start that is still going says so on stderr, so a build or a wait for a lock is never silent. */
+const PROGRESS_EVERY_MS = 30_000;
+
+function minutesAndSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
 async function start(dir: string): Promise<TestCluster> {
   const logFile = join(dir, 'up.log');
-  const result = await clusterUp({ dir, log: (line) => appendFileSync(logFile, `${line}\n`), out: () => undefined });
-  return {
-    dir,
-    kubeconfigPath: result.kubeconfigPath,
-    binDir: result.binDir,
-    kubectl: kubectl(result.binDir, result.kubeconfigPath),
-    upSeconds: result.seconds,
-  };
+  const begin = Date.now();
+  let lastLine = '(nothing yet)';
+  const progress = setInterval(() => {
+    process.stderr.write(
+      `  test cluster: still starting after ${minutesAndSeconds(Date.now() - begin)} (log: ${logFile}); last: ${lastLine}\n`,
+    );
+  }, PROGRESS_EVERY_MS);
+  progress.unref();
+  try {
+    const result = await clusterUp({
+      dir,
+      log: (line) => {
+        lastLine = line;
+        appendFileSync(logFile, `${line}\n`);
+      },
+      out: () => undefined,
+    });
+    return {
+      dir,
+      kubeconfigPath: result.kubeconfigPath,
+      binDir: result.binDir,
+      kubectl: kubectl(result.binDir, result.kubeconfigPath),
+      upSeconds: result.seconds,
+    };
+  } finally {
+    clearInterval(progress);
+  }
 }
 
 /** Stops whatever `clusterUp` started in `dir` (nothing, if it failed early) and removes the directory. */

@@ -19,6 +19,7 @@
 #   GOFLAGS      defaults to -mod=mod (go.sum is committed and complete; no vendor directory)
 #   CGO_ENABLED  defaults to 0 (static binaries, as Kubernetes releases its server binaries)
 #   ROLEPLANE_BUILD_FORCE=1  rebuild everything regardless of stamps
+#   ROLEPLANE_PROGRESS_SECONDS  how often a long wait or build says it is still going (default 30)
 set -euo pipefail
 
 export GOTOOLCHAIN=local
@@ -31,6 +32,39 @@ kwok_mod="$here/go/kwok"
 
 log() { echo "build.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+progress_every="${ROLEPLANE_PROGRESS_SECONDS:-30}"
+[[ "$progress_every" =~ ^[1-9][0-9]*$ ]] || die "ROLEPLANE_PROGRESS_SECONDS must be a positive number of seconds (got '$progress_every')"
+
+# Runs a command in a directory without changing this script's.
+in_dir() { local dir="$1"; shift; (cd "$dir" && "$@"); }
+
+# 95 -> "1m35s"
+human_seconds() { if (( $1 >= 60 )); then echo "$(($1 / 60))m$(printf '%02d' $(($1 % 60)))s"; else echo "$1s"; fi; }
+
+# Runs a command and, while it runs, says on stderr every $progress_every seconds what it waits for and for how
+# long, so a cold build or a wait for another process's build is never silent. The ticker keeps no pipe or lock
+# open (only stderr), and stops with the command or with this script.
+with_progress() {
+  local what="$1"; shift
+  local start=$SECONDS
+  (
+    exec 9>&- </dev/null >/dev/null
+    nap=
+    trap '[[ -n "$nap" ]] && kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep "$progress_every" 2>/dev/null & nap=$!
+      wait "$nap" || exit 0
+      kill -0 $$ 2>/dev/null || exit 0
+      log "still $what ($(human_seconds $((SECONDS - start))) so far)"
+    done
+  ) &
+  local ticker=$! status=0
+  "$@" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  return "$status"
+}
 
 command -v go >/dev/null 2>&1 || die "go is not on PATH (need the Go toolchain named in tools/cluster/go/k8s/go.mod)"
 
@@ -54,12 +88,21 @@ bin_dir="$out_dir/bin"
 stamp_dir="$bin_dir/.stamps"
 mkdir -p "$stamp_dir"
 
-# One build at a time per version: two `cluster up` at once must not race on the same files.
-exec 9>"$out_dir/.build.lock"
+# One build at a time per version: two `cluster up` at once must not race on the same files. The holder names
+# itself in the lock file (opened without truncating, so a waiter does not erase it) and clears it on exit, so
+# a waiter can say whom it waits for.
+lock_file="$out_dir/.build.lock"
+exec 9>>"$lock_file"
 if ! flock -n 9; then
-  log "waiting for another build of $k8s_version to finish ($out_dir/.build.lock)"
-  flock 9
+  holder="$(head -n1 "$lock_file" 2>/dev/null || true)"
+  holder="${holder:-another process}"
+  wait_start=$SECONDS
+  log "waiting for another build of $k8s_version to finish: $holder holds $lock_file"
+  with_progress "waiting for $holder to release $lock_file" flock 9
+  log "got $lock_file after $(human_seconds $((SECONDS - wait_start)))"
 fi
+trap ': > "$lock_file"' EXIT
+echo "build.sh (pid $$, started by: $(ps -o args= -p "$PPID" 2>/dev/null | cut -c1-100))" > "$lock_file"
 
 go_version="$(go env GOVERSION)"
 
@@ -103,7 +146,8 @@ build_module() {
   tmp="$(mktemp -d "$out_dir/.build.XXXXXX")"
   log "building ${names[*]} in $mod ($go_version)"
   local start=$SECONDS
-  if ! (cd "$mod" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}"); then
+  if ! with_progress "building ${names[*]} (a cold build takes minutes)" \
+       in_dir "$mod" go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}"; then
     rm -rf "$tmp"
     die "go build of ${names[*]} failed (module $mod)"
   fi
@@ -142,7 +186,9 @@ fi
 stages_file="$bin_dir/kwok-stages.yaml"
 if [[ "${ROLEPLANE_BUILD_FORCE:-}" == 1 || ! -f "$stages_file" || ! -f "$stamp_dir/kwok-stages.yaml" \
       || "$(cat "$stamp_dir/kwok-stages.yaml")" != "$kwok_key" ]]; then
-  kwok_src="$(cd "$kwok_mod" && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)" \
+  with_progress "downloading sigs.k8s.io/kwok $kwok_version" in_dir "$kwok_mod" go mod download sigs.k8s.io/kwok \
+    || die "cannot download sigs.k8s.io/kwok $kwok_version"
+  kwok_src="$(cd "$kwok_mod" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)" \
     || die "cannot locate the source of sigs.k8s.io/kwok $kwok_version in the module cache"
   stage_dir="$kwok_src/kustomize/stage"
   {

@@ -4,7 +4,8 @@
 // `KUBECONFIG=<path>` so scripts can `eval "$(roleplane cluster up | tail -n1)"` or export it.
 
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { cacheRoot, ensureBinaries, pinnedVersions } from './binaries.js';
 import { loadValues } from '../../charts/values/load.js';
@@ -47,6 +48,28 @@ const stdoutOut = (line: string): void => {
 
 function resolveDir(dir: string | undefined): string {
   return resolve(dir ?? defaultClusterDir());
+}
+
+/** A path as one shell word: quoted only when it holds characters a shell would split or expand. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The checkout this code runs from: `roleplane cluster` is tooling, run from a checkout, never from the image. */
+const CHECKOUT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The command that stops this cluster, as it can be typed where the user is: `roleplane` is on PATH only after
+ * `npm link`, so the hint names `npm run cluster:down` inside the checkout and the CLI's path from anywhere.
+ */
+export function stopCommandHint(dir: string, cwd = process.cwd()): string {
+  const dirArgs = resolve(dir) === resolve(defaultClusterDir()) ? '' : ` --dir ${shellWord(resolve(dir))}`;
+  const bin = join(CHECKOUT_DIR, 'bin', 'roleplane.js');
+  const cwdInCheckout = relative(CHECKOUT_DIR, resolve(cwd));
+  if (cwdInCheckout.startsWith('..') || isAbsolute(cwdInCheckout)) return `${bin} cluster down${dirArgs}`;
+  const binFromCwd = relative(cwd, bin);
+  const shownBin = binFromCwd.startsWith('..') ? binFromCwd : `./${binFromCwd}`;
+  return `npm run cluster:down${dirArgs === '' ? '' : ` --${dirArgs}`} (or ${shownBin} cluster down${dirArgs})`;
 }
 
 /**
@@ -141,7 +164,7 @@ export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterUpR
       throw err;
     }
     const seconds = (Date.now() - begin) / 1000;
-    log(`ready in ${seconds.toFixed(1)} s; stop it with: roleplane cluster down`);
+    log(`ready in ${seconds.toFixed(1)} s; stop it with: ${stopCommandHint(dir)}`);
     return {
       stateDir: dir,
       kubeconfigPath: cp.kubeconfigPath,
