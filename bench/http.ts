@@ -21,19 +21,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { aptInstall } from './common/apt.js';
 import { percentile, positiveIntArg, printTable } from './common/report.js';
-import { normalizeQuery } from '../workloads/search/cache/search-cache.js';
-import { writeDemoCatalog } from '../workloads/search/catalog/write-demo-catalog.js';
-import { ADJECTIVES, CATEGORIES, COLORS } from '../workloads/search/catalog/vocabulary.js';
-import { Prng } from '../workloads/search/catalog/prng.js';
+import { normalizeQuery } from '../workloads/search/query/normalize.js';
+import { writeDemoCatalog } from '../tools/search-demo/write-demo-catalog.js';
+import { ADJECTIVES, CATEGORIES, COLORS } from '../tools/search-demo/vocabulary.js';
+import { Prng } from '../workloads/search/index/serve/ann/prng.js';
 import { loadLocalEmbedder } from '../workloads/search/embedder/local-model.js';
-import { extractFilters } from '../workloads/search/filters/extract-filters.js';
-import { runIndexCommand } from '../workloads/search/index/build-index.js';
-import { loadSearchIndex, type SearchIndex } from '../workloads/search/index/load-data.js';
-import { MANIFEST_FILE } from '../workloads/search/index/manifest.js';
-import { VectorSearchBatcher } from '../workloads/search/index/vector-batcher.js';
-import type { RowFilter } from '../workloads/search/index/vector-index.js';
-import { buildTinyModel } from '../workloads/search/models/build-tiny-model.js';
-import { tinyModelOptions } from '../workloads/search/models/tiny-model.js';
+import { extractFilters } from '../workloads/search/query/extract-filters.js';
+import { runIndexCommand } from '../workloads/search/index/build/index-command.js';
+import { loadSearchIndex, type SearchIndex } from '../workloads/search/index/serve/load-index.js';
+import { INDEX_FILES } from '../workloads/search/index/format/files.js';
+import { VectorSearchBatcher } from '../workloads/search/index/serve/vector-batcher.js';
+import type { RowFilter } from '../workloads/search/index/serve/vector-index.js';
+import { buildTinyModel } from '../tools/tiny-model/build-tiny-model.js';
+import { tinyModelOptions } from '../tools/tiny-model/tiny-model.js';
 import { freePort } from '../test/helpers/ports.js';
 import { waitUntil } from '../test/helpers/wait.js';
 
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     await buildTinyModel({ ...tinyModelOptions(), dims: DIM, outDir: modelDir });
   }
   const indexDir = join(dir, 'index');
-  if (!existsSync(join(indexDir, MANIFEST_FILE))) {
+  if (!existsSync(join(indexDir, INDEX_FILES.manifest))) {
     const t0 = performance.now();
     const catalog = await writeDemoCatalog({ outDir: join(dir, 'catalog'), count: N });
     log(`indexing ${catalog.count} demo products (embeddings + graph)`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Chart, type ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { SEARCH_DEFAULT_PORT, SEARCH_ENV } from '../workloads/search/config.js';
+import { SEARCH_DEFAULT_PORT, SEARCH_ENV } from '../workloads/search/service/config.js';
 import { VALKEY_PORT, VALKEY_SERVICE } from './cache-chart.js';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';

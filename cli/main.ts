@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { HEALTH_PORT, METRICS_PORT } from '../operator/api/keys.js';
 import type { OperatorCommandOptions } from '../operator/main.js';
-import type { SearchServeOptions } from '../workloads/search/main.js';
+import {
+  SEARCH_SETTINGS,
+  type SearchFlags,
+  type SearchSetting,
+  type SearchSettingName,
+} from '../workloads/search/service/config.js';
 
 // Each command imports its component when it runs, not before: `roleplane --help` stays fast, and the runtime image
 // (the operator and search only) works without the synth and local-cluster code that it leaves out.
@@ -121,7 +126,7 @@ export function buildProgram(): Command {
     .description('print the filters extracted from a query as JSON: {"text", "filters", "exclude"}')
     .requiredOption('--rules <file>', 'filter rules (filters.json)')
     .action(async (query: string, opts: { rules: string }) => {
-      const { runFiltersCommand } = await import('../workloads/search/filters/run-filters-command.js');
+      const { runFiltersCommand } = await import('../workloads/search/query/filters-command.js');
       emit(runFiltersCommand({ rules: opts.rules, query }));
     });
 
@@ -136,7 +141,7 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'local model directory (default: the built-in tiny model)')
     .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
     .action(async (opts: { catalog: string; rules: string; out: string; model?: string; batchSize?: number }) => {
-      const { runIndexCommand } = await import('../workloads/search/index/build-index.js');
+      const { runIndexCommand } = await import('../workloads/search/index/build/index-command.js');
       emit(
         await runIndexCommand({
           catalog: opts.catalog,
@@ -148,29 +153,30 @@ export function buildProgram(): Command {
       );
     });
 
-  search
+  const serve = search
     .command('serve')
-    .description('serve /search, /products/:id/related, /related-searches, /autocomplete, /healthz, /readyz, /metrics')
-    .option('--data <dir>', 'index directory written by `search index` (also $SEARCH_DATA_DIR)')
-    .option('--port <port>', 'port (also $SEARCH_PORT; default 8080)', parsePort)
-    .option('--host <host>', 'address to listen on (also $SEARCH_HOST; default 0.0.0.0)')
-    .option(
-      '--valkey <url>',
-      'Valkey/Redis URL for the shared cache (also $SEARCH_VALKEY_URL; default: in-process cache)',
-    )
-    .option(
-      '--model <dir>',
-      'model directory (default: <data>/model, else $SEARCH_MODEL_DIR, else the built-in tiny model)',
-    )
-    .option(
-      '--vector-index <mode>',
-      'auto (HNSW graph once an exact scan costs over ~1 ms), exact or hnsw (also $SEARCH_VECTOR_INDEX)',
-    )
-    .option('--log-level <level>', 'pino log level')
-    .action(async (opts: SearchServeOptions) => {
-      const { runSearchServe } = await import('../workloads/search/main.js');
-      process.exitCode = await runSearchServe(opts);
-    });
+    .description('serve /search, /products/:id/related, /related-searches, /autocomplete, /healthz, /readyz, /metrics');
+  // The flags come from the service's settings table, with the variable and default each one overrides.
+  const flagSettings = new Map<string, SearchSettingName>();
+  for (const [name, setting] of Object.entries(SEARCH_SETTINGS) as Array<[SearchSettingName, SearchSetting]>) {
+    if (setting.flag === undefined) continue;
+    const fallback =
+      setting.default === undefined || typeof setting.default === 'function'
+        ? ''
+        : `; default ${String(setting.default)}`;
+    const option = new Option(setting.flag, `${setting.help} (also $${setting.env}${fallback})`);
+    flagSettings.set(option.attributeName(), name);
+    serve.addOption(option);
+  }
+  serve.action(async (opts: Record<string, string>) => {
+    const flags: SearchFlags = {};
+    for (const [attribute, value] of Object.entries(opts)) {
+      const name = flagSettings.get(attribute);
+      if (name !== undefined) flags[name] = value;
+    }
+    const { runSearchServe } = await import('../workloads/search/service/main.js');
+    process.exitCode = await runSearchServe(flags);
+  });
 
   program
     .command('operator')

@@ -12,12 +12,12 @@
  * back from a file — after RSS is read, so the second copy does not count.
  */
 import { readFileSync } from 'node:fs';
-import { buildServing } from '../../workloads/search/index/ann/ann-file.js';
-import { EXPANSION_STEPS } from '../../workloads/search/index/ann/calibrate.js';
-import { type HnswVectorIndex } from '../../workloads/search/index/ann/hnsw-index.js';
-import { readNpy } from '../../workloads/search/index/npy.js';
-import { VectorSearchBatcher } from '../../workloads/search/index/vector-batcher.js';
-import { ExactVectorIndex, type VectorIndex } from '../../workloads/search/index/vector-index.js';
+import { buildServing } from '../../workloads/search/index/serve/ann/build-graph.js';
+import { EXPANSION_STEPS } from '../../workloads/search/index/serve/ann/calibrate.js';
+import { type HnswVectorIndex } from '../../workloads/search/index/serve/ann/hnsw-index.js';
+import { readNpy } from '../../workloads/search/index/format/npy.js';
+import { VectorSearchBatcher } from '../../workloads/search/index/serve/vector-batcher.js';
+import { ExactVectorIndex, type VectorIndex } from '../../workloads/search/index/serve/vector-index.js';
 import { percentile } from '../common/report.js';
 import { Rng } from './synth.js';
 

@@ -4,7 +4,7 @@
  * way from a separate stream, so they are held out (never rows of the data). Written as float32 .npy, streamed in
  * blocks, so the generator never holds the whole matrix.
  */
-import { createNpyWriter } from '../../workloads/search/index/npy.js';
+import { createNpyWriter } from '../../workloads/search/index/format/npy.js';
 
 /** sfc32: a small, fast, seedable 32-bit generator (128-bit state); plenty for synthetic data. */
 export class Rng {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { SEARCH_ENV } from '../../workloads/search/config.js';
+import { SEARCH_ENV } from '../../workloads/search/service/config.js';
 import { find, objectsOf, ofKind, podTemplates } from '../helpers/manifests.js';
 
 describe('SearchChart', () => {

@@ -1,4 +1,4 @@
-import { Prng } from '../../workloads/search/catalog/prng.js';
+import { Prng } from '../../workloads/search/index/serve/ann/prng.js';
 
 /**
  * Unit vectors in `clusters` groups (a random centre plus uniform noise, normalised), seeded: the shape real

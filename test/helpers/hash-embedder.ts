@@ -1,5 +1,5 @@
 import type { Embedder } from '../../workloads/search/embedder/embedder.js';
-import { normalizeText } from '../../workloads/search/filters/tokenize.js';
+import { normalizeText } from '../../workloads/search/query/normalize.js';
 
 /**
  * A deterministic stand-in for the sentence-embedding model (no weights exist offline): a hashed bag of words.

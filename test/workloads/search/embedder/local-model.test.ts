@@ -5,7 +5,8 @@ import { env, pipeline } from '@xenova/transformers';
 import type { Embedder } from '../../../../workloads/search/embedder/embedder.js';
 import { loadLocalEmbedder, useLocalModelsOnly } from '../../../../workloads/search/embedder/local-model.js';
 import { ModelDirError } from '../../../../workloads/search/embedder/model-dir.js';
-import { TINY_MODEL_DIMS, TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
+import { TINY_MODEL_DIMS } from '../../../../tools/tiny-model/tiny-model.js';
+import { TINY_MODEL_DIR } from '../../../../workloads/search/embedder/tiny-model.js';
 import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const dot = (a: Float32Array, b: Float32Array): number =>

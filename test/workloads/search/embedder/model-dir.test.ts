@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, cpSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeModelId, inspectModelDir, ModelDirError } from '../../../../workloads/search/embedder/model-dir.js';
-import { TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
+import { TINY_MODEL_DIR } from '../../../../workloads/search/embedder/tiny-model.js';
 import { useTempDir } from '../../../helpers/temp-dir.js';
 
 describe('workloads/search/embedder/model-dir', () => {

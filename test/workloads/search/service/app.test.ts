@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { MemoryCache } from '../../../../workloads/search/cache/memory-cache.js';
-import {
-  normalizeQuery,
-  type PopularQuery,
-  type SearchCache,
-} from '../../../../workloads/search/cache/search-cache.js';
-import { loadSearchIndex, type Product, type SearchIndex } from '../../../../workloads/search/index/load-data.js';
+import { MemoryCache } from '../../../../workloads/search/service/cache/memory-cache.js';
+import { type PopularQuery, type SearchCache } from '../../../../workloads/search/service/cache/search-cache.js';
+import { normalizeQuery } from '../../../../workloads/search/query/normalize.js';
+import { loadSearchIndex, type SearchIndex } from '../../../../workloads/search/index/serve/load-index.js';
+import { type Product } from '../../../../workloads/search/index/format/products.js';
 import { HashEmbedder, hashVector } from '../../../helpers/hash-embedder.js';
-import { deferred, type ErrorBody, get, type SearchBody, testApp } from './app-harness.js';
+import { deferred, type ErrorBody, get, type SearchBody, testApp } from '../../../helpers/search-app.js';
 import { waitUntil } from '../../../helpers/wait.js';
-import { type FixtureIndex, generateProducts, writeFixtureIndex } from './fixture-index.js';
+import { type FixtureIndex, generateProducts, writeFixtureIndex } from '../../../helpers/fixture-index.js';
 
 const DIMENSIONS = 64;
 

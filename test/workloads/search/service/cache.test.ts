@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { FailOpenCache, type CacheCallResult } from '../../../../workloads/search/cache/fail-open-cache.js';
-import { MemoryCache } from '../../../../workloads/search/cache/memory-cache.js';
-import { embeddingKey, normalizeQuery, type PopularQuery } from '../../../../workloads/search/cache/search-cache.js';
+import { FailOpenCache, type CacheCallResult } from '../../../../workloads/search/service/cache/fail-open-cache.js';
+import { MemoryCache } from '../../../../workloads/search/service/cache/memory-cache.js';
+import { embeddingKey, type PopularQuery } from '../../../../workloads/search/service/cache/search-cache.js';
 import { waitUntil } from '../../../helpers/wait.js';
 
 const HOUR = 3600 * 1000;
 const quietLog = { warn: () => undefined, info: () => undefined };
 
-describe('normalizeQuery and embeddingKey', () => {
-  it('folds case, accents and spacing into one query', () => {
-    assert.equal(normalizeQuery('  Café   BLEU\tBoots '), 'cafe bleu boots');
-  });
-
+describe('embeddingKey', () => {
   it('keys embeddings by model id and a hash of the normalised text', () => {
     assert.equal(embeddingKey('m1', 'Red  Boots'), embeddingKey('m1', 'red boots'));
     assert.notEqual(embeddingKey('m1', 'red boots'), embeddingKey('m2', 'red boots'));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import {
-  defaultVectorThreads,
   loadSearchConfig,
-  SEARCH_DEFAULTS,
   SEARCH_ENV,
+  SEARCH_SETTINGS,
   SearchConfigError,
-} from '../../../../workloads/search/config.js';
+} from '../../../../workloads/search/service/config.js';
 
 describe('loadSearchConfig', () => {
   it('fills defaults around the one required setting', () => {
@@ -14,14 +14,14 @@ describe('loadSearchConfig', () => {
       host: '0.0.0.0',
       port: 8080,
       dataDir: '/data/index',
-      cacheTimeoutMs: SEARCH_DEFAULTS.cacheTimeoutMs,
+      cacheTimeoutMs: SEARCH_SETTINGS.cacheTimeoutMs.default,
       cacheKeyPrefix: 'roleplane:search:',
       embeddingTtlSeconds: 7 * 24 * 3600,
       popularHalfLifeHours: 24,
       popularMaxEntries: 10_000,
       logLevel: 'info',
       vectorIndex: 'auto',
-      vectorThreads: defaultVectorThreads(),
+      vectorThreads: Math.max(1, availableParallelism()),
     });
   });
 
@@ -41,7 +41,7 @@ describe('loadSearchConfig', () => {
       [SEARCH_ENV.vectorIndex]: 'exact',
       [SEARCH_ENV.vectorThreads]: '3',
     };
-    const config = loadSearchConfig(env, { dataDir: '/flag/data', port: 7000 });
+    const config = loadSearchConfig(env, { dataDir: '/flag/data', port: '7000' });
     assert.equal(config.dataDir, '/flag/data');
     assert.equal(config.port, 7000);
     assert.equal(config.host, '127.0.0.1');
@@ -59,7 +59,7 @@ describe('loadSearchConfig', () => {
   });
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
-    ['no data directory', {}, /^SEARCH_DATA_DIR \(or --data\): the index directory is required$/],
+    ['no data directory', {}, /^SEARCH_DATA_DIR \(or --data\): required — the index directory/],
     [
       'a port that is not a number',
       { [SEARCH_ENV.port]: 'http' },
@@ -83,12 +83,12 @@ describe('loadSearchConfig', () => {
     [
       'a negative half-life',
       { [SEARCH_ENV.popularHalfLifeHours]: '-1' },
-      /^SEARCH_POPULAR_HALF_LIFE_HOURS: must be a number above 0 \(got "-1"\)$/,
+      /^SEARCH_POPULAR_HALF_LIFE_HOURS: must be a number above 0, at most 87600 \(got "-1"\)$/,
     ],
     [
       'a Valkey URL that is not a URL',
       { [SEARCH_ENV.valkeyUrl]: 'valkey.search.svc:6379' },
-      /^SEARCH_VALKEY_URL \(or --valkey\): /,
+      /^SEARCH_VALKEY_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "valkey.search.svc:6379"\)$/,
     ],
     [
       'an http URL for Valkey',
@@ -98,7 +98,7 @@ describe('loadSearchConfig', () => {
     [
       'an unknown vector index mode',
       { [SEARCH_ENV.vectorIndex]: 'faiss' },
-      /^SEARCH_VECTOR_INDEX \(or --vector-index\): must be one of auto, exact, hnsw \(got "faiss"\)$/,
+      /^SEARCH_VECTOR_INDEX: must be one of auto, exact, hnsw \(got "faiss"\)$/,
     ],
     [
       'zero vector threads',
@@ -120,6 +120,35 @@ describe('loadSearchConfig', () => {
       );
     });
   }
+
+  it('names the flag, not the variable, when the bad value came from a flag', () => {
+    assert.throws(
+      () => loadSearchConfig({ [SEARCH_ENV.dataDir]: '/data', [SEARCH_ENV.port]: '9000' }, { port: 'eighty' }),
+      (err: unknown) =>
+        err instanceof SearchConfigError && err.message === '--port: must be an integer from 0 to 65535 (got "eighty")',
+    );
+  });
+
+  it('keeps a password exactly as given, and treats empty or blank values as unset', () => {
+    const config = loadSearchConfig({
+      [SEARCH_ENV.dataDir]: '  /data  ',
+      [SEARCH_ENV.valkeyPassword]: ' pass word ',
+      [SEARCH_ENV.port]: '   ',
+      [SEARCH_ENV.valkeyUrl]: '',
+    });
+    assert.equal(config.dataDir, '/data');
+    assert.equal(config.valkeyPassword, ' pass word ');
+    assert.equal(config.port, 8080);
+    assert.equal(config.valkeyUrl, undefined);
+  });
+
+  it('has one variable per setting, all SEARCH_*, and no flag twice', () => {
+    const envs = Object.values(SEARCH_SETTINGS).map((setting) => setting.env);
+    assert.equal(new Set(envs).size, envs.length);
+    for (const env of envs) assert.match(env, /^SEARCH_[A-Z_]+$/);
+    const flags = Object.values(SEARCH_SETTINGS).flatMap((setting) => ('flag' in setting ? [setting.flag] : []));
+    assert.equal(new Set(flags).size, flags.length);
+  });
 
   it('keeps the variable names the chart sets', () => {
     assert.deepEqual(

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { demoRules, generateCatalog } from '../../../../workloads/search/catalog/generate-catalog.js';
-import { runIndexCommand } from '../../../../workloads/search/index/build-index.js';
-import { EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_OK, runSearchServe } from '../../../../workloads/search/main.js';
-import { TINY_MODEL_DIR } from '../../../../workloads/search/models/tiny-model.js';
+import { demoRules, generateCatalog } from '../../../../tools/search-demo/generate-catalog.js';
+import { runIndexCommand } from '../../../../workloads/search/index/build/index-command.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from '../../../../workloads/search/command-result.js';
+import { runSearchServe } from '../../../../workloads/search/service/main.js';
+import { TINY_MODEL_DIR } from '../../../../workloads/search/embedder/tiny-model.js';
 import { HashEmbedder } from '../../../helpers/hash-embedder.js';
 import { waitUntil } from '../../../helpers/wait.js';
-import { generateProducts, writeFixtureIndex } from './fixture-index.js';
+import { generateProducts, writeFixtureIndex } from '../../../helpers/fixture-index.js';
 import { makeTempDir, removeDir } from '../../../helpers/temp-dir.js';
 
 /** A pino logger whose JSON lines the test can read. */
@@ -38,7 +39,7 @@ describe('runSearchServe', () => {
     let address = '';
     const { log, lines } = capturedLog();
     const running = runSearchServe(
-      { data: dir, port: 0, host: '127.0.0.1', model: '/models/test' },
+      { dataDir: dir, port: '0', host: '127.0.0.1', modelDir: '/models/test' },
       {
         env: {},
         log,
@@ -67,7 +68,7 @@ describe('runSearchServe', () => {
     const stop = new AbortController();
     let modelDir = '';
     const running = runSearchServe(
-      { data: dir, port: 0, host: '127.0.0.1' },
+      { dataDir: dir, port: '0', host: '127.0.0.1' },
       {
         env: { SEARCH_MODEL_DIR: '/elsewhere' },
         log: pino({ level: 'silent' }),
@@ -88,7 +89,7 @@ describe('runSearchServe', () => {
     const { log, lines } = capturedLog();
     const started = Date.now();
     const code = await runSearchServe(
-      { data: dir, port: 0, host: '127.0.0.1', model: '/m' },
+      { dataDir: dir, port: '0', host: '127.0.0.1', modelDir: '/m' },
       { env: {}, log, loadEmbedder: async () => embedder },
     );
     assert.equal(code, EXIT_FAILED);
@@ -100,7 +101,7 @@ describe('runSearchServe', () => {
 
   it('exits non-zero when the model does not load', async () => {
     const code = await runSearchServe(
-      { data: dir, port: 0, host: '127.0.0.1', model: '/m' },
+      { dataDir: dir, port: '0', host: '127.0.0.1', modelDir: '/m' },
       {
         env: {},
         log: pino({ level: 'silent' }),
@@ -116,10 +117,10 @@ describe('runSearchServe', () => {
     process.stderr.write = (chunk: string) => written.push(chunk) > 0;
     try {
       const code = await runSearchServe(
-        { data: dir },
+        { dataDir: dir },
         { env: { SEARCH_CACHE_TIMEOUT_MS: 'soon' }, loadEmbedder: async () => embedder },
       );
-      assert.equal(code, EXIT_BAD_CONFIG);
+      assert.equal(code, EXIT_BAD_INPUT);
     } finally {
       process.stderr.write = original;
     }
@@ -133,7 +134,7 @@ describe('runSearchServe', () => {
     for (const env of [{ SEARCH_MODEL_DIR: '/models/env' }, {}]) {
       const stop = new AbortController();
       const code = await runSearchServe(
-        { data: dir, port: 0, host: '127.0.0.1' },
+        { dataDir: dir, port: '0', host: '127.0.0.1' },
         {
           env,
           log: pino({ level: 'silent' }),
@@ -169,7 +170,7 @@ describe('runSearchServe', () => {
       const stop = new AbortController();
       let address = '';
       const running = runSearchServe(
-        { data: join(work, 'index'), port: 0, host: '127.0.0.1' },
+        { dataDir: join(work, 'index'), port: '0', host: '127.0.0.1' },
         {
           env: {},
           log: pino({ level: 'silent' }),

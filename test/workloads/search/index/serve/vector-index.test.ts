@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { ExactVectorIndex, type Hit } from '../../../../../workloads/search/index/serve/vector-index.js';
+import {
+  ProductFilterIndex,
+  type RowCriteria,
+} from '../../../../../workloads/search/index/serve/product-filter-index.js';
+import { generateProducts, seededRandom } from '../../../../helpers/fixture-index.js';
+
+function randomUnitVectors(count: number, dimensions: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const data = new Float32Array(count * dimensions);
+  for (let row = 0; row < count; row += 1) {
+    let norm = 0;
+    for (let i = 0; i < dimensions; i += 1) {
+      // Sum of uniforms: roughly Gaussian, so directions are spread over the sphere.
+      const value = random() + random() + random() - 1.5;
+      data[row * dimensions + i] = value;
+      norm += value * value;
+    }
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < dimensions; i += 1) data[row * dimensions + i] = (data[row * dimensions + i] as number) / norm;
+  }
+  return data;
+}
+
+/** The obvious algorithm: score every allowed row with a plain loop, sort everything. */
+function bruteForce(
+  data: Float32Array,
+  dimensions: number,
+  query: Float32Array,
+  k: number,
+  allowed: (row: number) => boolean,
+): Hit[] {
+  const all: Hit[] = [];
+  for (let row = 0; row < data.length / dimensions; row += 1) {
+    if (!allowed(row)) continue;
+    let score = 0;
+    for (let i = 0; i < dimensions; i += 1) score += (data[row * dimensions + i] as number) * (query[i] as number);
+    all.push({ row, score });
+  }
+  return all.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, k);
+}
+
+function assertSameHits(actual: Hit[], expected: Hit[]): void {
+  assert.deepEqual(
+    actual.map((hit) => hit.row),
+    expected.map((hit) => hit.row),
+  );
+  actual.forEach((hit, i) =>
+    assert.ok(Math.abs(hit.score - (expected[i] as Hit).score) < 1e-9, `score of row ${hit.row}`),
+  );
+}
+
+describe('ExactVectorIndex', () => {
+  const dimensions = 37; // not a multiple of 4: exercises the tail of the unrolled loop
+  const count = 5000;
+  const data = randomUnitVectors(count, dimensions, 1);
+  const queries = randomUnitVectors(25, dimensions, 2);
+  const index = new ExactVectorIndex(data, dimensions);
+  const query = (i: number): Float32Array => queries.subarray(i * dimensions, (i + 1) * dimensions);
+
+  it('returns exactly the brute-force top k over all rows, best first', () => {
+    for (let q = 0; q < 25; q += 1)
+      assertSameHits(
+        index.search(query(q), 10, undefined),
+        bruteForce(data, dimensions, query(q), 10, () => true),
+      );
+  });
+
+  it('is exact over a ~1% candidate subset given as rows or as a predicate', () => {
+    const random = seededRandom(3);
+    const allowed = new Set<number>();
+    for (let row = 0; row < count; row += 1) if (random() < 0.01) allowed.add(row);
+    assert.ok(allowed.size > 20 && allowed.size < 100, `selectivity ${allowed.size}/${count}`);
+    const candidates = Uint32Array.from([...allowed].reverse()); // any order
+    for (let q = 0; q < 25; q += 1) {
+      const expected = bruteForce(data, dimensions, query(q), 10, (row) => allowed.has(row));
+      assertSameHits(index.search(query(q), 10, candidates), expected);
+      assertSameHits(
+        index.search(query(q), 10, (row) => allowed.has(row)),
+        expected,
+      );
+    }
+  });
+
+  it('returns every candidate when k exceeds them, and nothing for k = 0', () => {
+    assert.equal(index.search(query(0), 50, [4, 8, 15]).length, 3);
+    assert.equal(index.search(query(0), count + 10).length, count);
+    assert.deepEqual(index.search(query(0), 0), []);
+    assert.deepEqual(index.search(query(0), 5, new Uint32Array(0)), []);
+  });
+
+  it('breaks score ties by the lower row', () => {
+    const twin = new Float32Array([1, 0, 0, 1, 1, 0, 0, 1]);
+    const tied = new ExactVectorIndex(twin, 2);
+    assert.deepEqual(
+      tied.search(new Float32Array([1, 0]), 2).map((hit) => hit.row),
+      [0, 2],
+    );
+  });
+
+  it('rejects a query of the wrong length and data that is not whole rows', () => {
+    assert.throws(() => index.search(new Float32Array(3), 5), /query has 3 dimensions, the index 37/);
+    assert.throws(() => new ExactVectorIndex(new Float32Array(10), 3), /not a multiple of 3 dimensions/);
+  });
+
+  it('gives a row vector as a view of the matrix', () => {
+    assert.deepEqual([...index.vector(7)], [...data.subarray(7 * dimensions, 8 * dimensions)]);
+    assert.throws(() => index.vector(count), /outside/);
+  });
+});
+
+describe('ProductFilterIndex', () => {
+  const products = generateProducts(3000, 11);
+  const filters = new ProductFilterIndex(products, ['category', 'color', 'brand', 'material'], 'price');
+  const reference = (criteria: RowCriteria): number[] =>
+    products.map((_, row) => row).filter((row) => filters.matches(row, criteria));
+
+  const cases: Array<[string, RowCriteria]> = [
+    ['one value', { filters: { category: ['boots'] }, exclude: {} }],
+    ['values of one field are alternatives', { filters: { color: ['red', 'navy'] }, exclude: {} }],
+    ['fields combine', { filters: { color: ['red'], category: ['boots'], material: ['leather'] }, exclude: {} }],
+    ['a price range (inclusive)', { filters: {}, price: { gte: 20, lte: 40 }, exclude: {} }],
+    ['only a lower bound', { filters: { category: ['mug'] }, price: { gte: 250 }, exclude: {} }],
+    ['exclusions alone', { filters: {}, exclude: { color: ['red'], brand: ['Nike'] } }],
+    [
+      'filters, price and exclusions',
+      { filters: { category: ['sneakers', 'boots'] }, price: { lte: 100 }, exclude: { color: ['black'] } },
+    ],
+    ['canonical values compare without case or accents', { filters: { brand: ['café bleu', "LEVI'S"] }, exclude: {} }],
+    ['an unknown value matches nothing', { filters: { color: ['plaid'] }, exclude: {} }],
+  ];
+  for (const [name, criteria] of cases) {
+    it(`candidates are exactly the matching products: ${name}`, () => {
+      const candidates = filters.candidates(criteria);
+      assert.ok(candidates);
+      const expected = reference(criteria);
+      assert.deepEqual([...candidates], expected);
+      if (!name.includes('unknown'))
+        assert.ok(
+          expected.length > 0 && expected.length < products.length,
+          `${expected.length} rows: not a vacuous case`,
+        );
+    });
+  }
+
+  it('counts a product with an array of colours under each of them', () => {
+    const twoColours = products.findIndex((p) => Array.isArray(p.color));
+    const second = (products[twoColours]?.color as string[])[1] as string;
+    assert.ok(filters.candidates({ filters: { color: [second] }, exclude: {} })?.includes(twoColours));
+    assert.ok(!filters.candidates({ filters: {}, exclude: { color: [second] } })?.includes(twoColours));
+  });
+
+  it('returns undefined (every row) when nothing constrains the search', () => {
+    assert.equal(filters.candidates({ filters: {}, exclude: {} }), undefined);
+    assert.equal(filters.candidates({ filters: { color: [] }, price: {}, exclude: {} }), undefined);
+  });
+
+  it('fails a price bound for a product without a price', () => {
+    const unpriced = new ProductFilterIndex(
+      [
+        { id: 'a', title: 'a' },
+        { id: 'b', title: 'b', price: 10 },
+      ],
+      [],
+      'price',
+    );
+    assert.deepEqual([...(unpriced.candidates({ filters: {}, price: { lte: 100 }, exclude: {} }) ?? [])], [1]);
+  });
+});

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import { type CommandResult, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from '../../command-result.js';
+import type { Embedder } from '../../embedder/embedder.js';
+import { loadLocalEmbedder } from '../../embedder/local-model.js';
+import { ModelDirError } from '../../embedder/model-dir.js';
+import { TINY_MODEL_DIR } from '../../embedder/tiny-model.js';
+import { RulesError } from '../../query/rules.js';
+import { ProductsFileError } from '../format/products.js';
+import { type BuildProgress, buildIndex, IndexOutputError } from './build-index.js';
+
+export interface IndexCommandOptions {
+  readonly catalog: string;
+  readonly rules: string;
+  readonly out: string;
+  /** Model directory. @default - the project's tiny model (workloads/search/embedder/tiny) */
+  readonly model?: string;
+  /** Products per embedding call. @default 256 */
+  readonly batchSize?: number;
+  /** Where the progress line goes, only if it is a TTY. @default process.stderr */
+  readonly progressStream?: { readonly isTTY?: boolean; write(text: string): unknown };
+  /** Loads the embedder; tests pass a fake. @default loadLocalEmbedder */
+  readonly loadEmbedder?: (modelDir: string) => Promise<Embedder>;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+
+/** A progress line redrawn in place at most every 100 ms; nothing at all when the stream is not a terminal. */
+function progressLine(stream: IndexCommandOptions['progressStream']): {
+  update: (p: BuildProgress) => void;
+  clear: () => void;
+} {
+  if (!stream?.isTTY) return { update: () => undefined, clear: () => undefined };
+  let lastDraw = 0;
+  let isDrawn = false;
+  return {
+    update({ stage, done, total }) {
+      const now = Date.now();
+      if (done !== total && now - lastDraw < PROGRESS_INTERVAL_MS) return;
+      lastDraw = now;
+      const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+      const what = stage === 'embed' ? 'embedding' : 'building the vector graph';
+      stream.write(`\r\x1b[K${what}: ${done}/${total} products (${percent}%)`);
+      isDrawn = true;
+    },
+    clear() {
+      if (isDrawn) stream.write('\r\x1b[K');
+    },
+  };
+}
+
+/**
+ * `roleplane search index --catalog <jsonl> --rules <json> --out <dir> [--model <dir>]`: the index-build Job's
+ * command. Only the TTY progress line is written directly; the rest is returned.
+ */
+export async function runIndexCommand(options: IndexCommandOptions): Promise<CommandResult> {
+  const prefix = 'roleplane search index';
+  const modelDir = options.model ?? TINY_MODEL_DIR;
+  const progress = progressLine(options.progressStream ?? process.stderr);
+  const started = Date.now();
+  let embedder: Embedder | undefined;
+  try {
+    embedder = await (options.loadEmbedder ?? loadLocalEmbedder)(modelDir);
+    const manifest = await buildIndex({
+      catalogPath: options.catalog,
+      rulesPath: options.rules,
+      outDir: options.out,
+      embedder,
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      onProgress: progress.update,
+    });
+    progress.clear();
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    return {
+      stdout: `indexed ${manifest.count} products into ${resolve(options.out)} (model ${manifest.modelId}, ${manifest.dimensions} dimensions) in ${seconds} s\n`,
+      stderr: '',
+      exitCode: EXIT_OK,
+    };
+  } catch (err) {
+    progress.clear();
+    const message = err instanceof Error ? err.message : String(err);
+    const isBadInput =
+      err instanceof ProductsFileError ||
+      err instanceof RulesError ||
+      err instanceof ModelDirError ||
+      err instanceof IndexOutputError;
+    // Anything else (the model failing mid-way, a full disk) is not the user's input but is still reported
+    // as a message: the index-build Job's log should say what happened, and the old index is intact.
+    return {
+      stdout: '',
+      stderr: `${prefix}: ${isBadInput ? '' : 'failed: '}${message}\n`,
+      exitCode: isBadInput ? EXIT_BAD_INPUT : EXIT_FAILED,
+    };
+  } finally {
+    await embedder?.close?.().catch(() => undefined);
+  }
+}

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CHECKSUMMED_FILES, INDEX_FILES } from './files.js';
+
+/**
+ * manifest.json: what an index directory holds and how to check it. The index build writes it last, after
+ * every file it describes; the service reads it first and refuses an index whose files do not match, or whose
+ * model is not the one it embeds queries with.
+ *
+ *   {"formatVersion": 1, "modelId": "tiny@3f…", "dimensions": 128, "count": 65536, "createdAt": "…Z",
+ *    "files": {"embeddings.npy": {"sha256": "…", "bytes": 33554560}, "products.jsonl": {…}, "filters.json": {…}},
+ *    "ann": {"file": "vectors.usearch", "sha256": "…", …}}
+ *
+ * `ann` describes the approximate-search graph (annSectionSchema below). It is optional and checked apart from the
+ * rest: an index without it, or with one that does not check out, still loads, and the service rebuilds the
+ * graph from embeddings.npy instead of trusting it.
+ */
+
+export const INDEX_FORMAT_VERSION = 1;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+const positiveInt = z.number().int().positive();
+
+const fileEntrySchema = z.object({
+  sha256,
+  bytes: z.number().int().nonnegative(),
+});
+
+export const manifestSchema = z.object({
+  formatVersion: z.literal(INDEX_FORMAT_VERSION, {
+    error: `must be ${INDEX_FORMAT_VERSION} (an index from another version of the build; rebuild it)`,
+  }),
+  modelId: z.string().min(1),
+  dimensions: z.number().int().positive(),
+  count: z.number().int().nonnegative(),
+  createdAt: z.iso.datetime(),
+  files: z.object({
+    [INDEX_FILES.embeddings]: fileEntrySchema,
+    [INDEX_FILES.products]: fileEntrySchema,
+    [INDEX_FILES.rules]: fileEntrySchema,
+  }),
+  // Checked apart (annSectionSchema, by serve/open-vector-index.ts): a bad section means "rebuild the graph", not
+  // "refuse the index".
+  ann: z.unknown().optional(),
+});
+
+/** The graph engine, distance and row quantisation of vectors.usearch; a section with others is not used. */
+export const ANN_ENGINE = 'usearch-hnsw';
+export const HNSW_METRIC = 'cos';
+export const HNSW_QUANTIZATION = 'i8';
+
+/**
+ * The manifest section that vouches for the graph file beside embeddings.npy:
+ *
+ *   "ann": {"file": "vectors.usearch", "sha256": "…", "bytes": 71303488, "engine": "usearch-hnsw",
+ *           "usearch": "2.25.3", "metric": "cos", "quantization": "i8", "connectivity": 16, "expansionAdd": 128,
+ *           "expansionSearch": 64, "calibration": {"recallAt10": 0.995, "targetRecall": 0.99, "sample": 100},
+ *           "embeddingsSha256": "<sha256 of the embeddings.npy it was built from>"}
+ *
+ * expansionSearch is the search breadth the build measured to be enough for this data (serve/ann/calibrate.ts).
+ */
+export const annSectionSchema = z.object({
+  file: z.literal(INDEX_FILES.graph),
+  sha256,
+  bytes: z.number().int().nonnegative(),
+  engine: z.literal(ANN_ENGINE),
+  usearch: z.string().min(1),
+  metric: z.literal(HNSW_METRIC),
+  quantization: z.literal(HNSW_QUANTIZATION),
+  connectivity: positiveInt,
+  expansionAdd: positiveInt,
+  expansionSearch: positiveInt,
+  calibration: z.object({
+    recallAt10: z.number().min(0).max(1),
+    targetRecall: z.number().min(0).max(1),
+    sample: z.number().int().nonnegative(),
+  }),
+  embeddingsSha256: sha256,
+});
+export type AnnSection = z.infer<typeof annSectionSchema>;
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type FileEntry = z.infer<typeof fileEntrySchema>;
+
+/** A manifest or an indexed file that does not check out; the message starts with the file's path. */
+export class ManifestError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'ManifestError';
+  }
+}
+
+/** SHA-256 and size of a file, streamed (embeddings.npy can be hundreds of megabytes). */
+export async function describeFile(path: string): Promise<FileEntry> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Validates parsed JSON as a manifest; the error lists every problem with its key path. */
+export function parseManifest(json: unknown, source: string): Manifest {
+  const result = manifestSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new ManifestError(source, `invalid manifest: ${problems.join('; ')}`);
+}
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  const path = join(dir, INDEX_FILES.manifest);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ManifestError(
+      path,
+      code === 'ENOENT'
+        ? 'not found (is this an index directory? build one with `roleplane search index`)'
+        : `cannot read (${code ?? String(err)})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ManifestError(path, `invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseManifest(json, path);
+}
+
+/**
+ * Checks that every file the manifest lists has its recorded size and SHA-256. Sizes are compared first for
+ * all files, so a truncated copy is reported as such without hashing hundreds of megabytes.
+ */
+export async function verifyIndexFiles(dir: string, manifest: Manifest): Promise<void> {
+  for (const file of CHECKSUMMED_FILES) {
+    const path = join(dir, file);
+    const expected = manifest.files[file].bytes;
+    let actual: number;
+    try {
+      actual = (await stat(path)).size;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ManifestError(
+        path,
+        code === 'ENOENT' ? 'missing (listed in manifest.json)' : `cannot read (${code ?? String(err)})`,
+      );
+    }
+    if (actual !== expected)
+      throw new ManifestError(
+        path,
+        `has ${actual} bytes, manifest.json says ${expected} (truncated or replaced; rebuild the index)`,
+      );
+  }
+  for (const file of CHECKSUMMED_FILES) {
+    const path = join(dir, file);
+    const { sha256 } = await describeFile(path);
+    const expected = manifest.files[file].sha256;
+    if (sha256 !== expected)
+      throw new ManifestError(
+        path,
+        `SHA-256 ${sha256} does not match manifest.json (${expected}); the file changed after the build`,
+      );
+  }
+}

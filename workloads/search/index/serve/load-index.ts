@@ -1,0 +1,161 @@
+import { join } from 'node:path';
+import type { Embedder } from '../../embedder/embedder.js';
+import { loadRules, RulesError, type CompiledRules } from '../../query/rules.js';
+import type { VectorIndexMode } from './vector-index-mode.js';
+import { openVectorIndex, type AnnLog, type OpenedVectorIndex } from './open-vector-index.js';
+import { ManifestError, readManifest, verifyIndexFiles, type Manifest } from '../format/manifest.js';
+import { INDEX_FILES } from '../format/files.js';
+import { NpyError, readNpy } from '../format/npy.js';
+import { type Product, ProductsFileError, readProducts } from '../format/products.js';
+import { isUnitLength, vectorNorm } from '../format/unit-length.js';
+import { type VectorIndex } from './vector-index.js';
+import { ProductFilterIndex } from './product-filter-index.js';
+
+/**
+ * Loads an index directory written by the index build, checking everything the service relies on before it
+ * reports ready, so a broken volume fails start-up with one clear message instead of answering wrongly:
+ *
+ *   manifest.json    model id, dimensions, count, per-file size and SHA-256
+ *   embeddings.npy   float32 [count, dimensions], unit-length rows
+ *   products.jsonl   count products, validated as the build validates a catalog (format/products.ts)
+ *   filters.json     the filter rules
+ *   vectors.usearch  the vector graph, used if the manifest vouches for it, else rebuilt here (open-vector-index.ts)
+ *
+ * Structural checks (shape, dtype, counts) run before the checksums, so a truncated or mismatched file is
+ * reported for what it is rather than as a bare checksum difference.
+ */
+
+export interface SearchIndex {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  /** Row i of `vectors` is product i. */
+  readonly products: readonly Product[];
+  readonly rowById: ReadonlyMap<string, number>;
+  readonly vectors: VectorIndex;
+  /** How `vectors` came to be: exact scan, the stored graph, or a graph rebuilt at load (and why). */
+  readonly vectorSource: Omit<OpenedVectorIndex, 'index'>;
+  readonly filters: ProductFilterIndex;
+  readonly rules: CompiledRules;
+}
+
+/** The index cannot be used; the message starts with the directory and names the file. */
+export class IndexLoadError extends Error {
+  constructor(
+    readonly dir: string,
+    reason: string,
+  ) {
+    super(`index ${dir}: ${reason}`);
+    this.name = 'IndexLoadError';
+  }
+}
+
+export interface LoadSearchIndexOptions {
+  /** @default 'auto' - the graph once an exact scan would cost over ~1 ms */
+  readonly vectorIndex?: VectorIndexMode;
+  readonly log?: AnnLog;
+}
+
+export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptions = {}): Promise<SearchIndex> {
+  const fail = (reason: string): never => {
+    throw new IndexLoadError(dir, reason);
+  };
+
+  const manifest = await guard(dir, 'manifest', () => readManifest(dir));
+  const embeddingsPath = join(dir, INDEX_FILES.embeddings);
+  const { data, shape } = await guard(dir, INDEX_FILES.embeddings, () => readNpy(embeddingsPath));
+  const [rows, dimensions] = shape;
+  const products = await guard(dir, INDEX_FILES.products, () => readAllProducts(join(dir, INDEX_FILES.products)));
+  const rules = await guard(dir, INDEX_FILES.rules, async () => loadRules(join(dir, INDEX_FILES.rules)));
+
+  if (rows !== products.length) {
+    fail(
+      `${INDEX_FILES.embeddings} has ${rows} rows but ${INDEX_FILES.products} has ${products.length} products; row i must be product i (rebuild the index)`,
+    );
+  }
+  if (manifest.count !== rows)
+    fail(`manifest says ${manifest.count} products, ${INDEX_FILES.embeddings} has ${rows} rows`);
+  if (manifest.dimensions !== dimensions) {
+    fail(
+      `manifest says ${manifest.dimensions} dimensions (model ${manifest.modelId}), ${INDEX_FILES.embeddings} has ${dimensions} columns`,
+    );
+  }
+  if (rows > 0 && dimensions === 0) fail(`${INDEX_FILES.embeddings} has 0 columns`);
+  checkNormalised(dir, data, rows, dimensions);
+  await guard(dir, 'checksums', () => verifyIndexFiles(dir, manifest));
+
+  const rowById = new Map<string, number>();
+  products.forEach((product, row) => rowById.set(product.id, row));
+  const fields = Object.keys(rules.rules.fields);
+  const { index: vectors, ...vectorSource } = await openVectorIndex({
+    dir,
+    manifest,
+    data,
+    dimensions,
+    ...(options.vectorIndex ? { mode: options.vectorIndex } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return {
+    dir,
+    manifest,
+    products,
+    rowById,
+    vectors,
+    vectorSource,
+    filters: new ProductFilterIndex(products, fields, rules.price?.field),
+    rules,
+  };
+}
+
+/**
+ * The embedder must be the model the index was built with: another model's query vectors live in another space
+ * and every score would be meaningless, without any error.
+ */
+export function assertEmbedderMatchesIndex(
+  index: SearchIndex,
+  embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
+): void {
+  const { modelId, dimensions } = index.manifest;
+  if (embedder.modelId !== modelId || embedder.dimensions !== dimensions) {
+    throw new IndexLoadError(
+      index.dir,
+      `built with model ${JSON.stringify(modelId)} (${dimensions} dimensions) but the service loaded ${JSON.stringify(embedder.modelId)} ` +
+        `(${embedder.dimensions} dimensions): point the model directory at the index's model or rebuild the index`,
+    );
+  }
+}
+
+async function guard<T>(dir: string, what: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof IndexLoadError) throw err;
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT')
+      throw new IndexLoadError(dir, `${what}: file missing (${(err as NodeJS.ErrnoException).path ?? what})`);
+    // The index's own files by name and line; these other errors' messages already start with the file's path.
+    if (err instanceof ProductsFileError)
+      throw new IndexLoadError(dir, `${what}: ${err.line > 0 ? `line ${err.line}: ` : ''}${err.reason}`);
+    const message = err instanceof Error ? err.message : String(err);
+    const isSelfDescribing = err instanceof NpyError || err instanceof RulesError || err instanceof ManifestError;
+    throw new IndexLoadError(dir, isSelfDescribing ? message : `${what}: ${message}`);
+  }
+}
+
+/** products.jsonl, validated as the build validated the catalog it came from. */
+async function readAllProducts(path: string): Promise<Product[]> {
+  const products: Product[] = [];
+  for await (const { product } of readProducts(path)) products.push(product);
+  return products;
+}
+
+function checkNormalised(dir: string, data: Float32Array, rows: number, dimensions: number): void {
+  for (let row = 0; row < rows; row += 1) {
+    const norm = vectorNorm(data, row * dimensions, dimensions);
+    if (!isUnitLength(norm)) {
+      throw new IndexLoadError(
+        dir,
+        `${INDEX_FILES.embeddings} row ${row} has length ${norm.toFixed(4)}, expected unit-length rows (the build must normalise)`,
+      );
+    }
+  }
+}

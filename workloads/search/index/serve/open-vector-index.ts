@@ -1,0 +1,116 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { INDEX_FILES } from '../format/files.js';
+import { annSectionSchema, type AnnSection, describeFile, type Manifest } from '../format/manifest.js';
+import { buildServing } from './ann/build-graph.js';
+import { HnswVectorIndex } from './ann/hnsw-index.js';
+import { ExactVectorIndex, type VectorIndex } from './vector-index.js';
+import type { VectorIndexMode } from './vector-index-mode.js';
+
+/**
+ * The vector index a loaded index directory is searched with: the exact scan for small indexes, else the HNSW graph
+ * stored beside embeddings.npy (vectors.usearch, vouched for by the manifest's `ann` section).
+ *
+ * The service uses the graph file only if the section parses, the file has its size and SHA-256, it was built from
+ * the embeddings.npy beside it, and usearch loads it with one node per row. Anything else — no section (an index
+ * from before the graph existed), a copy gone stale, a truncated file — and the graph is rebuilt in memory
+ * from embeddings.npy, with a warning that says why: slower start, never a wrong answer.
+ */
+
+/** rows × dimensions below which `auto` scans exactly (~1 ms in JS; 8,192 rows at 128 dimensions). */
+export const AUTO_EXACT_MAX_WORK = 1 << 20;
+
+export interface AnnLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface OpenVectorIndexOptions {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly data: Float32Array;
+  readonly dimensions: number;
+  readonly mode?: VectorIndexMode;
+  readonly log?: AnnLog;
+}
+
+export interface OpenedVectorIndex {
+  readonly index: VectorIndex;
+  /** `exact`: no graph; `file`: vectors.usearch as recorded; `rebuilt`: the file was unusable (see `reason`). */
+  readonly source: 'exact' | 'file' | 'rebuilt';
+  readonly reason?: string;
+  readonly seconds: number;
+}
+
+export function chooseExact(mode: VectorIndexMode, rows: number, dimensions: number): boolean {
+  return mode === 'exact' || (mode === 'auto' && rows * dimensions < AUTO_EXACT_MAX_WORK);
+}
+
+/** The vector index for a loaded index directory: the stored graph if it checks out, else one built now. */
+export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<OpenedVectorIndex> {
+  const { dir, manifest, data, dimensions, log } = options;
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
+  const rows = dimensions > 0 ? data.length / dimensions : 0;
+  if (chooseExact(options.mode ?? 'auto', rows, dimensions) || rows === 0) {
+    return { index: new ExactVectorIndex(data, Math.max(dimensions, 1)), source: 'exact', seconds: seconds() };
+  }
+  const path = join(dir, INDEX_FILES.graph);
+  const checked = await checkAnnFile(dir, manifest);
+  if (checked.ok) {
+    try {
+      const { connectivity, expansionAdd } = checked.section;
+      const { expansionSearch } = checked.section;
+      const index = HnswVectorIndex.open(path, data, dimensions, { connectivity, expansionAdd, expansionSearch });
+      log?.info({ file: path, rows, expansionSearch, seconds: seconds() }, 'vector graph loaded');
+      return { index, source: 'file', seconds: seconds() };
+    } catch (err) {
+      return rebuild(`usearch could not use it: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return rebuild(checked.reason);
+
+  async function rebuild(reason: string): Promise<OpenedVectorIndex> {
+    log?.warn(
+      { file: path, reason, rows },
+      'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)',
+    );
+    const { index, calibration } = await buildServing(data, dimensions);
+    log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
+    return { index, source: 'rebuilt', reason, seconds: seconds() };
+  }
+}
+
+type AnnCheck = { ok: true; section: AnnSection } | { ok: false; reason: string };
+
+/** Whether the manifest's `ann` section and the file on disk agree with each other and with embeddings.npy. */
+export async function checkAnnFile(dir: string, manifest: Manifest): Promise<AnnCheck> {
+  if (manifest.ann === undefined)
+    return {
+      ok: false,
+      reason: 'manifest.json has no "ann" section (an index built before the vector graph was stored)',
+    };
+  const parsed = annSectionSchema.safeParse(manifest.ann);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `ann.${issue.path.map(String).join('.')}: ${issue.message}`);
+    return { ok: false, reason: `manifest.json "ann" section is not one this version reads (${problems.join('; ')})` };
+  }
+  const section = parsed.data;
+  if (section.embeddingsSha256 !== manifest.files['embeddings.npy'].sha256) {
+    return { ok: false, reason: 'stale: it was built from another embeddings.npy than the one beside it' };
+  }
+  const path = join(dir, section.file);
+  let bytes: number;
+  try {
+    bytes = (await stat(path)).size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? String(err)})` };
+  }
+  if (bytes !== section.bytes)
+    return { ok: false, reason: `has ${bytes} bytes, manifest.json says ${section.bytes} (truncated or replaced)` };
+  const { sha256: digest } = await describeFile(path);
+  if (digest !== section.sha256)
+    return { ok: false, reason: `SHA-256 ${digest} does not match manifest.json (${section.sha256})` };
+  return { ok: true, section };
+}
