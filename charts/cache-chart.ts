@@ -4,15 +4,26 @@ import type { Construct } from 'constructs';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { addVolumeClaimTemplate, podDisruptionBudget, publishNotReadyAddresses } from './lib/patches.js';
-import { finishPod, mountScratch } from './lib/pod.js';
+import { finishPod, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
 import type { ValkeyValues } from './values/schema.js';
 
 export const VALKEY_COMPONENT = 'valkey';
+/** The port Valkey listens on, its Services expose and the NetworkPolicies open; the search chart connects to it. */
 export const VALKEY_PORT = 6379;
 /** The client Service (the primary); the search service connects here. */
 export const VALKEY_SERVICE = 'valkey';
 export const VALKEY_HEADLESS_SERVICE = 'valkey-headless';
+/** The StatefulSet, and the ConfigMap and PDB that go with it. Its ordinal 0 is the primary. */
+const VALKEY_NAME = 'valkey';
+const PRIMARY_POD = `${VALKEY_NAME}-0`;
+/** Where the ConfigMap is mounted and the file in it, as the start script names it. */
+const CONFIG_DIR = '/etc/valkey';
+const CONFIG_FILE = 'valkey.conf';
+/** Where the data claim is mounted: valkey.conf's `dir`, where the AOF lives. */
+const DATA_DIR = '/data';
+/** The port both Services expose: Valkey's own, by name. */
+const SERVICE_PORT: kplus.ServicePort = { name: 'valkey', port: VALKEY_PORT, targetPort: VALKEY_PORT };
 /** UID and GID of the official valkey image's `valkey` user. */
 const VALKEY_UID = 999;
 /** valkey-cli reads the password from this variable, so it never appears in a probe's command line. */
@@ -25,7 +36,7 @@ export function renderValkeyConf(valkey: Pick<ValkeyValues, 'maxmemory' | 'maxme
     `port ${VALKEY_PORT}`,
     'bind * -::*',
     'protected-mode no',
-    'dir /data',
+    `dir ${DATA_DIR}`,
     'appendonly yes',
     `appendfsync ${valkey.appendfsync}`,
     'save ""',
@@ -43,16 +54,25 @@ export function renderValkeyConf(valkey: Pick<ValkeyValues, 'maxmemory' | 'maxme
  * Starts valkey-server with the password from the Secret (never written into a manifest). Ordinal 0 is the
  * primary; other ordinals replicate from it through the headless Service.
  */
-function startScript(statefulSetName: string, namespace: string): string {
+function startScript(namespace: string): string {
+  const server = `valkey-server ${CONFIG_DIR}/${CONFIG_FILE} --requirepass "$${CLI_AUTH_ENV}" --masterauth "$${CLI_AUTH_ENV}"`;
   return [
     'set -eu',
     'ordinal="${HOSTNAME##*-}"',
     'if [ "$ordinal" = "0" ]; then',
-    `  exec valkey-server /etc/valkey/valkey.conf --requirepass "$${CLI_AUTH_ENV}" --masterauth "$${CLI_AUTH_ENV}"`,
+    `  exec ${server}`,
     'fi',
-    `exec valkey-server /etc/valkey/valkey.conf --requirepass "$${CLI_AUTH_ENV}" --masterauth "$${CLI_AUTH_ENV}" \\`,
-    `  --replicaof ${statefulSetName}-0.${VALKEY_HEADLESS_SERVICE}.${namespace}.svc ${VALKEY_PORT}`,
+    `exec ${server} \\`,
+    `  --replicaof ${PRIMARY_POD}.${VALKEY_HEADLESS_SERVICE}.${namespace}.svc ${VALKEY_PORT}`,
   ].join('\n');
+}
+
+/** Readiness, liveness and startup all ask the server itself for a PONG. */
+function pingProbe(options: kplus.CommandProbeOptions): kplus.Probe {
+  return kplus.Probe.fromCommand(
+    ['sh', '-c', `valkey-cli -h 127.0.0.1 -p ${VALKEY_PORT} ping | grep -q PONG`],
+    options,
+  );
 }
 
 export interface CacheChartProps extends ChartProps {
@@ -72,25 +92,21 @@ export class CacheChart extends Chart {
     const podLabels = componentLabels(VALKEY_COMPONENT);
 
     const config = new kplus.ConfigMap(this, 'Config', {
-      metadata: { name: 'valkey', namespace },
-      data: { 'valkey.conf': renderValkeyConf(valkey) },
+      metadata: { name: VALKEY_NAME, namespace },
+      data: { [CONFIG_FILE]: renderValkeyConf(valkey) },
     });
 
     const headless = new kplus.Service(this, 'Headless', {
       metadata: { name: VALKEY_HEADLESS_SERVICE, namespace },
       clusterIP: 'None',
       selector: kplus.Pods.select(this, 'HeadlessPods', { labels: podLabels }),
-      ports: [{ name: 'valkey', port: VALKEY_PORT, targetPort: VALKEY_PORT }],
+      ports: [{ ...SERVICE_PORT }],
     });
 
     publishNotReadyAddresses(headless);
 
-    const ping = kplus.Probe.fromCommand(['sh', '-c', 'valkey-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'], {
-      periodSeconds: Duration.seconds(10),
-      timeoutSeconds: Duration.seconds(3),
-    });
     const statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
-      metadata: { name: 'valkey', namespace, labels: podLabels },
+      metadata: { name: VALKEY_NAME, namespace, labels: podLabels },
       service: headless,
       replicas: valkey.replicas,
       podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
@@ -101,7 +117,7 @@ export class CacheChart extends Chart {
           name: 'valkey',
           image: valkey.image,
           user: VALKEY_UID,
-          command: ['sh', '-c', startScript('valkey', namespace)],
+          command: ['sh', '-c', startScript(namespace)],
           portNumber: VALKEY_PORT,
           envVariables: {
             [CLI_AUTH_ENV]: kplus.EnvValue.fromSecretValue({
@@ -109,31 +125,27 @@ export class CacheChart extends Chart {
               key: valkey.passwordSecret.key,
             }),
           },
-          readiness: ping,
-          liveness: kplus.Probe.fromCommand(['sh', '-c', 'valkey-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'], {
+          readiness: pingProbe({ periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(3) }),
+          liveness: pingProbe({
             periodSeconds: Duration.seconds(15),
             timeoutSeconds: Duration.seconds(5),
             failureThreshold: 3,
           }),
           // Replaying a large AOF can take minutes; liveness waits for it.
-          startup: kplus.Probe.fromCommand(['sh', '-c', 'valkey-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'], {
-            periodSeconds: Duration.seconds(5),
-            failureThreshold: 120,
-          }),
+          startup: pingProbe({ periodSeconds: Duration.seconds(5), failureThreshold: 120 }),
           resourceValues: valkey.resources,
         }),
       ],
     });
-    for (const [key, value] of Object.entries(podLabels)) statefulSet.podMetadata.addLabel(key, value);
     const container = statefulSet.containers[0]!;
-    container.mount('/etc/valkey', kplus.Volume.fromConfigMap(this, 'ConfigVolume', config), { readOnly: true });
-    mountScratch(statefulSet, container, 'tmp', '/tmp', 64);
-    finishPod(statefulSet, valkey.pool);
+    container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', config), { readOnly: true });
+    mountTmp(statefulSet, container, 64);
+    finishPod(statefulSet, valkey.pool, podLabels);
     // Two replicas on one host would fail together.
     statefulSet.scheduling.separate(statefulSet, { topology: kplus.Topology.HOSTNAME });
     addVolumeClaimTemplate(statefulSet, {
       name: 'data',
-      mountPath: '/data',
+      mountPath: DATA_DIR,
       storageClass: valkey.storage.storageClass,
       size: valkey.storage.size,
       labels: podLabels,
@@ -142,10 +154,10 @@ export class CacheChart extends Chart {
     new kplus.Service(this, 'Client', {
       metadata: { name: VALKEY_SERVICE, namespace },
       selector: kplus.Pods.select(this, 'PrimaryPod', {
-        labels: { ...podLabels, 'statefulset.kubernetes.io/pod-name': 'valkey-0' },
+        labels: { ...podLabels, 'statefulset.kubernetes.io/pod-name': PRIMARY_POD },
       }),
-      ports: [{ name: 'valkey', port: VALKEY_PORT, targetPort: VALKEY_PORT }],
+      ports: [{ ...SERVICE_PORT }],
     });
-    podDisruptionBudget(this, { name: 'valkey', namespace, podLabels, maxUnavailable: 1 });
+    podDisruptionBudget(this, { name: VALKEY_NAME, namespace, podLabels, maxUnavailable: 1 });
   }
 }

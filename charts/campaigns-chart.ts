@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
-import { finishPod, mountScratch } from './lib/pod.js';
+import { finishPod, mountTmp } from './lib/pod.js';
 import type { CampaignValues, PoolName } from './values/schema.js';
 
 export const CAMPAIGN_COMPONENT = 'campaign';
@@ -42,9 +42,8 @@ export class CampaignsChart extends Chart {
           }),
         ],
       });
-      for (const [key, value] of Object.entries(podLabels)) cronJob.podMetadata.addLabel(key, value);
-      mountScratch(cronJob, cronJob.containers[0]!, 'tmp', '/tmp', 128);
-      finishPod(cronJob, props.pool);
+      mountTmp(cronJob, cronJob.containers[0]!, 128);
+      finishPod(cronJob, props.pool, podLabels);
     }
   }
 }

@@ -4,11 +4,13 @@ import type { Construct } from 'constructs';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { podDisruptionBudget } from './lib/patches.js';
-import { finishPod, mountScratch } from './lib/pod.js';
+import { finishPod, mountTmp } from './lib/pod.js';
 import { toSize } from './lib/quantity.js';
 import type { ErpValues } from './values/schema.js';
 
 export const ERP_COMPONENT = 'erp';
+/** The Deployment, its container, Service and PDB. */
+const ERP_NAME = 'erp';
 
 export interface ErpChartProps extends ChartProps {
   readonly erp: ErpValues;
@@ -33,12 +35,12 @@ export class ErpChart extends Chart {
     });
 
     const deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: 'erp', namespace: erp.namespace, labels: podLabels },
+      metadata: { name: ERP_NAME, namespace: erp.namespace, labels: podLabels },
       replicas: erp.replicas,
       securityContext: podSecurity(),
       containers: [
         hardened({
-          name: 'erp',
+          name: ERP_NAME,
           image: erp.image,
           portNumber: erp.port,
           envFrom: [kplus.Env.fromConfigMap(smtp)],
@@ -58,17 +60,16 @@ export class ErpChart extends Chart {
         }),
       ],
     });
-    for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
     const container = deployment.containers[0]!;
     container.mount('/var/lib/erp', kplus.Volume.fromPersistentVolumeClaim(this, 'FilesVolume', claim));
-    mountScratch(deployment, container, 'tmp', '/tmp', 256);
-    finishPod(deployment, erp.pool);
+    mountTmp(deployment, container, 256);
+    finishPod(deployment, erp.pool, podLabels);
 
     new kplus.Service(this, 'Service', {
-      metadata: { name: 'erp', namespace: erp.namespace },
+      metadata: { name: ERP_NAME, namespace: erp.namespace },
       selector: deployment,
       ports: [{ name: 'http', port: 80, targetPort: erp.port }],
     });
-    podDisruptionBudget(this, { name: 'erp', namespace: erp.namespace, podLabels, maxUnavailable: 1 });
+    podDisruptionBudget(this, { name: ERP_NAME, namespace: erp.namespace, podLabels, maxUnavailable: 1 });
   }
 }

@@ -19,6 +19,15 @@ import {
 import { POOL_KEY, poolTaint } from './lib/pool.js';
 import { POOL_NAMES, type PlatformValues, type PoolName, type PoolValues } from './values/schema.js';
 
+/** The tag Karpenter finds a cluster's subnets and security groups by; the pools' instances carry it too. */
+const DISCOVERY_TAG = 'karpenter.sh/discovery';
+
+/** What a NodePool's `nodeClassRef` names: the EC2NodeClass kind and its API group, from the generated import. */
+const EC2_NODE_CLASS_REF = {
+  group: Ec2NodeClass.GVK.apiVersion.split('/')[0]!,
+  kind: Ec2NodeClass.GVK.kind,
+};
+
 /** Role-specific instance requirements on top of the values (categories, generation, capacity type). */
 const ROLE_REQUIREMENTS: Readonly<Record<PoolName, readonly NodePoolSpecTemplateSpecRequirements[]>> = {
   erp: [],
@@ -50,8 +59,8 @@ export class PoolsChart extends Chart {
       spec: {
         role: aws.nodeRole,
         amiSelectorTerms: [{ alias: aws.amiAlias }],
-        subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': aws.clusterName } }],
-        securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': aws.clusterName } }],
+        subnetSelectorTerms: [{ tags: { [DISCOVERY_TAG]: aws.clusterName } }],
+        securityGroupSelectorTerms: [{ tags: { [DISCOVERY_TAG]: aws.clusterName } }],
         associatePublicIpAddress: false,
         metadataOptions: {
           httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
@@ -74,7 +83,7 @@ export class PoolsChart extends Chart {
             },
           },
         ],
-        tags: { [POOL_KEY]: pool, 'karpenter.sh/discovery': aws.clusterName },
+        tags: { [POOL_KEY]: pool, [DISCOVERY_TAG]: aws.clusterName },
       },
     });
 
@@ -97,7 +106,7 @@ export class PoolsChart extends Chart {
         template: {
           metadata: { labels: { [POOL_KEY]: pool } },
           spec: {
-            nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool },
+            nodeClassRef: { ...EC2_NODE_CLASS_REF, name: pool },
             taints: [{ key: taint.key, value: taint.value, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE }],
             requirements,
             expireAfter: values.expireAfter,

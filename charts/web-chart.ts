@@ -4,13 +4,17 @@ import type { Construct } from 'constructs';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { spreadAcrossZonesAndHosts } from './lib/patches.js';
-import { finishPod, mountScratch } from './lib/pod.js';
+import { finishPod, mountScratch, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
 import type { WebValues } from './values/schema.js';
 import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
 
 export const WEB_COMPONENT = 'web';
+/** The Deployment, its Service, Ingress, HPA and PDB. */
+const WEB_NAME = 'web';
+/** The Service's port, which the Ingress sends the CDN's requests to. */
+const WEB_SERVICE_PORT = 80;
 /** UID of the nginx-unprivileged image. */
 const NGINX_UID = 101;
 
@@ -35,7 +39,7 @@ export class WebChart extends Chart {
     });
 
     const deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: 'web', namespace, labels: podLabels },
+      metadata: { name: WEB_NAME, namespace, labels: podLabels },
       securityContext: podSecurity(NGINX_UID),
       containers: [
         hardened({
@@ -73,30 +77,32 @@ export class WebChart extends Chart {
         }),
       ],
     });
-    for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
     const [nginx, app] = deployment.containers;
     nginx!.mount('/etc/nginx/nginx.conf', kplus.Volume.fromConfigMap(this, 'NginxConfVolume', nginxConf), {
       subPath: 'nginx.conf',
       readOnly: true,
     });
-    mountScratch(deployment, nginx!, 'nginx-tmp', '/tmp', 256);
+    mountTmp(deployment, nginx!, 256, 'nginx-tmp');
     // nginx may overshoot max_size briefly while its cache manager catches up: leave a quarter of headroom.
     mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
-    mountScratch(deployment, app!, 'app-tmp', '/tmp', 256);
-    finishPod(deployment, web.pool);
+    mountTmp(deployment, app!, 256, 'app-tmp');
+    finishPod(deployment, web.pool, podLabels);
     spreadAcrossZonesAndHosts(deployment, podLabels);
 
     const service = new kplus.Service(this, 'Service', {
-      metadata: { name: 'web', namespace },
+      metadata: { name: WEB_NAME, namespace },
       selector: deployment,
-      ports: [{ name: 'http', port: 80, targetPort: NGINX_PORT }],
+      ports: [{ name: 'http', port: WEB_SERVICE_PORT, targetPort: NGINX_PORT }],
     });
 
     const ingress = new kplus.Ingress(this, 'Ingress', {
-      metadata: { name: 'web', namespace },
+      metadata: { name: WEB_NAME, namespace },
       className: web.ingress.className,
     });
-    ingress.addHostDefaultBackend(web.ingress.host, kplus.IngressBackend.fromService(service, { port: 80 }));
+    ingress.addHostDefaultBackend(
+      web.ingress.host,
+      kplus.IngressBackend.fromService(service, { port: WEB_SERVICE_PORT }),
+    );
     if (web.ingress.tlsSecretName) {
       ingress.addTls([
         {
@@ -106,6 +112,6 @@ export class WebChart extends Chart {
       ]);
     }
 
-    autoscale(this, deployment, { name: 'web', namespace, podLabels, autoscaling: web.autoscaling });
+    autoscale(this, deployment, { name: WEB_NAME, namespace, podLabels, autoscaling: web.autoscaling });
   }
 }

@@ -16,6 +16,8 @@ export interface Flow {
 }
 
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The cluster DNS answers on this port, over UDP and TCP. */
+const DNS_PORT = 53;
 
 function peer(group: PodGroup): k8s.NetworkPolicyPeer {
   return {
@@ -51,10 +53,7 @@ export function allowDns(scope: Construct, namespace: string): void {
               podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
             },
           ],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
+          ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(DNS_PORT) }, tcp(DNS_PORT)],
         },
       ],
     },

@@ -3,6 +3,9 @@ import type { EnvironmentName, PoolValues, ValuesInput } from './schema.js';
 /** Version of the roleplane image these manifests are made for. */
 export const ROLEPLANE_VERSION = '0.1.0';
 
+/** The PowerSchedule prod makes, and the one the sleeping copies' namespaces join. */
+const OFFICE_HOURS = 'office-hours';
+
 const VALKEY_IMAGE = 'docker.io/valkey/valkey:8.1.4';
 const NGINX_IMAGE = 'docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine';
 
@@ -133,7 +136,7 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
   const namespace = environment;
   return {
     ...defaults,
-    powerSchedule: 'office-hours',
+    powerSchedule: OFFICE_HOURS,
     web: {
       ...defaults.web,
       namespace,
@@ -142,10 +145,9 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
       nginxResources: { cpu: '50m', memory: '64Mi', memoryLimit: '128Mi' },
       autoscaling: { minReplicas: 1, maxReplicas: 2, targetCpuPercent: 80 },
       ingress: {
+        ...defaults.web.ingress,
         host: `${environment}.shop.example.com`,
-        className: 'nginx',
         tlsSecretName: `${environment}-shop-tls`,
-        controllerNamespace: 'ingress-nginx',
       },
     },
     search: {
@@ -163,7 +165,7 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
       pool: 'dev',
       resources: { cpu: '100m', memory: '256Mi', memoryLimit: '512Mi' },
       maxmemory: '192Mi',
-      storage: { storageClass: 'gp3', size: '2Gi' },
+      storage: { ...defaults.valkey.storage, size: '2Gi' },
     },
     campaigns: [
       {
@@ -199,7 +201,7 @@ function prod(): ValuesInput {
         resources: { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' },
         apiServer: { cidrs: ['0.0.0.0/0', '::/0'], ports: [443, 6443] },
       },
-      powerSchedules: [{ name: 'office-hours', uptime: 'Mon-Fri 07:00-20:00' }],
+      powerSchedules: [{ name: OFFICE_HOURS, uptime: 'Mon-Fri 07:00-20:00' }],
     },
     erp: {
       namespace: 'erp',

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { LABEL_COMPONENT } from '../../charts/lib/labels.js';
 import type { Manifest } from '../../charts/synth.js';
 import { ENVIRONMENTS } from '../../charts/values/schema.js';
 import { objectsOf, podTemplates } from '../helpers/manifests.js';
@@ -48,11 +49,11 @@ describe('policy over every environment', () => {
         const pods = podTemplates(objects);
         assert.ok(pods.length >= 4, `expected workloads in ${env}, found ${pods.length}`);
         assert.deepEqual(
-          checkPoolPinning(objects, (pod) => expected(pod.labels['app.kubernetes.io/component'])),
+          checkPoolPinning(objects, (pod) => expected(pod.labels[LABEL_COMPONENT])),
           [],
         );
         for (const pod of pods)
-          assert.ok(expected(pod.labels['app.kubernetes.io/component']), `${pod.owner} has an unexpected component`);
+          assert.ok(expected(pod.labels[LABEL_COMPONENT]), `${pod.owner} has an unexpected component`);
       });
     });
   }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LABEL_COMPONENT } from '../../charts/lib/labels.js';
 import { POOL_KEY } from '../../charts/lib/pool.js';
 import { loadValues } from '../../charts/values/load.js';
 import { ENVIRONMENTS } from '../../charts/values/schema.js';
@@ -191,20 +192,10 @@ describe('the synthesized manifests on a real control plane', function () {
     this.timeout(120_000);
     await cluster.kubectl.must(['cordon', '-l', `${POOL_KEY}=search`]);
     try {
-      await cluster.kubectl.must([
-        'delete',
-        'pods',
-        '-n',
-        'search',
-        '-l',
-        'app.kubernetes.io/component=search',
-        '--wait=false',
-      ]);
+      await cluster.kubectl.must(['delete', 'pods', '-n', 'search', '-l', `${LABEL_COMPONENT}=search`, '--wait=false']);
       const pending = await waitFor('replacement search pods to be unschedulable', 60_000, async () => {
         const list = (await pods(cluster, ['search'])).filter(
-          (p) =>
-            p.metadata.labels?.['app.kubernetes.io/component'] === 'search' &&
-            !p.metadata.name.startsWith('search-index'),
+          (p) => p.metadata.labels?.[LABEL_COMPONENT] === 'search' && !p.metadata.name.startsWith('search-index'),
         );
         const fresh = list.filter((p) => !p.spec.nodeName);
         return fresh.length >= 2 && fresh.every(isUnschedulable) ? fresh : undefined;
@@ -215,7 +206,7 @@ describe('the synthesized manifests on a real control plane', function () {
     }
     const rescheduled = await waitFor('search pods back on the search pool', 60_000, async () => {
       const list = (await pods(cluster, ['search'])).filter(
-        (p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'search' && p.status.phase === 'Running',
+        (p) => p.metadata.labels?.[LABEL_COMPONENT] === 'search' && p.status.phase === 'Running',
       );
       return list.length >= 2 ? list : undefined;
     });

@@ -20,6 +20,7 @@ import {
   type V1PodSpec,
 } from '@kubernetes/client-node';
 
+import { POOL_KEY } from '../../charts/lib/pool.js';
 import { pinnedVersions } from './binaries.js';
 import { clusterDown, clusterUp } from './cli.js';
 import { controlPlaneStatus, readClusterInfo } from './control-plane.js';
@@ -28,7 +29,6 @@ import { createFakeNodes, waitForNodesReady } from './nodes.js';
 const execFileAsync = promisify(execFile);
 
 const POOL = 'smoke';
-const POOL_LABEL = 'roleplane.io/pool';
 const NAMESPACE = 'smoke-restricted';
 
 const results: Array<{ name: string; ok: boolean; detail: string }> = [];
@@ -174,8 +174,8 @@ async function main(): Promise<void> {
     const nodes = await createFakeNodes(kubeconfig, [
       {
         name: 'kwok-smoke',
-        labels: { [POOL_LABEL]: POOL },
-        taints: [{ key: POOL_LABEL, value: POOL, effect: 'NoSchedule' }],
+        labels: { [POOL_KEY]: POOL },
+        taints: [{ key: POOL_KEY, value: POOL, effect: 'NoSchedule' }],
         capacity: { cpu: '4', memory: '16Gi', pods: '110' },
         count: 2,
       },
@@ -196,11 +196,11 @@ async function main(): Promise<void> {
             affinity: {
               nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {
-                  nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [POOL] }] }],
+                  nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_KEY, operator: 'In', values: [POOL] }] }],
                 },
               },
             },
-            tolerations: [{ key: POOL_LABEL, operator: 'Equal', value: POOL, effect: 'NoSchedule' }],
+            tolerations: [{ key: POOL_KEY, operator: 'Equal', value: POOL, effect: 'NoSchedule' }],
           },
         },
       },
