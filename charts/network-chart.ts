@@ -1,6 +1,6 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { SEARCH_DEFAULT_PORT } from '../workloads/search/service/config.js';
+import { SEARCH_DEFAULT_PORT } from '../workloads/search/config.js';
 import { VALKEY_COMPONENT, VALKEY_PORT } from './cache-chart.js';
 import { ERP_COMPONENT } from './erp-chart.js';
 import { componentLabels } from './lib/labels.js';
@@ -18,9 +18,10 @@ export interface NetworkChartProps extends ChartProps {
 }
 
 /**
- * Default deny in every namespace, then exactly the flows of DESIGN.md: ingress controller → web, web → search,
- * search → Valkey, operator → API server, DNS everywhere. An SMTP relay is reachable from the ERP only when
- * its CIDRs are given; Valkey replicas reach their primary only when there are replicas.
+ * Default deny in every namespace, then exactly the flows the README promises ("What the manifests guarantee"):
+ * ingress controller → web, web → search, search → Valkey, operator → API server, DNS everywhere. An SMTP relay is
+ * reachable from the ERP only when its CIDRs are given; Valkey replicas reach their primary only when there are
+ * replicas.
  */
 export class NetworkChart extends Chart {
   constructor(scope: Construct, id: string, props: NetworkChartProps) {

@@ -1,7 +1,10 @@
 import { mebibytesOf } from './lib/quantity.js';
 import type { WebValues } from './values/schema.js';
 
-/** The CDN tiers of DESIGN.md, as the Cache-Control header the page cache sends and the time it keeps a page. */
+/**
+ * The CDN tiers the README promises ("What the manifests guarantee"), as the Cache-Control header the page cache
+ * sends and the time it keeps a page.
+ */
 export const CDN_TIERS = {
   static: { cacheControl: 'public, max-age=31536000, immutable', keep: '365d' },
   product: { cacheControl: 'public, max-age=3600', keep: '1h' },

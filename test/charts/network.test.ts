@@ -9,7 +9,7 @@ function dnsFlows(pods: readonly string[]): string[] {
 }
 
 describe('network policies', () => {
-  it('allow exactly the prod graph of DESIGN.md: ingress → web → search → Valkey, operator → API server, DNS', () => {
+  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, DNS', () => {
     const objects = objectsOf('prod');
     const pods = [
       'erp/erp',
