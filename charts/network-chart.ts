@@ -1,6 +1,6 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { SEARCH_DEFAULT_PORT } from '../workloads/search/config.js';
+import { SEARCH_DEFAULT_PORT } from '../workloads/search/service/config.js';
 import { VALKEY_COMPONENT, VALKEY_PORT } from './cache-chart.js';
 import { ERP_COMPONENT } from './erp-chart.js';
 import { componentLabels } from './lib/labels.js';
