@@ -3,7 +3,7 @@
  * override annotation (and clear the opposite one) in one merge patch. Without `--for` the override lasts until
  * the schedule itself next wants that state to end.
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION, GROUP, PLURAL, VERSION } from './api/keys.js';
 import type { PowerSchedule } from './api/power-schedule.js';
 import { parseDurationMs } from './controller/namespace-state.js';
@@ -11,6 +11,7 @@ import { selects } from './controller/select-namespaces.js';
 import { desiredAwake, nextTransition } from './schedule/evaluate.js';
 import { parseSchedule } from './schedule/grammar.js';
 import { toKubeApiError } from './kube/client-node.js';
+import { loadKubeConfig } from './kube/kubeconfig.js';
 
 export interface OverrideOptions {
   readonly namespace: string;
@@ -58,9 +59,7 @@ function scheduledEnd(
 }
 
 export async function setOverride(opts: OverrideOptions): Promise<OverrideResult> {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  const kc = loadKubeConfig(opts.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const now = opts.now ?? new Date();
 
