@@ -2,7 +2,8 @@ import { Chart, type ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { GROUP, HEALTH_PORT, LEASE_NAME, METRICS_PORT, PLURAL } from '../operator/api/keys.js';
+import { GROUP, LEASE_NAME, PLURAL } from '../operator/api/keys.js';
+import { OPERATOR_DEFAULTS, OPERATOR_ENV } from '../operator/config.js';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { podDisruptionBudget } from './lib/patches.js';
@@ -69,6 +70,7 @@ export class OperatorChart extends Chart {
       subjects: [subject],
     });
 
+    const { metricsPort, healthPort } = OPERATOR_DEFAULTS;
     const podLabels = componentLabels(OPERATOR_COMPONENT);
     const deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: OPERATOR_NAME, namespace, labels: podLabels },
@@ -82,18 +84,18 @@ export class OperatorChart extends Chart {
         hardened({
           name: 'operator',
           image: props.image,
-          args: ['operator', '--leader-elect', `--metrics-port=${METRICS_PORT}`, `--health-port=${HEALTH_PORT}`],
+          args: ['operator', '--leader-elect', `--metrics-port=${metricsPort}`, `--health-port=${healthPort}`],
           envVariables: {
-            OPERATOR_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
-            POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+            [OPERATOR_ENV.namespace]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+            [OPERATOR_ENV.podName]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
           },
           ports: [
-            { name: 'metrics', number: METRICS_PORT },
-            { name: 'health', number: HEALTH_PORT },
+            { name: 'metrics', number: metricsPort },
+            { name: 'health', number: healthPort },
           ],
-          readiness: kplus.Probe.fromHttpGet('/readyz', { port: HEALTH_PORT, periodSeconds: Duration.seconds(10) }),
+          readiness: kplus.Probe.fromHttpGet('/readyz', { port: healthPort, periodSeconds: Duration.seconds(10) }),
           liveness: kplus.Probe.fromHttpGet('/healthz', {
-            port: HEALTH_PORT,
+            port: healthPort,
             periodSeconds: Duration.seconds(20),
             failureThreshold: 3,
           }),
@@ -107,7 +109,7 @@ export class OperatorChart extends Chart {
     new kplus.Service(this, 'MetricsService', {
       metadata: { name: `${OPERATOR_NAME}-metrics`, namespace },
       selector: deployment,
-      ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: METRICS_PORT }],
+      ports: [{ name: 'metrics', port: metricsPort, targetPort: metricsPort }],
     });
     podDisruptionBudget(this, { name: OPERATOR_NAME, namespace, podLabels, maxUnavailable: 1 });
   }

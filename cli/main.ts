@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { HEALTH_PORT, METRICS_PORT } from '../operator/api/keys.js';
+import { OPERATOR_DEFAULTS, OPERATOR_ENV } from '../operator/config.js';
 import type { OperatorCommandOptions } from '../operator/main.js';
 import {
   SEARCH_SETTINGS,
@@ -181,14 +181,24 @@ export function buildProgram(): Command {
   program
     .command('operator')
     .description('run the power-schedule operator (scales dev and staging to zero on a schedule and restores them)')
-    .option('--kubeconfig <path>', 'kubeconfig (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
+    .option(
+      '--kubeconfig <path>',
+      "kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then the pod's ServiceAccount)",
+    )
     .option('--leader-elect', 'hold a Lease before acting (run with more than one replica)', false)
-    .option('--namespace <ns>', 'namespace of the Lease (default: $OPERATOR_NAMESPACE or roleplane-system)')
-    .option('--identity <name>', 'this replica in the Lease and Events (default: $POD_NAME or host-pid)')
-    .option('--metrics-port <port>', 'Prometheus /metrics port', parsePort, METRICS_PORT)
-    .option('--health-port <port>', '/healthz and /readyz port', parsePort, HEALTH_PORT)
-    .option('--concurrency <n>', 'patches in flight per namespace', parsePositiveInt, 8)
-    .option('--log-level <level>', 'pino log level', 'info')
+    .option(
+      '--namespace <ns>',
+      `namespace of the Lease (default: $${OPERATOR_ENV.namespace} or ${OPERATOR_DEFAULTS.namespace})`,
+    )
+    .option('--identity <name>', `this replica in the Lease and Events (default: $${OPERATOR_ENV.podName} or host-pid)`)
+    .option('--metrics-port <port>', 'Prometheus /metrics port', parsePort, OPERATOR_DEFAULTS.metricsPort)
+    .option('--health-port <port>', '/healthz and /readyz port', parsePort, OPERATOR_DEFAULTS.healthPort)
+    .option('--concurrency <n>', 'patches in flight per namespace', parsePositiveInt, OPERATOR_DEFAULTS.concurrency)
+    // No commander default here: it would hide $LOG_LEVEL.
+    .option(
+      '--log-level <level>',
+      `pino log level (default: $${OPERATOR_ENV.logLevel} or ${OPERATOR_DEFAULTS.logLevel})`,
+    )
     .action(async (opts: OperatorCommandOptions) => {
       const { runOperator } = await import('../operator/main.js');
       process.exitCode = await runOperator(opts);

@@ -3,33 +3,23 @@
  * logger and registry, starts the operator and stops it on SIGTERM/SIGINT.
  */
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { HEALTH_PORT, METRICS_PORT } from './api/keys.js';
 import { systemClock } from './clock.js';
+import { type OperatorFlags, operatorSettings } from './config.js';
+import { loadKubeConfig } from './kube/kubeconfig.js';
 import { startOperator } from './operator.js';
 
-export interface OperatorCommandOptions {
+export interface OperatorCommandOptions extends OperatorFlags {
   kubeconfig?: string;
   leaderElect?: boolean;
-  namespace?: string;
-  identity?: string;
-  metricsPort?: number;
-  healthPort?: number;
-  concurrency?: number;
-  logLevel?: string;
 }
 
 /** Runs until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runOperator(opts: OperatorCommandOptions): Promise<number> {
-  const log = pino({
-    level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
-    base: { component: 'roleplane-operator' },
-  });
-  const kubeConfig = new KubeConfig();
-  if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const settings = operatorSettings(opts, process.env, `${hostname()}-${process.pid}`);
+  const log = pino({ level: settings.logLevel, base: { component: 'roleplane-operator' } });
+  const kubeConfig = loadKubeConfig(opts.kubeconfig);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -42,11 +32,11 @@ export async function runOperator(opts: OperatorCommandOptions): Promise<number>
     log,
     options: {
       leaderElect: opts.leaderElect === true,
-      namespace: opts.namespace ?? process.env.OPERATOR_NAMESPACE ?? 'roleplane-system',
-      identity: opts.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
-      healthPort: opts.healthPort ?? HEALTH_PORT,
-      metricsPort: opts.metricsPort ?? METRICS_PORT,
-      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      namespace: settings.namespace,
+      identity: settings.identity,
+      healthPort: settings.healthPort,
+      metricsPort: settings.metricsPort,
+      concurrency: settings.concurrency,
       // Exit and let the Deployment restart us clean: a lost lease means another replica may already act.
       onLostLeadership: () => exit(1),
     },
@@ -60,7 +50,7 @@ export async function runOperator(opts: OperatorCommandOptions): Promise<number>
     operator.stop().then(
       () => exit(0),
       (err: unknown) => {
-        log.error({ err: String(err) }, 'stop failed');
+        log.error({ err }, 'stop failed');
         exit(1);
       },
     );

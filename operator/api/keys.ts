@@ -20,7 +20,3 @@ export const POWER_SCHEDULE_LABEL = 'roleplane.io/power-schedule';
 
 export const FIELD_MANAGER = 'roleplane-operator';
 export const LEASE_NAME = 'roleplane-operator';
-
-/** Ports the operator listens on: Prometheus metrics, and the health probes. */
-export const METRICS_PORT = 8080;
-export const HEALTH_PORT = 8081;

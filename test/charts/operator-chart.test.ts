@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CRD_NAME } from '../../operator/api/keys.js';
+import { OPERATOR_DEFAULTS, OPERATOR_ENV } from '../../operator/config.js';
 import { find, objectsOf, podTemplates } from '../helpers/manifests.js';
 
 interface Rule {
@@ -76,13 +77,50 @@ describe('OperatorChart', () => {
     const service = find(objects, 'Service', 'roleplane-operator-metrics', 'roleplane-system').spec as {
       ports: Array<{ port: number }>;
     };
-    assert.equal(service.ports[0]!.port, 8080);
+    assert.equal(service.ports[0]!.port, OPERATOR_DEFAULTS.metricsPort);
     const binding = find(objects, 'ClusterRoleBinding', 'roleplane-operator') as unknown as {
       subjects: Array<{ name: string; namespace: string }>;
     };
     assert.deepEqual(
       binding.subjects.map((s) => `${s.namespace}/${s.name}`),
       ['roleplane-system/roleplane-operator'],
+    );
+  });
+
+  it('sets the Lease namespace and the replica name through the variables the operator reads (OPERATOR_ENV)', () => {
+    const pod = podTemplates([find(objects, 'Deployment', 'roleplane-operator', 'roleplane-system')])[0]!;
+    const env = pod.spec.containers[0]!.env as unknown as Array<{
+      name: string;
+      valueFrom?: { fieldRef?: { fieldPath: string } };
+    }>;
+    assert.deepEqual(
+      env.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]),
+      [
+        [OPERATOR_ENV.namespace, 'metadata.namespace'],
+        [OPERATOR_ENV.podName, 'metadata.name'],
+      ],
+    );
+  });
+
+  it("listens for metrics on a port of its own: not its health port, not any other container's port", () => {
+    const pods = podTemplates(objects);
+    const operator = pods.find((p) => p.owner === 'Deployment roleplane-system/roleplane-operator')!;
+    assert.deepEqual(
+      operator.spec.containers[0]!.ports!.map((p) => p.containerPort),
+      [OPERATOR_DEFAULTS.metricsPort, OPERATOR_DEFAULTS.healthPort],
+    );
+    assert.ok(operator.spec.containers[0]!.args!.includes(`--metrics-port=${OPERATOR_DEFAULTS.metricsPort}`));
+    assert.notEqual(OPERATOR_DEFAULTS.metricsPort, OPERATOR_DEFAULTS.healthPort);
+    const others = pods
+      .filter((p) => p !== operator)
+      .flatMap((p) =>
+        p.spec.containers.flatMap((c) => (c.ports ?? []).map((port) => `${p.owner}:${port.containerPort}`)),
+      );
+    assert.ok(others.length > 0, 'the other workloads declare their ports');
+    assert.deepEqual(
+      others.filter((o) => o.endsWith(`:${OPERATOR_DEFAULTS.metricsPort}`)),
+      [],
+      'another container listens on the metrics port',
     );
   });
 });
