@@ -11,6 +11,7 @@ import type { NamespacePhase } from './api/power-schedule.js';
 import type { Clock } from './clock.js';
 import { WorkQueue } from './controller/queue.js';
 import { reconcile } from './controller/reconcile.js';
+import { RETRY_AFTER_ERROR_MS } from './controller/requeue.js';
 import { selects } from './controller/select-namespaces.js';
 import { startHealthServers } from './health.js';
 import type { KubeApi } from './kube/api.js';
@@ -30,7 +31,7 @@ export interface OperatorOptions {
   readonly metricsPort: number;
   /** Interface the health and metrics servers bind. @default "0.0.0.0" */
   readonly host?: string;
-  /** Patches in flight at once per namespace. @default 8 */
+  /** Patches in flight at once per namespace. @default - OPERATOR_DEFAULTS.concurrency (operator/config.ts) */
   readonly concurrency?: number;
   /** Called when this replica loses the lease; the process should exit so it restarts clean. */
   readonly onLostLeadership?: () => void;
@@ -112,8 +113,8 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
         if (requeueAfterMs !== null) queue?.addAfter(name, requeueAfterMs);
       } catch (err) {
         end({ result: 'error' });
-        log.error({ schedule: name, err: err instanceof Error ? err.stack : String(err) }, 'reconcile failed');
-        queue?.addAfter(name, 5_000);
+        log.error({ schedule: name, err }, 'reconcile failed');
+        queue?.addAfter(name, RETRY_AFTER_ERROR_MS);
       }
     });
     await informers.start();
@@ -140,9 +141,7 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
       ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
       onStartedLeading: () => {
         metrics.isLeader.set(1);
-        controllerStarted = runController().catch((err: unknown) =>
-          log.error({ err: String(err) }, 'controller failed to start'),
-        );
+        controllerStarted = runController().catch((err: unknown) => log.error({ err }, 'controller failed to start'));
       },
       onStoppedLeading: () => {
         metrics.isLeader.set(0);

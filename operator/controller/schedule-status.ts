@@ -1,0 +1,107 @@
+/**
+ * A PowerSchedule's status: its conditions (ScheduleValid, Ready), the next sleep and wake over its namespaces, and
+ * each namespace's status; written only when it differs from what the cache holds.
+ */
+import type { Condition, NamespaceStatus, PowerSchedule, PowerScheduleStatus } from '../api/power-schedule.js';
+import type { ReconcileDeps } from './reconcile.js';
+import { earliest } from './requeue.js';
+
+export function condition(
+  type: Condition['type'],
+  ok: boolean,
+  reason: string,
+  message: string,
+  previous: readonly Condition[] | undefined,
+  now: Date,
+  generation: number | undefined,
+): Condition {
+  const status = ok ? 'True' : 'False';
+  const before = previous?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    reason,
+    message,
+    // The time the status last flipped, not the time we last wrote it.
+    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now.toISOString(),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+}
+
+/** An invalid schedule: the parser's message, the namespaces as they were last reported, nothing done. */
+export function invalidScheduleStatus(schedule: PowerSchedule, message: string, now: Date): PowerScheduleStatus {
+  const generation = schedule.metadata.generation;
+  const previous = schedule.status?.conditions;
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    namespaces: schedule.status?.namespaces ?? [],
+    conditions: [
+      condition('ScheduleValid', false, 'InvalidSchedule', message, previous, now, generation),
+      condition(
+        'Ready',
+        false,
+        'InvalidSchedule',
+        'the schedule cannot be evaluated; nothing is done until it is fixed',
+        previous,
+        now,
+        generation,
+      ),
+    ],
+  };
+}
+
+/** A valid schedule after its namespaces were reconciled: Ready unless a namespace reported an error. */
+export function scheduleStatus(
+  schedule: PowerSchedule,
+  statuses: readonly NamespaceStatus[],
+  now: Date,
+): PowerScheduleStatus {
+  const generation = schedule.metadata.generation;
+  const previous = schedule.status?.conditions;
+  const failed = statuses.filter((s) => s.lastError);
+  const nextSleep = earliest(...statuses.map((s) => (s.nextSleep ? Date.parse(s.nextSleep) : null)));
+  const nextWake = earliest(...statuses.map((s) => (s.nextWake ? Date.parse(s.nextWake) : null)));
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    ...(nextSleep !== null ? { nextSleep: new Date(nextSleep).toISOString() } : {}),
+    ...(nextWake !== null ? { nextWake: new Date(nextWake).toISOString() } : {}),
+    namespaces: [...statuses],
+    conditions: [
+      condition('ScheduleValid', true, 'Parsed', 'the schedule is valid', previous, now, generation),
+      condition(
+        'Ready',
+        failed.length === 0,
+        failed.length === 0 ? (schedule.spec.suspend ? 'Suspended' : 'Reconciled') : 'NamespaceErrors',
+        failed.length === 0
+          ? `${statuses.length} namespace(s) as scheduled`
+          : failed.map((s) => `${s.name}: ${s.lastError}`).join('; '),
+        previous,
+        now,
+        generation,
+      ),
+    ],
+  };
+}
+
+/** JSON with sorted keys: the API server returns objects with sorted keys, we build them in another order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** Writes the status only when it differs, so a quiet reconcile sends no request. */
+export async function writeStatus(
+  schedule: PowerSchedule,
+  status: PowerScheduleStatus,
+  deps: ReconcileDeps,
+): Promise<void> {
+  if (stableJson(schedule.status ?? {}) === stableJson(status)) return;
+  try {
+    await deps.api.patchScheduleStatus(schedule.metadata.name, status);
+  } catch (err) {
+    deps.log.warn({ err }, 'could not write status');
+  }
+}
