@@ -1,5 +1,10 @@
 import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from './keys.js';
-import { DEFAULT_DOWNTIME_REPLICAS, DEFAULT_GRACE_PERIOD, NAMESPACE_PHASES } from './power-schedule.js';
+import {
+  DEFAULT_DOWNTIME_REPLICAS,
+  DEFAULT_GRACE_PERIOD,
+  DEFAULT_TIME_ZONE,
+  NAMESPACE_PHASES,
+} from './power-schedule.js';
 
 type Schema = Record<string, unknown>;
 
@@ -52,7 +57,7 @@ const spec: Schema = {
     timeZone: {
       type: 'string',
       maxLength: 64,
-      description: 'IANA time zone for timespans that name none. Default UTC.',
+      description: `IANA time zone for timespans that name none. Default ${DEFAULT_TIME_ZONE}.`,
     },
     uptime: {
       type: 'string',

@@ -88,10 +88,9 @@ export function createInformers(kc: KubeConfig, opts: InformerOptions): Informer
     inf.on('error', (err: unknown) => {
       synced.delete(path);
       if (stopped) return;
-      opts.log.warn({ path, err: String(err) }, 'watch failed; restarting');
+      opts.log.warn({ path, err }, 'watch failed; restarting');
       opts.clock.setTimer(opts.restartDelayMs ?? 1000, () => {
-        if (!stopped)
-          void inf.start().catch((e: unknown) => opts.log.warn({ path, err: String(e) }, 'watch restart failed'));
+        if (!stopped) void inf.start().catch((e: unknown) => opts.log.warn({ path, err: e }, 'watch restart failed'));
       });
     });
     return inf;

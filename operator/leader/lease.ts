@@ -9,6 +9,16 @@ import type { Clock } from '../clock.js';
 import type { RequestCounter } from '../kube/client-node.js';
 import { toKubeApiError } from '../kube/client-node.js';
 
+/** client-go's defaults, as controller-runtime's managers use them. */
+export const LEASE_DEFAULTS = {
+  /** How long a lease that has not changed is respected, measured on the observer's clock. */
+  leaseDurationSeconds: 15,
+  /** A leader that cannot renew for this long gives up. */
+  renewDeadlineSeconds: 10,
+  /** Between two attempts to acquire or renew. */
+  retryPeriodSeconds: 2,
+} as const;
+
 export interface LeaseRecord {
   holder: string;
   durationSeconds: number;
@@ -34,7 +44,7 @@ export function kubeLeaseStore(
   const api = kc.makeApiClient(CoordinationV1Api);
   const toRecord = (lease: V1Lease): LeaseRecord => ({
     holder: lease.spec?.holderIdentity ?? '',
-    durationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
+    durationSeconds: lease.spec?.leaseDurationSeconds ?? LEASE_DEFAULTS.leaseDurationSeconds,
     ...(lease.spec?.acquireTime ? { acquireTime: new Date(lease.spec.acquireTime) } : {}),
     ...(lease.spec?.renewTime ? { renewTime: new Date(lease.spec.renewTime) } : {}),
     transitions: lease.spec?.leaseTransitions ?? 0,
@@ -87,11 +97,11 @@ export interface ElectionOptions {
   readonly identity: string;
   readonly clock: Clock;
   readonly log: Logger;
-  /** @default 15 */
+  /** @default - LEASE_DEFAULTS.leaseDurationSeconds */
   readonly leaseDurationSeconds?: number;
-  /** A leader that cannot renew for this long gives up. @default 10 */
+  /** A leader that cannot renew for this long gives up. @default - LEASE_DEFAULTS.renewDeadlineSeconds */
   readonly renewDeadlineSeconds?: number;
-  /** @default 2 */
+  /** @default - LEASE_DEFAULTS.retryPeriodSeconds */
   readonly retryPeriodSeconds?: number;
   readonly onStartedLeading: () => void;
   readonly onStoppedLeading: () => void;
@@ -104,9 +114,9 @@ export interface Election {
 }
 
 export function startElection(opts: ElectionOptions): Election {
-  const duration = opts.leaseDurationSeconds ?? 15;
-  const renewDeadlineMs = (opts.renewDeadlineSeconds ?? 10) * 1000;
-  const retryMs = (opts.retryPeriodSeconds ?? 2) * 1000;
+  const duration = opts.leaseDurationSeconds ?? LEASE_DEFAULTS.leaseDurationSeconds;
+  const renewDeadlineMs = (opts.renewDeadlineSeconds ?? LEASE_DEFAULTS.renewDeadlineSeconds) * 1000;
+  const retryMs = (opts.retryPeriodSeconds ?? LEASE_DEFAULTS.retryPeriodSeconds) * 1000;
   let leader = false;
   let stopped = false;
   let cancelTimer: (() => void) | undefined;
@@ -151,7 +161,7 @@ export function startElection(opts: ElectionOptions): Election {
     try {
       ok = await tryAcquireOrRenew();
     } catch (err) {
-      opts.log.warn({ err: String(err) }, 'lease acquire/renew failed');
+      opts.log.warn({ err }, 'lease acquire/renew failed');
     }
     if (stopped) return;
     if (ok) {
@@ -181,7 +191,7 @@ export function startElection(opts: ElectionOptions): Election {
       try {
         await opts.store.update({ ...current, holder: '', durationSeconds: 1 });
       } catch (err) {
-        opts.log.warn({ err: String(err) }, 'could not release the lease; a standby takes over when it expires');
+        opts.log.warn({ err }, 'could not release the lease; a standby takes over when it expires');
       }
     },
   };

@@ -16,6 +16,7 @@
  *
  * Every error is a ScheduleSyntaxError naming the offending item and what is wrong with it.
  */
+import { DEFAULT_TIME_ZONE } from '../api/power-schedule.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { ScheduleSyntaxError } from './schedule-syntax-error.js';
 import { assertTimeZone } from './zone-clock.js';
@@ -220,9 +221,9 @@ export interface ParsedSchedule {
 
 /**
  * Parses a schedule's fields; errors are prefixed with the field (`uptime: unknown weekday …`), ready for a
- * `ScheduleValid=False` condition. A missing `timeZone` means `defaultTimeZone` (the CRD's default is UTC).
+ * `ScheduleValid=False` condition. A missing `timeZone` means `defaultTimeZone` (the CRD's default, DEFAULT_TIME_ZONE).
  */
-export function parseSchedule(text: ScheduleText, defaultTimeZone = 'UTC'): ParsedSchedule {
+export function parseSchedule(text: ScheduleText, defaultTimeZone = DEFAULT_TIME_ZONE): ParsedSchedule {
   const field = <T>(name: string, parse: () => T): T => {
     try {
       return parse();
