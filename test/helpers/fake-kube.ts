@@ -3,7 +3,6 @@
  * same resourceVersion precondition the API server enforces, and can fail chosen calls.
  */
 import type { PowerSchedule, PowerScheduleStatus } from '../../operator/api/power-schedule.js';
-import type { Clock } from '../../operator/clock.js';
 import {
   type ClusterCache,
   type EventRecord,
@@ -131,22 +130,5 @@ export class FakeKube implements KubeApi, ClusterCache {
   }
   hpas(namespace: string): readonly HpaObject[] {
     return this.hpaList.filter((h) => h.metadata.namespace === namespace);
-  }
-}
-
-/** A clock that only moves when told to; timers are recorded, not run. */
-export class FixedClock implements Clock {
-  private t: number;
-  constructor(iso: string) {
-    this.t = Date.parse(iso);
-  }
-  now(): Date {
-    return new Date(this.t);
-  }
-  set(iso: string): void {
-    this.t = Date.parse(iso);
-  }
-  setTimer(): () => void {
-    return () => undefined;
   }
 }

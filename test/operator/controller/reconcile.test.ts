@@ -10,7 +10,8 @@ import {
 import type { NamespacePhase, PowerSchedule, PowerScheduleSpec } from '../../../operator/api/power-schedule.js';
 import { reconcile } from '../../../operator/controller/reconcile.js';
 import { KubeApiError } from '../../../operator/kube/api.js';
-import { FakeKube, FixedClock } from '../../helpers/fake-kube.js';
+import { FakeKube } from '../../helpers/fake-kube.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 
 // Mon-Fri 07:00-20:00 in Berlin. 2026-11-27 is a Friday; Berlin is UTC+1 in November.
 const OFFICE_HOURS: PowerScheduleSpec = {
@@ -34,7 +35,7 @@ function setup(spec?: PowerScheduleSpec) {
   kube.addWorkload({ kind: 'Deployment', metadata: { name: 'web', namespace: 'dev' }, replicas: 3 });
   kube.addWorkload({ kind: 'Deployment', metadata: { name: 'search', namespace: 'dev' }, replicas: 2 });
   kube.addWorkload({ kind: 'CronJob', metadata: { name: 'newsletter', namespace: 'dev' }, suspend: false });
-  const clock = new FixedClock(FRIDAY_NOON);
+  const clock = new ManualClock(FRIDAY_NOON);
   const deps = {
     api: kube,
     cache: kube,
