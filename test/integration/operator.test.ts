@@ -1,31 +1,42 @@
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, BatchV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import {
   ASLEEP_UNTIL_ANNOTATION,
   AWAKE_UNTIL_ANNOTATION,
   EXCLUDE_LABEL,
+  GROUP,
   LEASE_NAME,
   ORIGINAL_REPLICAS_ANNOTATION,
   ORIGINAL_SUSPEND_ANNOTATION,
+  PLURAL,
+  VERSION,
 } from '../../operator/api/keys.js';
-import type { PowerScheduleSpec } from '../../operator/api/power-schedule.js';
+import type { PowerSchedule, PowerScheduleSpec } from '../../operator/api/power-schedule.js';
+import { LEASE_DEFAULTS } from '../../operator/leader/lease.js';
 import { systemClock } from '../../operator/clock.js';
 import { type RunningOperator, startOperator } from '../../operator/operator.js';
 import { synth } from '../../cli/synth.js';
 import { freePort } from '../helpers/ports.js';
-import { waitFor } from '../helpers/wait.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
 const SA = { namespace: 'roleplane-system', name: 'roleplane-operator' };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The most a test allows between a moment (a schedule boundary, a replica stopping) and what it awaits (the
+ * workloads patched, the lease taken over). What happens at once takes well under a second; the allowance is for a
+ * loaded 2-core machine. It is no performance target: each test says what it would take without the behaviour
+ * under test (the next event, if any; a lease duration), and that is always longer.
+ */
+const PROMPTLY_MS = 5_000;
+
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function deployment(namespace: string, name: string, replicas: number, labels: Record<string, string> = {}) {
@@ -97,7 +108,9 @@ describe('the power-schedule operator on a real control plane', function () {
   let admin: KubeConfig;
   let apps: AppsV1Api;
   let batch: BatchV1Api;
+  let custom: CustomObjectsApi;
   let saKubeconfig: string;
+  const tempDir = useTempDir('operator-test', 'all');
 
   const apply = async (...objects: object[]) => {
     await cluster.kubectl.must(
@@ -111,6 +124,16 @@ describe('the power-schedule operator on a real control plane', function () {
     (await apps.readNamespacedDeployment({ name, namespace: ns })).spec?.replicas;
   const annotationsOf = async (ns: string, name: string) =>
     (await apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.annotations ?? {};
+  /** The status the operator reported for a namespace in the schedule of the same name. */
+  const namespaceStatus = async (ns: string) => {
+    const s = (await custom.getClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      name: ns,
+    })) as PowerSchedule;
+    return s.status?.namespaces?.find((n) => n.name === ns);
+  };
 
   before(async function () {
     cluster = await useCluster(this);
@@ -119,8 +142,9 @@ describe('the power-schedule operator on a real control plane', function () {
     admin.loadFromFile(cluster.kubeconfigPath);
     apps = admin.makeApiClient(AppsV1Api);
     batch = admin.makeApiClient(BatchV1Api);
+    custom = admin.makeApiClient(CustomObjectsApi);
     // The CRD and the operator's own RBAC, exactly as synthesized.
-    const out = mkdtempSync(join(tmpdir(), 'roleplane-operator-test-'));
+    const out = tempDir();
     synth({ outDir: out, environments: ['prod'] });
     await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
     await cluster.kubectl.must([
@@ -189,8 +213,8 @@ describe('the power-schedule operator on a real control plane', function () {
       assert.match(metrics, /roleplane_operator_api_requests_total\{verb="list"\} 6/);
     });
 
-    it('puts a namespace to sleep within 2 s of the boundary and wakes it exactly as it was within 2 s of the next', async function () {
-      this.timeout(60_000);
+    it('puts a namespace to sleep at the boundary, on its own timer, and wakes it exactly as it was at the next', async function () {
+      this.timeout(90_000);
       const ns = 'op-sleep-wake';
       await namespace(ns);
       await apply(
@@ -201,13 +225,16 @@ describe('the power-schedule operator on a real control plane', function () {
         cronJob(ns, 'report', false),
         cronJob(ns, 'paused', true),
       );
-      const start = Date.now() + 4_000;
-      const end = start + 6_000;
+      // The operator acts at each boundary on a timer it armed for it; without one it would act only at the next
+      // change in the namespace, if any. The window is twice PROMPTLY_MS, so the namespace is seen asleep before it
+      // is due to wake.
+      const start = Date.now() + 3_000;
+      const end = start + 2 * PROMPTLY_MS;
       await apply(schedule(ns, { namespaces: [ns], downtime: `${rfc3339(start)} - ${rfc3339(end)}` }));
 
       const asleepAt = await waitFor(
         'everything asleep',
-        15_000,
+        end - Date.now(),
         async () => {
           const [web, api, db, report] = await Promise.all([
             replicas(ns, 'web'),
@@ -223,7 +250,7 @@ describe('the power-schedule operator on a real control plane', function () {
       );
       const sleepStart = Math.floor(start / 1000) * 1000;
       assert.ok(asleepAt >= sleepStart, 'not before the boundary');
-      assert.ok(asleepAt - sleepStart <= 2_000, `asleep ${asleepAt - sleepStart} ms after the boundary`);
+      assert.ok(asleepAt - sleepStart <= PROMPTLY_MS, `asleep ${asleepAt - sleepStart} ms after the boundary`);
       assert.equal((await annotationsOf(ns, 'web'))[ORIGINAL_REPLICAS_ANNOTATION], '3');
       assert.equal(
         (await batch.readNamespacedCronJob({ name: 'report', namespace: ns })).metadata?.annotations?.[
@@ -240,13 +267,14 @@ describe('the power-schedule operator on a real control plane', function () {
 
       const awakeAt = await waitFor(
         'everything awake',
-        15_000,
+        end - Date.now() + 30_000,
         async () => ((await replicas(ns, 'web')) === 3 ? Date.now() : undefined),
         50,
       );
       const wakeStart = Math.floor(end / 1000) * 1000;
-      assert.ok(awakeAt - wakeStart <= 2_000, `awake ${awakeAt - wakeStart} ms after the boundary`);
-      await waitFor('all restored', 5_000, async () => {
+      assert.ok(awakeAt >= wakeStart, 'not before the boundary');
+      assert.ok(awakeAt - wakeStart <= PROMPTLY_MS, `awake ${awakeAt - wakeStart} ms after the boundary`);
+      await waitFor('all restored', 30_000, async () => {
         const db = await apps.readNamespacedStatefulSet({ name: 'db', namespace: ns });
         const report = await batch.readNamespacedCronJob({ name: 'report', namespace: ns });
         const paused = await batch.readNamespacedCronJob({ name: 'paused', namespace: ns });
@@ -279,20 +307,20 @@ describe('the power-schedule operator on a real control plane', function () {
     });
 
     it('keeps a change a human made while asleep (Warning event), and never touches excluded workloads', async function () {
-      this.timeout(30_000);
+      this.timeout(90_000);
       const ns = 'op-human';
       await namespace(ns);
       await apply(deployment(ns, 'web', 2), deployment(ns, 'keep', 2, { [EXCLUDE_LABEL]: 'true' }));
       await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: '0s' }));
-      await waitFor('asleep', 10_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
+      await waitFor('asleep', 20_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
       await cluster.kubectl.must(['scale', 'deployment', 'web', '-n', ns, '--replicas=5']);
       await apply(schedule(ns, { namespaces: [ns], downtime: 'never' }));
-      await waitFor('annotation dropped', 10_000, async () =>
+      await waitFor('annotation dropped', 20_000, async () =>
         !(ORIGINAL_REPLICAS_ANNOTATION in (await annotationsOf(ns, 'web'))) ? true : undefined,
       );
       assert.equal(await replicas(ns, 'web'), 5);
       assert.equal(await replicas(ns, 'keep'), 2);
-      const warning = await waitFor('the warning event', 5_000, async () => {
+      const warning = await waitFor('the warning event', 20_000, async () => {
         const out = await cluster.kubectl.must([
           'get',
           'events',
@@ -309,12 +337,12 @@ describe('the power-schedule operator on a real control plane', function () {
     });
 
     it('obeys `roleplane wake --for` and `roleplane sleep --for` at once, and says why a bare `sleep` has nothing to do', async function () {
-      this.timeout(40_000);
+      this.timeout(90_000);
       const ns = 'op-override';
       await namespace(ns);
       await apply(deployment(ns, 'web', 2));
       await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: '0s' }));
-      await waitFor('asleep', 10_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
+      await waitFor('asleep', 20_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
 
       const cli = (...args: string[]) =>
         new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
@@ -332,13 +360,14 @@ describe('the power-schedule operator on a real control plane', function () {
       const woke = await cli('wake', ns, '--for', '1h');
       assert.equal(woke.code, 0, woke.err);
       assert.match(woke.out, new RegExp(`${AWAKE_UNTIL_ANNOTATION}=`));
-      const t0 = Date.now();
-      await waitFor('awake', 5_000, async () => ((await replicas(ns, 'web')) === 2 ? true : undefined), 50);
-      assert.ok(Date.now() - t0 <= 2_000);
+      // `downtime: always` never wakes by itself: only the override, seen through the namespace watch, can.
+      const woken = Date.now();
+      await waitFor('awake', 30_000, async () => ((await replicas(ns, 'web')) === 2 ? true : undefined), 50);
+      assert.ok(Date.now() - woken <= PROMPTLY_MS, `awake ${Date.now() - woken} ms after the annotation`);
 
       const slept = await cli('sleep', ns, '--for', '30m');
       assert.equal(slept.code, 0, slept.err);
-      await waitFor('asleep again', 5_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined), 50);
+      await waitFor('asleep again', 30_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined), 50);
       const annotations = JSON.parse(
         await cluster.kubectl.must(['get', 'ns', ns, '-o', 'jsonpath={.metadata.annotations}']),
       ) as Record<string, string>;
@@ -348,30 +377,40 @@ describe('the power-schedule operator on a real control plane', function () {
       );
     });
 
-    it('leaves a workload created while asleep running for the grace period', async function () {
-      this.timeout(30_000);
+    it('leaves a workload created while asleep running for the grace period, then puts it to sleep', async function () {
+      this.timeout(90_000);
       const ns = 'op-grace';
+      const graceMs = 8_000;
       await namespace(ns);
-      await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: '5s' }));
-      await sleep(500);
-      await apply(deployment(ns, 'hotfix', 1));
-      const created = Date.now();
-      await sleep(2_000);
-      assert.equal(await replicas(ns, 'hotfix'), 1, 'still running inside the grace period');
-      await waitFor('asleep after the grace period', 10_000, async () =>
-        (await replicas(ns, 'hotfix')) === 0 ? true : undefined,
+      await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: `${graceMs / 1000}s` }));
+      await waitFor('the empty namespace reported asleep', 20_000, async () =>
+        (await namespaceStatus(ns))?.phase === 'Asleep' ? true : undefined,
       );
-      // creationTimestamp has whole seconds, so the grace period may end up to 1 s before 5 s have passed.
-      assert.ok(Date.now() - created >= 3_900, `slept ${Date.now() - created} ms after creation`);
+      await apply(deployment(ns, 'hotfix', 1));
+      const hotfix = await apps.readNamespacedDeployment({ name: 'hotfix', namespace: ns });
+      const created = new Date(hotfix.metadata!.creationTimestamp!).getTime();
+      // The operator has seen the hotfix and decided to leave it: the namespace is Sleeping, not Asleep, because of it.
+      await waitFor('the hotfix seen and left running', graceMs, async () => {
+        const status = await namespaceStatus(ns);
+        return status?.phase === 'Sleeping' && status.managed.deployments === 1 ? true : undefined;
+      });
+      const seen = await apps.readNamespacedDeployment({ name: 'hotfix', namespace: ns });
+      assert.equal(seen.spec?.replicas, 1, 'still running inside the grace period');
+      assert.equal(seen.metadata?.annotations?.[ORIGINAL_REPLICAS_ANNOTATION], undefined);
+      const asleepAt = await waitFor('asleep after the grace period', graceMs + 30_000, async () =>
+        (await replicas(ns, 'hotfix')) === 0 ? Date.now() : undefined,
+      );
+      // Exact, whatever the load: the operator counts from the creationTimestamp (whole seconds), as this does.
+      assert.ok(asleepAt >= created + graceMs, `put to sleep ${asleepAt - created} ms after its creationTimestamp`);
     });
 
     it('marks an invalid schedule ScheduleValid=False with the parser message and does nothing', async function () {
-      this.timeout(20_000);
+      this.timeout(60_000);
       const ns = 'op-invalid';
       await namespace(ns);
       await apply(deployment(ns, 'web', 2));
       await apply(schedule(ns, { namespaces: [ns], downtime: 'Mon-Fri 25:00-26:00' }));
-      const message = await waitFor('ScheduleValid=False', 10_000, async () => {
+      const message = await waitFor('ScheduleValid=False', 30_000, async () => {
         const out = await cluster.kubectl.must([
           'get',
           'powerschedule',
@@ -509,7 +548,7 @@ describe('the power-schedule operator on a real control plane', function () {
     });
 
     it('runs two replicas with one leader; SIGTERM hands the lease over at once', async function () {
-      this.timeout(90_000);
+      this.timeout(180_000);
       await cluster.kubectl.run(['delete', 'lease', LEASE_NAME, '-n', SA.namespace, '--ignore-not-found']);
       const a = await startProcess('replica-a', ['--leader-elect']);
       const b = await startProcess('replica-b', ['--leader-elect']);
@@ -525,11 +564,12 @@ describe('the power-schedule operator on a real control plane', function () {
             'jsonpath={.spec.holderIdentity}',
           ])
         ).stdout.trim();
-      const leaderId = await waitFor('a leader', 20_000, async () => (await holder()) || undefined, 200);
+      const leaderId = await waitFor('a leader', 30_000, async () => (await holder()) || undefined, 200);
       const isLeader = async (port: number) =>
         /^roleplane_operator_is_leader 1$/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
       const [leader, standby] = leaderId === 'replica-a' ? [a, b] : [b, a];
-      assert.equal(await isLeader(leader.metrics), true);
+      // The lease is written before the leader's process hears back and says so in its metrics.
+      await waitUntil(`${leaderId} reports itself leader`, 10_000, () => isLeader(leader.metrics));
       assert.equal(
         await isLeader(standby.metrics),
         false,
@@ -545,27 +585,26 @@ describe('the power-schedule operator on a real control plane', function () {
       await namespace(ns);
       await apply(deployment(ns, 'web', 2));
       await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: '0s' }));
-      await waitFor('asleep', 10_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
+      await waitFor('asleep', 20_000, async () => ((await replicas(ns, 'web')) === 0 ? true : undefined));
 
       const stoppedAt = Date.now();
       leader.child.kill('SIGTERM');
       assert.equal(await exitOf(leader.child), 0, leader.stderr());
       const next = await waitFor(
         'the standby to take the lease',
-        10_000,
+        30_000,
         async () =>
           (await holder()) === (leaderId === 'replica-a' ? 'replica-b' : 'replica-a') ? Date.now() : undefined,
         100,
       );
-      assert.ok(next - stoppedAt < 5_000, `takeover took ${next - stoppedAt} ms`);
-      await waitFor(
-        'the new leader acts',
-        10_000,
-        async () => ((await isLeader(standby.metrics)) ? true : undefined),
-        200,
-      );
+      // Handed over: the standby takes the lease at its next try. Without the hand-over it would first wait out a
+      // lease duration after the last renewal it saw, at least 13 s after the stop.
+      const handOverMs = 2 * PROMPTLY_MS;
+      assert.ok(handOverMs < (LEASE_DEFAULTS.leaseDurationSeconds - LEASE_DEFAULTS.retryPeriodSeconds) * 1000);
+      assert.ok(next - stoppedAt < handOverMs, `takeover took ${next - stoppedAt} ms`);
+      await waitUntil('the new leader acts', 20_000, () => isLeader(standby.metrics), 200);
       await apply(schedule(ns, { namespaces: [ns], downtime: 'never' }));
-      await waitFor('woken by the new leader', 10_000, async () =>
+      await waitFor('woken by the new leader', 20_000, async () =>
         (await replicas(ns, 'web')) === 2 ? true : undefined,
       );
     });
