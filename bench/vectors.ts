@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const blas = chooseOpenblas(python);
   if (!blas)
     log(
-      'WARNING: numpy runs on the reference BLAS (no OpenBLAS found or fetched): its figures are not the issue baseline',
+      'WARNING: numpy runs on the reference BLAS (no OpenBLAS found or fetched): its figures are not comparable with an OpenBLAS numpy',
     );
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
   // one, so they are unset together for the numpy subprocess alone (see /work/.library/env/README.md).

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 
 /**
- * Installs Debian packages a benchmark needs (python3-numpy for the numpy peer, wrk for the HTTP load), as the
- * issue asks of the benchmark's own setup. Only as root (CI images, this VM); otherwise the error says what to run.
+ * Installs Debian packages a benchmark needs (python3-numpy for the numpy peer, wrk for the HTTP load), so a
+ * benchmark sets itself up. Only as root (CI images, a throwaway machine); otherwise the error says what to run.
  */
 export function aptInstall(packages: readonly string[], log: (message: string) => void): void {
   const list = packages.join(' ');

@@ -1,5 +1,5 @@
 /**
- * The numpy peer must run on OpenBLAS (the issue's baseline: numpy/OpenBLAS with both cores). Debian's numpy
+ * The numpy peer must run on OpenBLAS (the baseline worth comparing with: numpy/OpenBLAS on every core). Debian's numpy
  * uses whatever `libblas.so.3` the alternatives system points at; on a machine with only `libblas3` that is the
  * single-threaded reference BLAS (~10x slower here), which would flatter roleplane. So: if numpy already loads
  * OpenBLAS, use it; else use Debian's libopenblas0-pthread unpacked (apt-get download + dpkg -x, no install)

@@ -6,6 +6,7 @@ import { describeFile, INDEX_FORMAT_VERSION } from '../../workloads/search/index
 import { writeNpy } from '../../workloads/search/index/format/npy.js';
 import { makeTempDir } from './temp-dir.js';
 import { CHECKSUMMED_FILES, INDEX_FILES } from '../../workloads/search/index/format/files.js';
+import { Prng } from '../../workloads/search/index/serve/ann/prng.js';
 
 /**
  * A small index directory written the way the index build writes one (embeddings.npy, products.jsonl,
@@ -36,16 +37,10 @@ const BRANDS = ['Nike', "Levi's", 'Dr. Martens', 'Café Bleu', 'Under Armour', '
 const MATERIALS = ['leather', 'wool', 'cotton', 'glass', 'suede'];
 const ADJECTIVES = ['classic', 'rugged', 'lightweight', 'vintage', 'everyday', 'premium', 'cozy', 'slim'];
 
-/** mulberry32: a seeded generator, so the catalog is the same on every run. */
+/** A seeded generator (the index's own Prng), so the catalog is the same on every run. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 export function generateProducts(count: number, seed = 7): Product[] {

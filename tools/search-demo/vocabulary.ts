@@ -1,7 +1,7 @@
 /**
  * The word lists behind the demo catalog. One list feeds three things, so they cannot disagree:
  * the generated products (generate-catalog.ts), the rules file that filters them (demoRules) and the tiny
- * model's vocabulary and synonym groups (models/tiny-model.ts).
+ * model's vocabulary and synonym groups (tools/tiny-model/tiny-model.ts).
  *
  * Canonical values are what a product's field holds; the phrases are how shoppers write them. A phrase may map to
  * one value only (parseRules rejects a clash), so e.g. "khaki" is a colour and never a material.

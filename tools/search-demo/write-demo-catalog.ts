@@ -7,7 +7,7 @@ import { DEMO_SEED, demoRules, generateCatalog } from './generate-catalog.js';
  * (demoRules()). Each file is written under a temporary name and renamed, so an interrupted run never leaves a
  * half catalog for the index build to read.
  *
- *   npx tsx workloads/search/catalog/write-demo-catalog.ts <outDir> [count] [seed]
+ *   npx tsx tools/search-demo/write-demo-catalog.ts <outDir> [count] [seed]
  */
 
 export interface WriteDemoCatalogOptions {

@@ -17,7 +17,7 @@ function digest(products: Iterable<DemoProduct>): string {
   return hash.digest('hex');
 }
 
-describe('workloads/search/catalog/generate-catalog', () => {
+describe('tools/search-demo/generate-catalog', () => {
   describe('generateCatalog', () => {
     it('generates the demo size in under two seconds', () => {
       const started = performance.now();

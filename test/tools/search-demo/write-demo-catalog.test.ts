@@ -6,7 +6,7 @@ import { writeDemoCatalog } from '../../../tools/search-demo/write-demo-catalog.
 import { loadRules } from '../../../workloads/search/query/rules.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
-describe('workloads/search/catalog/write-demo-catalog', () => {
+describe('tools/search-demo/write-demo-catalog', () => {
   const tempDir = useTempDir('demo-catalog');
 
   describe('writeDemoCatalog', () => {

@@ -1,5 +1,5 @@
-// Tests of workloads/search/models/ (the tiny model and its builder). They live beside the embedder tests
-// because the model exists to be loaded by the embedder.
+// Tests of tools/tiny-model/ (the tiny model's generator) and of the model it committed in
+// workloads/search/embedder/tiny/, which the embedder loads.
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,7 +28,7 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-describe('workloads/search/models', () => {
+describe('tools/tiny-model', () => {
   const tempDir = useTempDir('tiny');
 
   describe('protobuf encodeVarint', () => {
@@ -175,7 +175,7 @@ describe('workloads/search/models', () => {
       for (const file of committed) {
         assert.ok(
           readFileSync(join(tempDir(), file)).equals(readFileSync(join(TINY_MODEL_DIR, file))),
-          `${file} differs: run npx tsx workloads/search/models/tiny-model.ts`,
+          `${file} differs: run npx tsx tools/tiny-model/tiny-model.ts`,
         );
       }
     });

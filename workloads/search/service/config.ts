@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { VECTOR_INDEX_MODES, type VectorIndexMode } from '../index/serve/vector-index-mode.js';
+import { VECTOR_INDEX_MODES } from '../index/serve/vector-index-mode.js';
 
 /**
  * Every setting of the search service in one table: its environment variable, its `roleplane search serve` flag if
@@ -154,14 +154,14 @@ export const SEARCH_SETTINGS = {
     flag: '--log-level <level>',
     help: `pino log level (${LOG_LEVELS.join(', ')})`,
     parse: oneOf(LOG_LEVELS),
-    default: 'info' as SearchLogLevel,
+    default: 'info',
   },
   vectorIndex: {
     env: 'SEARCH_VECTOR_INDEX',
     flag: '--vector-index <mode>',
     help: 'auto (the HNSW graph once an exact scan costs over ~1 ms), exact or hnsw',
     parse: oneOf(VECTOR_INDEX_MODES),
-    default: 'auto' as VectorIndexMode,
+    default: 'auto',
   },
   vectorThreads: {
     env: 'SEARCH_VECTOR_THREADS',

@@ -14,7 +14,7 @@ function table(cases: readonly Case[]): void {
   }
 }
 
-describe('workloads/search/filters/extract-filters', () => {
+describe('workloads/search/query/extract-filters', () => {
   describe('extractFilters', () => {
     describe('phrases', () => {
       table([

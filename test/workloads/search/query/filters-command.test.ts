@@ -6,7 +6,7 @@ import { useTempDir } from '../../../helpers/temp-dir.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'search', 'filters.json');
 
-describe('workloads/search/filters/run-filters-command', () => {
+describe('workloads/search/query/filters-command', () => {
   describe('runFiltersCommand', () => {
     const tempDir = useTempDir('filters-cmd');
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { PhraseTrie } from '../../../../workloads/search/query/phrase-trie.js';
 
-describe('workloads/search/filters/phrase-trie', () => {
+describe('workloads/search/query/phrase-trie', () => {
   describe('PhraseTrie', () => {
     const trie = new PhraseTrie<string>();
     trie.set(['navy'], 'navy');

@@ -19,7 +19,7 @@ const lte = (n: number) => ({ price: { lte: n } });
 const gte = (n: number) => ({ price: { gte: n } });
 const between = (low: number, high: number) => ({ price: { gte: low, lte: high } });
 
-describe('workloads/search/filters/price', () => {
+describe('workloads/search/query/price', () => {
   describe('extractPrice', () => {
     it('marks the tokens of the expression consumed and returns the bounds', () => {
       const tokens = tokenize(normalizeText('boots under $50'));

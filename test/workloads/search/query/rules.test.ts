@@ -32,7 +32,7 @@ function rejects(json: unknown, message: string): void {
   );
 }
 
-describe('workloads/search/filters/rules', () => {
+describe('workloads/search/query/rules', () => {
   describe('formatPath', () => {
     it('dots identifiers and brackets indexes and other keys', () => {
       assert.equal(formatPath(['fields', 'color', 'red', 2]), 'fields.color.red[2]');

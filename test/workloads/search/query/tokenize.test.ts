@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { matchKey, singularize, tokenize } from '../../../../workloads/search/query/tokenize.js';
 
-describe('workloads/search/filters/tokenize', () => {
+describe('workloads/search/query/tokenize', () => {
   describe('tokenize', () => {
     it('reads thousands separators and decimals as one number', () => {
       const tokens = tokenize('1,299.99 and 19.99 and 1,2');

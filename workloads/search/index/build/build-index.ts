@@ -18,7 +18,7 @@ import { isUnitLength, vectorNorm } from '../format/unit-length.js';
  *   embeddings.npy   float32 [N, D], row i = product i (unit-length rows)
  *   products.jsonl   the N products, normalised (see catalog.ts), in catalog order
  *   filters.json     the validated rules
- *   vectors.usearch  the HNSW graph over the embeddings (ann/ann-file.ts), so the service need not build it
+ *   vectors.usearch  the HNSW graph over the embeddings (write-graph.ts), so the service need not build it
  *   manifest.json    model id, dimensions, count, size and SHA-256 of every file (written last)
  *
  * Two passes over the catalog, so memory stays flat whatever its size: the first validates every line and

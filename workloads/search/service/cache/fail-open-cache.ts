@@ -167,7 +167,7 @@ export class FailOpenCache {
           operation,
           failures: this.consecutiveFailures,
           skipForMs: this.openMs,
-          err: err instanceof Error ? err.message : String(err),
+          err,
         },
         'cache failing: serving without it',
       );

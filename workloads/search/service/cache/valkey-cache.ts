@@ -54,8 +54,8 @@ const PREFIX_CANDIDATES = 1000;
 const MAX_TRIM_PER_CALL = 1000;
 
 /**
- * ioredis settings for a cache that must never make a request wait (PITFALLS.md): the defaults queue commands
- * while disconnected, retry each 20 times and wait 10 s to connect.
+ * ioredis settings for a cache that must never make a request wait: ioredis's defaults queue commands while
+ * disconnected, retry each 20 times and wait 10 s to connect.
  */
 export function valkeyClientOptions(options: { commandTimeoutMs?: number; password?: string } = {}): RedisOptions {
   return {
@@ -268,7 +268,7 @@ function decodeVector(value: Buffer): Float32Array | undefined {
 function watchConnection(client: Redis, log: CacheLogger): () => void {
   let hasConnected = false;
   let isDown = false;
-  let lastError = '';
+  let lastError: Error | undefined;
   const onReady = (): void => {
     if (isDown)
       log.info(
@@ -280,13 +280,13 @@ function watchConnection(client: Redis, log: CacheLogger): () => void {
   };
   const onError = (err: Error): void => {
     // ioredis emits 'error' for every failed attempt; without a listener it prints them all to stderr.
-    lastError = err.message;
+    lastError = err;
   };
   const onClose = (): void => {
     if (isDown) return;
     isDown = true;
     const what = hasConnected ? 'valkey connection lost' : 'valkey unreachable';
-    log.warn({ cache: 'valkey', err: lastError || undefined }, `${what}: serving without the cache, reconnecting`);
+    log.warn({ cache: 'valkey', err: lastError }, `${what}: serving without the cache, reconnecting`);
   };
   client.on('ready', onReady);
   client.on('error', onError);

@@ -30,7 +30,7 @@ function npyBytes(header: string, dataBytes: number, version: 1 | 2 = 1): Buffer
   return Buffer.concat([preamble, Buffer.from(header, 'latin1'), Buffer.alloc(dataBytes)]);
 }
 
-describe('workloads/search/index/npy', () => {
+describe('workloads/search/index/format/npy', () => {
   const tempDir = useTempDir('npy');
 
   describe('encodeNpyHeader', () => {

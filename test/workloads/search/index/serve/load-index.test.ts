@@ -11,9 +11,9 @@ import { HashEmbedder } from '../../../../helpers/hash-embedder.js';
 import { generateProducts, writeFixtureIndex, writeManifest } from '../../../../helpers/fixture-index.js';
 import { removeDir, useTempDir } from '../../../../helpers/temp-dir.js';
 
-describe('loadSearchIndex', () => {
+describe('workloads/search/index/serve/load-index', () => {
   const embedder = new HashEmbedder(16);
-  const caseDir = useTempDir('load-data');
+  const caseDir = useTempDir('load-index');
   let pristine: string;
   let dir: string;
 

@@ -10,7 +10,7 @@ import { clusteredVectors } from '../../../../helpers/clustered-vectors.js';
 
 const DIMS = 32;
 
-describe('workloads/search/index/vector-batcher', () => {
+describe('workloads/search/index/serve/vector-batcher', () => {
   const data = clusteredVectors(3000, DIMS, { seed: 5 });
   const queries = Array.from({ length: 40 }, (_, q) => clusteredVectors(1, DIMS, { seed: 100 + q }));
   let graph: HnswVectorIndex;

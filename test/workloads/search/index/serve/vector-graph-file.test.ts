@@ -24,10 +24,10 @@ function recordingLog(): AnnLog & { warnings: Array<{ details: object; message: 
   return log;
 }
 
-describe('workloads/search/index/ann/ann-file (the stored vector graph)', () => {
+describe('workloads/search/index/serve/open-vector-index (the stored vector graph, as build/write-graph writes it)', () => {
   const embedder = new HashEmbedder(32);
-  const scratchDir = useTempDir('ann-file', 'all');
-  const caseDir = useTempDir('ann-file-case');
+  const scratchDir = useTempDir('vector-graph', 'all');
+  const caseDir = useTempDir('vector-graph-case');
   let pristine: string;
   let dir: string;
   let exact: SearchIndex;

@@ -120,7 +120,8 @@ function exactTopK(
   threads: number,
 ): number[][] {
   const count = queries.length / dimensions;
-  // usearch's brute force reads the array from its buffer's start (PITFALLS.md): only hand it one that owns it.
+  // usearch 2.25.3's brute force reads the array from its buffer's start, ignoring a view's offset (it then
+  // answers for the wrong rows without an error): only hand it one that owns its buffer.
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
     const [keys, , counts] = loadUsearchNative().module.exactSearch(data, queries, dimensions, k, 'ip', threads);
     return Array.from({ length: count }, (_, i) =>

@@ -7,7 +7,7 @@ import { createNativeIndex, loadUsearchNative, type NativeIndex, type NativeInde
 /**
  * The approximate index behind `VectorIndex`: a usearch HNSW graph over int8-quantised rows (cosine), whose
  * candidates are re-scored exactly against the float32 rows, so scores and tie order are ExactVectorIndex's and
- * only recall is approximate. Measured at 65,536 × 768 on this 2-core VM (bench/vectors.ts): p50 ~0.3 ms,
+ * only recall is approximate. Measured at 65,536 × 768 on 2 cores (npm run bench:vectors): p50 ~0.3 ms,
  * recall@10 ~0.998 with 2k candidates; the int8 copy is a quarter of the float32 size, which keeps a 1M-row
  * index within 1.5× the raw embeddings.
  *
@@ -34,7 +34,7 @@ export const LARGE_INDEX_ROWS = 262_144;
 
 /**
  * Build parameters for an index of `rows` rows. A million clustered 768-d rows with M 16 stay at recall@10 0.97
- * even when 800 candidates are searched (bench/vectors.ts, sweep in the closing note of issue 6): past a
+ * even when 800 candidates are searched (the ef sweep npm run bench:vectors prints): past a
  * quarter-million rows the graph gets M 32, which costs build time and memory (~256 bytes a row) but not p99.
  */
 export function defaultHnswParams(rows: number): HnswParams {
@@ -44,7 +44,7 @@ export function defaultHnswParams(rows: number): HnswParams {
 const BUILD_CHUNK_ROWS = 2048;
 
 /**
- * One unit of graph breadth costs about as much as scanning this many rows exactly in JS (measured here: ef 64
+ * One unit of graph breadth costs about as much as scanning this many rows exactly in JS (measured with npm run bench:vectors: ef 64
  * over 1M × 768 ≈ 1 ms ≈ 900 row scans). It decides between the two for filtered searches.
  */
 export const GRAPH_COST_PER_CANDIDATE = 14;
@@ -123,7 +123,7 @@ export class HnswVectorIndex implements VectorIndex {
   /**
    * Opens a graph saved by `save` for these rows. Throws if the file is not a usearch index or does not have one
    * node per row with the same dimensions; whether it was built from these very rows is the caller's check (the
-   * manifest's checksums, see ann-file.ts).
+   * manifest's checksums, see open-vector-index.ts).
    */
   static open(
     path: string,

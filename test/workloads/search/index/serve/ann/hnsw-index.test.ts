@@ -15,7 +15,7 @@ const K = 10;
 /** One insertion thread: with more, the graph (and so recall and the calibrated breadth) varies from run to run. */
 const SINGLE_THREAD = { threads: 1 };
 
-describe('workloads/search/index/ann/hnsw-index', () => {
+describe('workloads/search/index/serve/ann/hnsw-index', () => {
   // Rows and held-out queries from the same clusters.
   const all = clusteredVectors(ROWS + QUERIES, DIMS, { clusters: 40, seed: 3 });
   const data = all.slice(0, ROWS * DIMS);
@@ -250,7 +250,7 @@ describe('workloads/search/index/ann/hnsw-index', () => {
   });
 });
 
-describe('workloads/search/index/ann/quantize', () => {
+describe('workloads/search/index/serve/ann/quantize', () => {
   it('scales each row so its largest component is ±127, rounding the rest', () => {
     const rows = Float32Array.from([0.5, -0.25, 0.125, 0, /* row 2 */ -2, 1, 0.25, 0.3]);
     // Row 2's scale is 63.5: 1 → 63.5 rounds away from zero to 64; -0.25 in row 1 → -63.5 → -64.

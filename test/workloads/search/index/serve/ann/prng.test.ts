@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { hashString, Prng } from '../../../../../../workloads/search/index/serve/ann/prng.js';
 
-describe('workloads/search/catalog/prng', () => {
+describe('workloads/search/index/serve/ann/prng', () => {
   describe('hashString', () => {
     it('is FNV-1a 32-bit', () => {
       // Published FNV-1a test vectors.
