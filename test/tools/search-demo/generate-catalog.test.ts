@@ -19,13 +19,10 @@ function digest(products: Iterable<DemoProduct>): string {
 
 describe('tools/search-demo/generate-catalog', () => {
   describe('generateCatalog', () => {
-    it('generates the demo size in under two seconds', () => {
-      const started = performance.now();
-      let count = 0;
-      for (const product of generateCatalog({ count: DEMO_COUNT, seed: 42 })) count += product.id.length > 0 ? 1 : 0;
-      const elapsedMs = performance.now() - started;
-      assert.equal(count, DEMO_COUNT);
-      assert.ok(elapsedMs < 2000, `${elapsedMs.toFixed(0)} ms`);
+    it('generates the demo size, one product per id', () => {
+      const ids = new Set<string>();
+      for (const product of generateCatalog({ count: DEMO_COUNT, seed: 42 })) ids.add(product.id);
+      assert.equal(ids.size, DEMO_COUNT);
     });
 
     it('is deterministic for a seed and different for another', () => {

@@ -125,7 +125,8 @@ describe('workloads/search/embedder/local-model', () => {
         assert.equal(err.message, `model directory ${missing}: does not exist`);
         return true;
       });
-      assert.ok(Date.now() - started < 1000);
+      // Fails on the missing directory, not after some download or load attempt times out (bound for a loaded machine).
+      assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
     });
 
     it('names the missing file of an incomplete model directory', async () => {

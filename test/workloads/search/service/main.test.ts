@@ -93,7 +93,8 @@ describe('runSearchServe', () => {
       { env: {}, log, loadEmbedder: async () => embedder },
     );
     assert.equal(code, EXIT_FAILED);
-    assert.ok(Date.now() - started < 5000);
+    // Exits on its own rather than serving unready forever (a generous bound for a loaded machine).
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
     const fatal = lines.find((line) => line.level === 60);
     assert.ok(fatal, 'a fatal log line');
     assert.match(fatal.msg, new RegExp(`^cannot serve: index ${dir}: embeddings\\.npy: file missing`));
