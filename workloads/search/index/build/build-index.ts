@@ -7,7 +7,7 @@ import { productText } from './product-text.js';
 import { ProductsFileError, readLines, readProducts, type Product } from '../format/products.js';
 import { INDEX_FILES } from '../format/files.js';
 import { describeFile, INDEX_FORMAT_VERSION, type Manifest } from '../format/manifest.js';
-import { writeAnnFile } from './write-graph.js';
+import { writeGraphFile } from './write-graph.js';
 import type { HnswParams } from '../serve/ann/hnsw-index.js';
 import { createNpyWriter, readNpy } from '../format/npy.js';
 import { isUnitLength, vectorNorm } from '../format/unit-length.js';
@@ -275,7 +275,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
     const embeddings = await describeFile(join(buildDir, INDEX_FILES.embeddings));
     // Read back from the file just written: the graph is built from exactly the bytes the service will load.
     const { data } = await readNpy(join(buildDir, INDEX_FILES.embeddings));
-    const ann = await writeAnnFile(buildDir, data, embedder.dimensions, embeddings.sha256, {
+    const ann = await writeGraphFile(buildDir, data, embedder.dimensions, embeddings.sha256, {
       ...(options.graphParams ? { params: options.graphParams } : {}),
       onProgress: (done, total) => options.onProgress?.({ stage: 'graph', done, total }),
     });

@@ -9,7 +9,7 @@ import { defaultHnswParams, HnswVectorIndex } from '../serve/ann/hnsw-index.js';
  * Builds the graph for `data` and writes it to `<dir>/vectors.usearch` through a temporary name, so a reader
  * never sees half a file. Returns the manifest section to record.
  */
-export async function writeAnnFile(
+export async function writeGraphFile(
   dir: string,
   data: Float32Array,
   dimensions: number,

@@ -96,7 +96,7 @@ export async function checkAnnFile(dir: string, manifest: Manifest): Promise<Ann
     return { ok: false, reason: `manifest.json "ann" section is not one this version reads (${problems.join('; ')})` };
   }
   const section = parsed.data;
-  if (section.embeddingsSha256 !== manifest.files['embeddings.npy'].sha256) {
+  if (section.embeddingsSha256 !== manifest.files[INDEX_FILES.embeddings].sha256) {
     return { ok: false, reason: 'stale: it was built from another embeddings.npy than the one beside it' };
   }
   const path = join(dir, section.file);

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Embedder } from '../../../../../workloads/search/embedder/embedder.js';
-import { loadLocalEmbedder } from '../../../../../workloads/search/embedder/local-model.js';
+import { computeModelId, inspectModelDir } from '../../../../../workloads/search/embedder/model-dir.js';
 import { runIndexCommand } from '../../../../../workloads/search/index/build/index-command.js';
 import { readManifest } from '../../../../../workloads/search/index/format/manifest.js';
 import { TINY_MODEL_DIR } from '../../../../../workloads/search/embedder/tiny-model.js';
@@ -15,13 +14,6 @@ const RULES = FIXTURE_RULES.pathname;
 
 describe('workloads/search/index/build/index-command', () => {
   const tempDir = useTempDir('index-command');
-  let tiny: Embedder;
-  before(async () => {
-    tiny = await loadLocalEmbedder(TINY_MODEL_DIR);
-  });
-  after(async () => {
-    await tiny?.close?.();
-  });
 
   const writeCatalog = (lines: readonly string[], name = 'catalog.jsonl'): string => {
     const path = join(tempDir(), name);
@@ -43,7 +35,7 @@ describe('workloads/search/index/build/index-command', () => {
           `^indexed 12 products into ${out} \\(model tiny@[0-9a-f]{12}, 128 dimensions\\) in \\d+\\.\\d s\\n$`,
         ),
       );
-      assert.equal((await readManifest(out)).modelId, tiny.modelId);
+      assert.equal((await readManifest(out)).modelId, await computeModelId(await inspectModelDir(TINY_MODEL_DIR)));
     });
 
     it('exits 2 naming the file and line of a bad catalog line', async () => {
