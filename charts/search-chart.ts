@@ -7,7 +7,7 @@ import { VALKEY_PORT, VALKEY_SERVICE } from './cache-chart.js';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { spreadAcrossZonesAndHosts } from './lib/patches.js';
-import { finishPod, mountScratch } from './lib/pod.js';
+import { finishPod, mountTmp } from './lib/pod.js';
 import { coresOf, toSize } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
 import type { SearchValues, ValkeyValues } from './values/schema.js';
@@ -93,15 +93,14 @@ export class SearchChart extends Chart {
         }),
       ],
     });
-    for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
     const container = deployment.containers[0]!;
     container.mount(
       DATA_MOUNT,
       kplus.Volume.fromPersistentVolumeClaim(this, 'EmbeddingsVolume', embeddings, { readOnly: true }),
       { readOnly: true },
     );
-    mountScratch(deployment, container, 'tmp', '/tmp', 256);
-    finishPod(deployment, search.pool);
+    mountTmp(deployment, container, 256);
+    finishPod(deployment, search.pool, podLabels);
     spreadAcrossZonesAndHosts(deployment, podLabels);
 
     new kplus.Service(this, 'Service', {
@@ -142,10 +141,9 @@ export class SearchChart extends Chart {
       ttlAfterFinished: Duration.days(1),
       containers: [hardened({ name: 'index-build', image, args, resourceValues: resources })],
     });
-    for (const [key, value] of Object.entries(podLabels)) job.podMetadata.addLabel(key, value);
     const container = job.containers[0]!;
     container.mount(DATA_MOUNT, kplus.Volume.fromPersistentVolumeClaim(this, 'IndexBuildVolume', embeddings));
-    mountScratch(job, container, 'tmp', '/tmp', 1024);
-    finishPod(job, search.pool);
+    mountTmp(job, container, 1024);
+    finishPod(job, search.pool, podLabels);
   }
 }

@@ -174,7 +174,8 @@ export const SEARCH_SETTINGS = {
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SEARCH_SETTINGS;
-export type SearchSetting = Setting<unknown>;
+/** Every value a setting takes is a string or a number. */
+export type SearchSetting = Setting<string | number>;
 export type SearchSettingName = keyof Settings;
 type ValueOf<K extends SearchSettingName> = ReturnType<Settings[K]['parse']>;
 type AlwaysSet = {
