@@ -548,9 +548,10 @@ describe('search service (buildApp + inject)', () => {
             Math.abs(result.score - (exactScores.get(result.id) ?? Number.NaN)) < 2e-6,
             `${result.id} scored exactly`,
           );
-        const want = new Set(expected.map((e) => e.id));
-        hit += body.results.filter((r) => want.has(r.id)).length;
-        total += want.size;
+        // Tie-aware: the hashed test embedder gives many products the same score, and any of them is a right answer.
+        const tenth = expected.at(-1)?.score ?? Number.NEGATIVE_INFINITY;
+        hit += body.results.filter((r) => r.score >= tenth - 2e-6).length;
+        total += expected.length;
       }
       assert.ok(hit / total >= 0.9, `recall@10 ${hit / total}`);
     });

@@ -59,15 +59,20 @@ describe('workloads/search/index/serve/open-vector-index (the stored vector grap
     await writeFile(path, JSON.stringify(manifest));
   };
 
-  /** The graph answers like the exact scan on this small index (recall ≥ 0.95 over the sample queries). */
+  /**
+   * The graph answers like the exact scan on this small index: recall ≥ 0.95 over the sample queries, tie-aware (the
+   * hashed test embedder gives many products the same score, and any of them is a right answer; counting row ids
+   * instead made this depend on which of the tied rows a graph built on several threads happened to reach).
+   */
   const assertAnswersLikeExact = async (index: SearchIndex, reference = exact): Promise<void> => {
     let hit = 0;
     let total = 0;
     for (const q of queries) {
       const [vector] = await embedder.embed([q]);
-      const want = new Set(reference.vectors.search(vector as Float32Array, 10).map((h) => h.row));
-      for (const h of index.vectors.search(vector as Float32Array, 10)) if (want.has(h.row)) hit += 1;
-      total += want.size;
+      const want = reference.vectors.search(vector as Float32Array, 10);
+      const tenth = want.at(-1)?.score ?? Number.NEGATIVE_INFINITY;
+      for (const h of index.vectors.search(vector as Float32Array, 10)) if (h.score >= tenth - 1e-6) hit += 1;
+      total += want.length;
     }
     assert.ok(hit / total >= 0.95, `recall ${hit / total}`);
   };
