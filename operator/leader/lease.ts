@@ -6,6 +6,7 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { KubeApiError } from '../kube/api.js';
 import type { RequestCounter } from '../kube/client-node.js';
 import { toKubeApiError } from '../kube/client-node.js';
 
@@ -120,9 +121,12 @@ export function startElection(opts: ElectionOptions): Election {
   let leader = false;
   let stopped = false;
   let cancelTimer: (() => void) | undefined;
+  // The attempt to acquire or renew in progress, if any: release waits for it.
+  let attempt: Promise<void> = Promise.resolve();
   let lastRenew = 0;
   // What we last saw of someone else's lease, and when (on our clock).
   let observed: { key: string; at: number } | undefined;
+  // The lease as we last wrote it, while we hold it.
   let current: LeaseRecord | undefined;
 
   const now = () => opts.clock.now();
@@ -173,23 +177,42 @@ export function startElection(opts: ElectionOptions): Election {
       }
     } else if (leader && now().getTime() - lastRenew > renewDeadlineMs) {
       leader = false;
+      current = undefined;
       opts.log.error({ identity: opts.identity }, 'lost the lease');
       opts.onStoppedLeading();
       return;
     }
-    cancelTimer = opts.clock.setTimer(retryMs, () => void tick());
+    cancelTimer = opts.clock.setTimer(retryMs, () => {
+      attempt = tick();
+    });
   }
 
-  void tick();
+  /** Hands the lease back: no holder, and a one-second duration, so a standby takes it at its next try. */
+  async function handBack(held: LeaseRecord): Promise<void> {
+    try {
+      await opts.store.update({ ...held, holder: '', durationSeconds: 1 });
+    } catch (err) {
+      // A write of ours may have landed without its answer reaching us: hand back the lease as it is now, if ours.
+      const fresh = err instanceof KubeApiError && err.status === 409 ? await opts.store.get() : undefined;
+      if (fresh?.holder !== opts.identity) throw err;
+      await opts.store.update({ ...fresh, holder: '', durationSeconds: 1 });
+    }
+  }
+
+  attempt = tick();
   return {
     isLeader: () => leader,
     async release() {
       stopped = true;
       cancelTimer?.();
-      if (!leader || !current) return;
+      // A renewal (or acquisition) in flight would race the hand-back with an older resourceVersion and win.
+      await attempt;
       leader = false;
+      const held = current;
+      current = undefined;
+      if (!held) return;
       try {
-        await opts.store.update({ ...current, holder: '', durationSeconds: 1 });
+        await handBack(held);
       } catch (err) {
         opts.log.warn({ err }, 'could not release the lease; a standby takes over when it expires');
       }

@@ -24,6 +24,10 @@ class FakeLeaseStore implements LeaseStore {
   readonly writes: LeaseRecord[] = [];
   /** Runs before each call; may throw to fail it, or call `put` to get another replica's write in first. */
   before?: (call: 'get' | 'create' | 'update') => void;
+  /** Holds each write until the promise it returns resolves: a slow API server. */
+  hold?: (call: 'create' | 'update') => Promise<void> | undefined;
+  /** Runs after a write has landed; may throw to lose its answer on the way back. */
+  after?: (call: 'create' | 'update') => void;
   private rv = 0;
 
   /** Another replica's write, straight to the store. */
@@ -38,25 +42,28 @@ class FakeLeaseStore implements LeaseStore {
 
   async create(record: LeaseRecord): Promise<LeaseRecord> {
     this.before?.('create');
+    await this.hold?.('create');
     if (this.record) throw new KubeApiError('create lease: HTTP 409: already exists', 409);
-    return this.commit(record);
+    return this.commit(record, 'create');
   }
 
   async update(record: LeaseRecord): Promise<LeaseRecord> {
     this.before?.('update');
+    await this.hold?.('update');
     if (!this.record) throw new KubeApiError('update lease: HTTP 404: not found', 404);
     if (record.resourceVersion !== this.record.resourceVersion)
       throw new KubeApiError('update lease: HTTP 409: the object has been modified', 409);
-    return this.commit(record);
+    return this.commit(record, 'update');
   }
 
   writesBy(holder: string): LeaseRecord[] {
     return this.writes.filter((w) => w.holder === holder);
   }
 
-  private commit(record: LeaseRecord): LeaseRecord {
+  private commit(record: LeaseRecord, call: 'create' | 'update'): LeaseRecord {
     this.put(record);
     this.writes.push({ ...this.record! });
+    this.after?.(call);
     return { ...this.record! };
   }
 }
@@ -310,6 +317,51 @@ describe('startElection (Lease leader election)', () => {
       assert.equal(store.writes.length, writes);
       assert.equal(a.election.isLeader(), false);
       assert.equal(a.started, 1);
+    });
+
+    it('hands the lease back even when a renewal is in flight as it stops (the renewal lands first)', async () => {
+      const a = await start('a');
+      let land: () => void = () => undefined;
+      store.hold = (call) => (call === 'update' ? new Promise<void>((resolve) => (land = resolve)) : undefined);
+      await clock.advance(RETRY_MS); // a's renewal is sent and held by the slow server
+      store.hold = undefined;
+      const released = a.election.release();
+      land();
+      await released;
+      assert.deepEqual(
+        { holder: store.record!.holder, renewTime: store.writesBy('a').at(-1)!.renewTime },
+        { holder: '', renewTime: at(2) },
+        'the renewal landed, then the hand-back',
+      );
+      assert.deepEqual(a.logs, []);
+    });
+
+    it('hands the lease back when the answer to its last renewal was lost on the way', async () => {
+      const a = await start('a');
+      let lose = true;
+      store.after = (call) => {
+        if (call === 'update' && lose) {
+          lose = false;
+          throw new KubeApiError('update lease: socket hang up', undefined);
+        }
+      };
+      await clock.advance(RETRY_MS); // the renewal landed (a new resourceVersion) but a never heard so
+      assert.equal(store.record!.holder, 'a');
+      await a.election.release();
+      assert.equal(store.record!.holder, '', 'handed back from a fresh read, not refused as a conflict');
+    });
+
+    it('hands back a lease it acquired while stopping', async () => {
+      let land: () => void = () => undefined;
+      store.hold = (call) => (call === 'create' ? new Promise<void>((resolve) => (land = resolve)) : undefined);
+      const a = await start('a');
+      store.hold = undefined;
+      const released = a.election.release();
+      land();
+      await released;
+      assert.equal(store.record!.holder, '');
+      assert.equal(a.election.isLeader(), false);
+      assert.equal(a.started, 0, 'never started leading');
     });
 
     it('writes nothing when the replica does not lead', async () => {
