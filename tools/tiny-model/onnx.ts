@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { ProtoWriter } from './protobuf.js';
 
 /**
@@ -8,7 +10,7 @@ import { ProtoWriter } from './protobuf.js';
  */
 
 /** TensorProto.DataType values used here. */
-export const OnnxDataType = { FLOAT: 1, INT64: 7 } as const;
+export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 const AttributeType = { INT: 2, TENSOR: 4, INTS: 7 } as const;
@@ -115,8 +117,9 @@ function graphProto(graph: OnnxGraph): ProtoWriter {
   return out;
 }
 
-/** The serialized ModelProto: what an `.onnx` file holds. */
-export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+const STAGING_BYTES = 1 << 20;
+
+function modelProto(model: OnnxModel): ProtoWriter {
   const out = new ProtoWriter();
   out.varint(1, model.irVersion);
   out.string(2, model.producerName);
@@ -126,7 +129,47 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
   // The default ("ai.onnx") operator set is the empty domain.
   out.message(8, new ProtoWriter().string(1, '').varint(2, model.opsetVersion));
   for (const [key, value] of model.metadata ?? []) out.message(14, new ProtoWriter().string(1, key).string(2, value));
-  return out.finish();
+  return out;
+}
+
+/** The serialized ModelProto: what an `.onnx` file holds. */
+export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+  return modelProto(model).finish();
+}
+
+/**
+ * Writes the same bytes as `encodeOnnxModel` to `path` piece by piece, so a model of hundreds of megabytes is
+ * never copied into one buffer (its tensors' raw data are written from where they are).
+ */
+export async function writeOnnxModel(path: string, model: OnnxModel): Promise<number> {
+  const file = await open(path, 'w');
+  let written = 0;
+  const writeAll = async (bytes: Uint8Array): Promise<void> => {
+    for (let offset = 0; offset < bytes.byteLength;) {
+      offset += (await file.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
+    }
+    written += bytes.byteLength;
+  };
+  // Most pieces are a few bytes (field keys, lengths, names): they are gathered into one buffer per write.
+  const staging = new Uint8Array(STAGING_BYTES);
+  let staged = 0;
+  try {
+    for (const chunk of modelProto(model).chunks()) {
+      if (staged + chunk.byteLength > STAGING_BYTES && staged > 0) {
+        await writeAll(staging.subarray(0, staged));
+        staged = 0;
+      }
+      if (chunk.byteLength >= STAGING_BYTES) await writeAll(chunk);
+      else {
+        staging.set(chunk, staged);
+        staged += chunk.byteLength;
+      }
+    }
+    if (staged > 0) await writeAll(staging.subarray(0, staged));
+  } finally {
+    await file.close();
+  }
+  return written;
 }
 
 /** Float32 values as little-endian raw bytes (a copy, so the caller's array may change afterwards). */
@@ -135,6 +178,21 @@ export function float32RawData(values: Float32Array): Uint8Array {
   const view = new DataView(out.buffer);
   values.forEach((value, i) => view.setFloat32(i * 4, value, true));
   return out;
+}
+
+/**
+ * Float32 values as raw bytes without a copy where the machine is little-endian (every platform Node runs on in
+ * practice), else a converted copy: for tensors of hundreds of megabytes. `values` must not change afterwards.
+ */
+export function float32RawDataView(values: Float32Array): Uint8Array {
+  return endianness() === 'LE'
+    ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
+    : float32RawData(values);
+}
+
+/** Int8 or uint8 values as raw bytes (one byte each, so no byte order), without a copy. */
+export function int8RawData(values: Int8Array | Uint8Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
 export function int64RawData(values: readonly number[]): Uint8Array {

@@ -4,7 +4,9 @@
  * onnxruntime needs; we avoid a protobuf dependency for ~60 lines.
  * Wire format: https://protobuf.dev/programming-guides/encoding/
  *
- * Output is a pure function of the calls made, so a model written twice is byte-identical.
+ * Output is a pure function of the calls made, so a model written twice is byte-identical. Nested messages and
+ * byte fields are kept by reference, never copied, until `finish()`: a 400 MB model is then held once, and
+ * `chunks()` lets a caller write it to a file without building the single buffer at all.
  */
 
 const WIRE_VARINT = 0;
@@ -28,11 +30,11 @@ export function encodeVarint(value: number | bigint): Uint8Array {
 
 /** Appends fields in call order. Nested messages are written by passing another finished writer. */
 export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
+  private readonly parts: Uint8Array[] = [];
   private byteLength = 0;
 
   private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
+    this.parts.push(bytes);
     this.byteLength += bytes.byteLength;
   }
 
@@ -58,14 +60,23 @@ export class ProtoWriter {
     return this.bytes(field, new TextEncoder().encode(value));
   }
 
+  /** Appends a finished nested message by reference: neither it nor the bytes it holds may change afterwards. */
   message(field: number, message: ProtoWriter): this {
-    return this.bytes(field, message.finish());
+    this.key(field, WIRE_LENGTH_DELIMITED);
+    this.push(encodeVarint(message.byteLength));
+    for (const chunk of message.chunks()) this.push(chunk);
+    return this;
+  }
+
+  /** The encoded message as the pieces it was written in (concatenated, they are `finish()`). */
+  chunks(): readonly Uint8Array[] {
+    return this.parts;
   }
 
   finish(): Uint8Array {
     const out = new Uint8Array(this.byteLength);
     let offset = 0;
-    for (const chunk of this.chunks) {
+    for (const chunk of this.parts) {
       out.set(chunk, offset);
       offset += chunk.byteLength;
     }
