@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -67,4 +69,38 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  /** Header names in lower case. */
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * Writes `request` (bytes as they go on the wire, in one write) to a server on 127.0.0.1 and reads the response
+ * until the server closes the connection: for requests that never get through Node's HTTP parser or that
+ * `inject()` would normalise (raw bytes in the request line, a 20 KB URL). Send `Connection: close` when the
+ * request is valid HTTP, so that the server closes after answering.
+ */
+export async function rawHttp(port: number, request: string | Buffer): Promise<RawResponse> {
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The server may reset the connection once it has answered a request it could not parse: what came is the answer.
+    socket.on('error', (err) => (chunks.length > 0 ? resolve(Buffer.concat(chunks)) : reject(err)));
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+  const text = bytes.toString('utf8');
+  const headEnd = text.indexOf('\r\n\r\n');
+  assert.ok(headEnd > 0, `an HTTP response, got ${JSON.stringify(text.slice(0, 200))}`);
+  const [statusLine = '', ...headerLines] = text.slice(0, headEnd).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: text.slice(headEnd + 4) };
 }

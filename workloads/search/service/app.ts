@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { FailOpenCache } from './cache/fail-open-cache.js';
@@ -15,7 +14,17 @@ import { createSearchMetrics, metricsRoutes } from './routes/metrics.js';
 import { relatedRoutes } from './routes/related.js';
 import { searchRoutes } from './routes/search.js';
 import { type RouteContext, ServiceState } from './service-state.js';
-import { formatSchemaErrors, registerSharedSchemas } from './routes/schemas.js';
+import { checkQueryParameters, formatSchemaErrors, registerSharedSchemas } from './routes/schemas.js';
+import { methodRoutes } from './routes/methods.js';
+import { parseQuerystring } from './querystring.js';
+import {
+  ALLOW_HEADER,
+  checkUrlLength,
+  clientErrorHandler,
+  errorBody,
+  frameworkErrors,
+  MAX_URL_LENGTH,
+} from './http-errors.js';
 
 /**
  * The search service as a fastify instance that never listens (fastify's Testing guide): main.ts listens, tests
@@ -48,6 +57,18 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
     ajv: { customOptions: { verbose: true } },
     // Take the website's request id when it sends one, so its log lines and ours can be joined.
     requestIdHeader: 'x-request-id',
+    routerOptions: {
+      // Malformed percent-encoding is a 400, never searched as literal text (querystring.ts).
+      querystringParser: parseQuerystring,
+      // fastify's default (100) answered product ids of 101-512 characters with its own 414 in another shape. At
+      // the URL's limit the router never refuses a parameter a valid URL can hold: the schema's 512 decides.
+      maxParamLength: MAX_URL_LENGTH,
+      // /search/ is /search: a client that adds the slash gets the same answer, not a 404.
+      ignoreTrailingSlash: true,
+    },
+    // The errors found before a route runs, in the same JSON shape as every other (http-errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   const state = new ServiceState();
@@ -104,17 +125,40 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (statusCode >= 500 && statusCode !== 503) request.log.error({ err: error }, 'request failed');
     // A 500 says nothing about internals; the log has the stack.
-    const message = statusCode === 500 ? 'internal server error' : error.message;
-    return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
+    return reply
+      .code(statusCode)
+      .send(errorBody(statusCode, statusCode === 500 ? 'internal server error' : error.message));
   });
 
-  app.setNotFoundHandler({}, (request, reply) =>
-    reply.code(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
-    }),
-  );
+  // 404 for a path no route has; 501 for a method no route has (GET routes answer the other methods fastify knows
+  // with 405: routes/methods.ts).
+  app.setNotFoundHandler({}, (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    return app.supportedMethods.includes(request.method)
+      ? reply.code(404).send(errorBody(404, `no route ${request.method} ${path}`))
+      : reply.code(501).send(errorBody(501, `${request.method}: method not implemented (allowed: ${ALLOW_HEADER})`));
+  });
+
+  // The first check of every request, the not-found handler's too: a URL over the limit is a 414 whatever the path.
+  app.addHook('onRequest', async (request) => {
+    const tooLong = checkUrlLength(request.raw.url ?? '');
+    if (tooLong) throw tooLong;
+  });
+
+  // What the schema cannot see after ajv's type coercion: malformed encoding, a repeated parameter, an integer
+  // not written in decimal digits (routes/schemas.ts).
+  app.addHook('preValidation', async (request) => {
+    const error = checkQueryParameters(request.routeOptions.schema?.querystring, request.query);
+    if (error) throw error;
+  });
+
+  // Every GET route answers OPTIONS and a 405 for the other methods: the paths are collected here as the route
+  // plugins add them, and methodRoutes, registered after them, reads the list.
+  const getPaths: string[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    if (methods.includes('GET')) getPaths.push(route.url);
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDuration.observe(
@@ -132,6 +176,7 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
   void app.register(relatedRoutes, { context });
   void app.register(autocompleteRoutes, { context });
   void app.register(metricsRoutes, { metrics });
+  void app.register(methodRoutes, { paths: getPaths });
 
   return app;
 }

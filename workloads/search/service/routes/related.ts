@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { normalizeQuery } from '../../query/normalize.js';
 import { rankRelatedSearches } from '../popular/related-searches.js';
-import { ERROR_SCHEMA, errorResponses, limitParameter, QUERY_PARAMETER, SCHEMA_IDS } from './schemas.js';
+import {
+  ERROR_SCHEMA,
+  errorResponses,
+  limitParameter,
+  PRODUCT_ID_PARAMETER,
+  QUERY_PARAMETER,
+  SCHEMA_IDS,
+} from './schemas.js';
 import { httpError, roundScore, type RouteOptions, toResult } from '../service-state.js';
 
 /**
@@ -24,7 +31,7 @@ const relatedSchema = {
   params: {
     type: 'object',
     required: ['id'],
-    properties: { id: { type: 'string', minLength: 1, maxLength: 512 } },
+    properties: { id: PRODUCT_ID_PARAMETER },
   },
   querystring: {
     type: 'object',

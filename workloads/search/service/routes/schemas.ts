@@ -1,15 +1,24 @@
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import { MALFORMED_PARAMETERS, type ParsedQuery } from '../querystring.js';
 
 /**
- * JSON schemas shared by the routes, registered once with `addSchema` and referenced by `$id`, and the formatter
- * that turns a failed validation into a 400 whose message names the parameter:
+ * JSON schemas shared by the routes, registered once with `addSchema` and referenced by `$id`, the formatter that
+ * turns a failed validation into a 400 whose message names the parameter, and the checks on the query string as
+ * it was sent, which run before the schema (`checkQueryParameters`):
  *
  *   q: is required · q: must not be empty · q: must be at most 512 characters (got 600)
  *   limit: must be an integer (got "ten") · limit: must be at most 100 (got 500)
+ *   q: has an invalid percent-escape "%zz" (got "%zz") · limit: must be given once (got ["1","2"])
+ *
+ * Lengths are in characters, and a character is a Unicode code point, in the limit and in the message alike
+ * (ajv counts code points): an emoji is one character, "é" written as e + a combining accent is two.
  */
 
-/** Longest accepted query: longer text is not a search a person typed, and it bounds embedding cost. */
+/** Longest accepted query, in characters: longer text is not a search a person typed, and it bounds embedding cost. */
 export const MAX_QUERY_LENGTH = 512;
+
+/** Longest accepted product id, in characters (app.ts lets the router pass any id the URL limit allows). */
+export const MAX_PRODUCT_ID_LENGTH = 512;
 
 export const SCHEMA_IDS = {
   error: 'roleplane.search.error',
@@ -59,9 +68,45 @@ export const QUERY_PARAMETER = {
   pattern: '\\S',
 } as const;
 
-/** An optional `limit` with its default and maximum. */
+/** A product id in the path: not empty, at most MAX_PRODUCT_ID_LENGTH characters. */
+export const PRODUCT_ID_PARAMETER = { type: 'string', minLength: 1, maxLength: MAX_PRODUCT_ID_LENGTH } as const;
+
+/**
+ * An optional `limit` with its default and maximum. Written in decimal digits only: `checkQueryParameters`
+ * refuses what ajv's type coercion would otherwise read as a number (`0x10`, `1e1`, `+5`, ` 5`, `5.0`).
+ */
 export function limitParameter(defaultValue: number, maximum: number) {
   return { type: 'integer', minimum: 1, maximum, default: defaultValue } as const;
+}
+
+/** What `type: 'integer'` accepts as text: decimal digits, optionally negative (so a range error can say "got -1"). */
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+
+/**
+ * The checks ajv cannot make, because it sees each parameter after type coercion: every parameter the route's
+ * querystring schema names must be valid percent-encoded UTF-8, given at most once, and an integer one written in
+ * decimal digits. Returns the 400 error for the first parameter that fails, in the schema's order, or undefined.
+ * Parameters the schema does not name are not looked at.
+ */
+export function checkQueryParameters(querystringSchema: unknown, query: unknown): Error | undefined {
+  const properties = (querystringSchema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  if (!properties || typeof query !== 'object' || query === null) return undefined;
+  const parsed = query as ParsedQuery;
+  const malformed = parsed[MALFORMED_PARAMETERS];
+  for (const [name, schema] of Object.entries(properties)) {
+    const value = parsed[name];
+    if (value === undefined) continue;
+    const problem = malformed?.[name];
+    if (problem !== undefined) return badRequest(`${name}: ${problem} (got ${describeValue(value)})`);
+    if (Array.isArray(value)) return badRequest(`${name}: must be given once (got ${describeValue(value)})`);
+    if (schema.type === 'integer' && !DECIMAL_INTEGER.test(value))
+      return badRequest(`${name}: must be an integer (got ${describeValue(value)})`);
+  }
+  return undefined;
+}
+
+function badRequest(message: string): Error {
+  return Object.assign(new Error(message), { statusCode: 400 });
 }
 
 export const errorResponses = {
@@ -71,8 +116,7 @@ export const errorResponses = {
 
 /** A 400 error carrying the formatted message; fastify adds `validation` and the status code. */
 export function formatSchemaErrors(errors: FastifySchemaValidationError[], dataVar: string): Error {
-  const message = errors.map((error) => describeError(error, dataVar)).join('; ');
-  return Object.assign(new Error(message), { statusCode: 400 });
+  return badRequest(errors.map((error) => describeError(error, dataVar)).join('; '));
 }
 
 function describeError(error: FastifySchemaValidationError, dataVar: string): string {
@@ -95,7 +139,8 @@ function describeError(error: FastifySchemaValidationError, dataVar: string): st
     case 'pattern':
       return `${name}: must not be empty`;
     case 'maxLength':
-      return `${name}: must be at most ${String(params.limit)} characters${typeof data === 'string' ? ` (got ${data.length})` : ''}`;
+      // Code points, as ajv counts them (a string's length is UTF-16 units: 513 emoji would say 1026).
+      return `${name}: must be at most ${String(params.limit)} characters${typeof data === 'string' ? ` (got ${[...data].length})` : ''}`;
     case 'type':
       return `${name}: must be ${params.type === 'integer' ? 'an integer' : `a single ${String(params.type)}`}${got}`;
     case 'minimum':
