@@ -4,9 +4,19 @@ import { embeddingKey } from './search-cache.js';
 import { normalizeQuery } from '../../query/normalize.js';
 
 /**
- * Query text → vector, through the cache: look the normalised text up, embed what is missing in one batch, write
- * the new vectors back without waiting. Concurrent requests for the same text share one embedding
- * ("single flight"), so a burst of identical queries on a cold cache costs the model one call.
+ * Query text → vector, through the cache: look the normalised text up, embed what is missing, write the new
+ * vectors back without waiting.
+ *
+ * Cache misses are batched. A sentence encoder costs tens of milliseconds per call however few texts it gets (a
+ * BERT-base reads all its weights for every call), so concurrent misses share calls:
+ *   - misses that arrive in the same turn of the event loop go into one model call;
+ *   - misses that arrive while a call is running wait and go into the next call together;
+ *   - one call takes at most `maxBatch` texts; the rest wait for the call after it;
+ *   - one text is embedded once however many requests want it at the same time ("single flight");
+ *   - a call that fails fails the requests whose texts were in it, and no others; their texts are not cached, so
+ *     the next request for them tries again.
+ * One model call runs at a time: an in-process model already uses every core it is given for one call (and
+ * onnxruntime-node runs it on the event loop's thread).
  */
 export interface EmbeddedTexts {
   /** One vector per text, in order; `undefined` only for texts left out by `maxNew`. */
@@ -20,18 +30,51 @@ export interface EmbedOptions {
   readonly maxNew?: number;
 }
 
+export interface QueryEmbeddingsOptions {
+  /**
+   * The most texts in one model call. Larger batches give more texts per second and make each text in them
+   * wait for the whole batch. The local embedder's own batch size is 32 too.
+   * @default 32
+   */
+  readonly maxBatch?: number;
+}
+
+export const DEFAULT_EMBED_BATCH = 32;
+
+/** What QueryEmbeddings needs of the cache: the write; reads go through the request's session. */
+type EmbeddingWriter = Pick<FailOpenCache, 'setEmbedding'>;
+type EmbeddingReader = Pick<CacheSession, 'getEmbeddings'>;
+
+interface Waiting {
+  readonly text: string;
+  readonly key: string;
+  readonly promise: Promise<Float32Array>;
+  readonly resolve: (vector: Float32Array) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class QueryEmbeddings {
-  private readonly inFlight = new Map<string, Promise<Float32Array>>();
+  /** Every text queued or in the running call, by cache key: what single flight joins. */
+  private readonly inFlight = new Map<string, Waiting>();
+  private queue: Waiting[] = [];
+  private isRunning = false;
+  private isScheduled = false;
+  readonly maxBatch: number;
 
   constructor(
     private readonly embedder: Embedder,
-    private readonly cache: FailOpenCache,
+    private readonly cache: EmbeddingWriter,
     private readonly ttlSeconds: number,
-    /** Called with the seconds each model call took, for metrics. */
+    /** Called with the seconds each model call took and how many texts it embedded, for metrics. */
     private readonly onEmbed: (seconds: number, texts: number) => void = () => undefined,
-  ) {}
+    options: QueryEmbeddingsOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? DEFAULT_EMBED_BATCH;
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1)
+      throw new RangeError(`QueryEmbeddings: maxBatch must be a positive integer (got ${this.maxBatch})`);
+  }
 
-  async embed(texts: readonly string[], session: CacheSession, options: EmbedOptions = {}): Promise<EmbeddedTexts> {
+  async embed(texts: readonly string[], session: EmbeddingReader, options: EmbedOptions = {}): Promise<EmbeddedTexts> {
     const normalized = texts.map(normalizeQuery);
     const keys = normalized.map((text) => embeddingKey(this.embedder.modelId, text));
     const cached = await session.getEmbeddings(keys);
@@ -45,10 +88,7 @@ export class QueryEmbeddings {
       if (!vector) missing.push(i);
     });
     const wanted = missing.slice(0, options.maxNew ?? missing.length);
-    const embedded = await this.embedMissing(
-      wanted.map((i) => normalized[i] as string),
-      wanted.map((i) => keys[i] as string),
-    );
+    const embedded = await Promise.all(wanted.map((i) => this.vectorFor(normalized[i] as string, keys[i] as string)));
     wanted.forEach((i, j) => {
       vectors[i] = embedded[j];
     });
@@ -57,33 +97,58 @@ export class QueryEmbeddings {
     return { vectors, outcome };
   }
 
-  private async embedMissing(texts: readonly string[], keys: readonly string[]): Promise<Float32Array[]> {
-    const fresh: number[] = [];
-    const pending = keys.map((key, i) => {
-      const running = this.inFlight.get(key);
-      if (running) return running;
-      fresh.push(i);
-      return undefined;
+  /** The text's vector from the next model call, or from the queued or running one that already has it. */
+  private vectorFor(text: string, key: string): Promise<Float32Array> {
+    const known = this.inFlight.get(key);
+    if (known) return known.promise;
+    let resolve: (vector: Float32Array) => void = () => undefined;
+    let reject: (err: unknown) => void = () => undefined;
+    const promise = new Promise<Float32Array>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    if (fresh.length > 0) {
-      const batch = this.runModel(fresh.map((i) => texts[i] as string));
-      fresh.forEach((i, j) => {
-        const key = keys[i] as string;
-        const one = batch.then((vectors) => {
-          const vector = vectors[j];
-          if (!vector) throw new Error(`the embedder returned ${vectors.length} vectors for ${fresh.length} texts`);
-          this.cache.setEmbedding(key, vector, this.ttlSeconds);
-          return vector;
-        });
-        const settled = (): void => {
-          if (this.inFlight.get(key) === one) this.inFlight.delete(key);
-        };
-        one.then(settled, settled);
-        this.inFlight.set(key, one);
-        pending[i] = one;
+    const waiting: Waiting = { text, key, promise, resolve, reject };
+    this.inFlight.set(key, waiting);
+    this.queue.push(waiting);
+    this.schedule();
+    return promise;
+  }
+
+  /**
+   * Starts the next call on the following turn of the event loop (setImmediate), so every miss of this turn is
+   * in it; while a call runs, nothing starts, and its end schedules the next. Waiting a turn after a call also
+   * lets the requests that arrived while a synchronous model held the thread be read first and join.
+   */
+  private schedule(): void {
+    if (this.isRunning || this.isScheduled || this.queue.length === 0) return;
+    this.isScheduled = true;
+    setImmediate(() => {
+      this.isScheduled = false;
+      void this.runNext();
+    });
+  }
+
+  private async runNext(): Promise<void> {
+    if (this.isRunning || this.queue.length === 0) return;
+    const batch = this.queue.slice(0, this.maxBatch);
+    this.queue = this.queue.slice(batch.length);
+    this.isRunning = true;
+    try {
+      const vectors = await this.runModel(batch.map((waiting) => waiting.text));
+      if (vectors.length !== batch.length)
+        throw new Error(`the embedder returned ${vectors.length} vectors for ${batch.length} texts`);
+      batch.forEach((waiting, i) => {
+        const vector = vectors[i] as Float32Array;
+        this.cache.setEmbedding(waiting.key, vector, this.ttlSeconds);
+        waiting.resolve(vector);
       });
+    } catch (err) {
+      for (const waiting of batch) waiting.reject(err);
+    } finally {
+      for (const waiting of batch) if (this.inFlight.get(waiting.key) === waiting) this.inFlight.delete(waiting.key);
+      this.isRunning = false;
+      this.schedule();
     }
-    return Promise.all(pending as Array<Promise<Float32Array>>);
   }
 
   private async runModel(texts: readonly string[]): Promise<Float32Array[]> {
