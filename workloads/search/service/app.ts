@@ -131,8 +131,10 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
   });
 
   // 404 for a path no route has; 501 for a method no route has (GET routes answer the other methods fastify knows
-  // with 405: routes/methods.ts).
+  // with 405: routes/methods.ts). `OPTIONS *` asks about the server, not a path: every route allows the same.
   app.setNotFoundHandler({}, (request, reply) => {
+    if (request.method === 'OPTIONS' && request.url === '*')
+      return reply.code(204).header('allow', ALLOW_HEADER).send();
     const path = request.url.split('?')[0] ?? '';
     return app.supportedMethods.includes(request.method)
       ? reply.code(404).send(errorBody(404, `no route ${request.method} ${path}`))

@@ -53,7 +53,7 @@ function quote(text: string): string {
  * fastify's `frameworkErrors`: the router could not decode the path (FST_ERR_BAD_URL: `/products/%zz/related`),
  * or a path parameter was longer than `maxParamLength`, which app.ts sets so that only a URL over
  * MAX_URL_LENGTH can have one. A URL over the limit gets the same 414 as in the onRequest hook, whatever else is
- * wrong with it. `OPTIONS *` (a question about the server, not a path) is answered like OPTIONS on a route.
+ * wrong with it.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const url = request.raw.url ?? '';
@@ -63,15 +63,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
     return;
   }
   if (error.code === 'FST_ERR_BAD_URL') {
-    if (request.raw.method === 'OPTIONS' && url === '*') {
-      void reply.code(204).header('allow', ALLOW_HEADER).send();
-      return;
-    }
     const path = url.split('?')[0] ?? '';
     const decoded = percentDecode(path, false);
     const message = !decoded.ok
       ? `path: ${decoded.problem} (got ${quote(path)})`
-      : `path: must start with "/" (got ${quote(path)})`;
+      : `path: is not a valid path (got ${quote(path)})`;
     void reply.code(400).send(errorBody(400, message));
     return;
   }
@@ -143,14 +139,12 @@ function describeClientError(error: ParserError): { statusCode: number; message:
         : notHttp;
     }
     case 'HPE_INVALID_URL': {
+      // A byte a URL may not carry raw (non-ASCII, a control character): name it. Otherwise (a target that does
+      // not start with "/") the parser's reason says more.
       const byte = raw[parsed.length];
-      return {
-        statusCode: 400,
-        message:
-          byte === undefined
-            ? 'URL: is not valid in a request line'
-            : `URL: byte 0x${hex(byte)} must be percent-encoded (as %${hex(byte)})`,
-      };
+      return byte !== undefined && (byte < 0x21 || byte > 0x7e)
+        ? { statusCode: 400, message: `URL: byte 0x${hex(byte)} must be percent-encoded (as %${hex(byte)})` }
+        : notHttp;
     }
     default:
       return notHttp;

@@ -408,6 +408,16 @@ describe('HTTP edges of the search service', () => {
       assert.equal(response.headers['allow'], 'GET, HEAD, OPTIONS');
     });
 
+    it('answers OPTIONS * (a question about the server) with 204 and the Allow of every route', async () => {
+      const response = await rawHttp(port, 'OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      assert.equal(response.status, 204);
+      assert.equal(response.headers['allow'], 'GET, HEAD, OPTIONS');
+    });
+
+    it("answers 400 with the parser's reason for a target that is not a path", async () => {
+      assertRawError(await rawHttp(port, request('search?q=boots')), 400, /^request: is not valid HTTP\/1\.x \(.+\)$/);
+    });
+
     it('answers 501 for a method Node does not know', async () => {
       assertRawError(
         await rawHttp(port, 'FETCH /search HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
