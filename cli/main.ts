@@ -13,6 +13,16 @@ import {
 // (the operator and search only) works without the synth and local-cluster code that it leaves out.
 
 /** The package's version, as `roleplane --version` prints it. */
+/** `roleplane search index` flags, as commander parses them. */
+interface SearchIndexFlags {
+  catalog: string;
+  rules: string;
+  out: string;
+  model?: string;
+  embeddings?: string;
+  batchSize?: number;
+}
+
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
@@ -140,7 +150,11 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'index directory (replaced whole when the build succeeds)')
     .option('--model <dir>', 'local model directory (default: the built-in tiny model)')
     .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
-    .action(async (opts: { catalog: string; rules: string; out: string; model?: string; batchSize?: number }) => {
+    .option(
+      '--embeddings <npy>',
+      "the products' vectors as a float .npy (row i = product i) instead of embedding them; --model then embeds queries only",
+    )
+    .action(async (opts: SearchIndexFlags) => {
       const { runIndexCommand } = await import('../workloads/search/index/build/index-command.js');
       emit(
         await runIndexCommand({
@@ -149,6 +163,7 @@ export function buildProgram(): Command {
           out: opts.out,
           ...(opts.model ? { model: opts.model } : {}),
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+          ...(opts.embeddings ? { embeddings: opts.embeddings } : {}),
         }),
       );
     });

@@ -1,6 +1,6 @@
 import { env, pipeline, Tensor } from '@xenova/transformers';
 import type { Embedder } from './embedder.js';
-import { computeModelId, inspectModelDir, ModelDirError } from './model-dir.js';
+import { identifyModel, inspectModelDir, ModelDirError } from './model-dir.js';
 import { meanPoolNormalize } from './pooling.js';
 
 /**
@@ -91,7 +91,7 @@ async function embedWith(
 export async function loadLocalEmbedder(modelDir: string, options: LocalEmbedderOptions = {}): Promise<Embedder> {
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const model = await inspectModelDir(modelDir, options.quantized);
-  const modelId = await computeModelId(model);
+  const identity = await identifyModel(model);
 
   useLocalModelsOnly();
   let extractor: FeatureExtractor;
@@ -113,7 +113,8 @@ export async function loadLocalEmbedder(modelDir: string, options: LocalEmbedder
   if (dimensions === 0) throw new ModelDirError(model.dir, 'the model returned an empty embedding');
 
   return {
-    modelId,
+    modelId: identity.id,
+    model: identity,
     dimensions,
     async embed(texts: readonly string[]): Promise<Float32Array[]> {
       const vectors: Float32Array[] = [];

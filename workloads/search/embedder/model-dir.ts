@@ -86,18 +86,108 @@ export async function inspectModelDir(modelDir: string, quantized?: boolean): Pr
   };
 }
 
+/** One file of a model: its size and SHA-256. */
+export interface ModelFileDigest {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
 /**
- * `<name>@<12 hex digits>`: the directory name plus a short SHA-256 over the files that decide the vectors
- * (each file's relative path, size and bytes). Two copies of one model agree; a retrained or re-exported model
- * or another tokenizer gets a new id, so cached query vectors and an index built with another model are noticed.
+ * What identifies a model: its content, never where it lies. Two copies of one model under any two directory
+ * names get one id; a retrained or re-exported model, another tokenizer or the other ONNX file gets another.
  */
-export async function computeModelId(model: ModelDir): Promise<string> {
+export interface ModelIdentity {
+  /** `sha256-<16 hex digits>` over each file's relative path, size and SHA-256 (see modelIdOf). */
+  readonly id: string;
+  /** The directory's name ("tiny", "all-mpnet-base-v2"): for logs and messages only, never compared. */
+  readonly name: string;
+  /** The files that decide the vectors, by path relative to the directory (config.json, …, onnx/model.onnx). */
+  readonly files: Readonly<Record<string, ModelFileDigest>>;
+  /**
+   * The content digest of ids written before ids were content only (`<name>@<12 hex digits>`: a SHA-256 over
+   * each file's path, size and bytes in turn), so an index built then is still recognised by its content.
+   */
+  readonly legacyDigest: string;
+}
+
+const MODEL_ID_PREFIX = 'sha256-';
+const MODEL_ID_HEX_DIGITS = 16;
+/** An id from before content-only ids: the directory's name, '@', 12 hex digits. */
+const LEGACY_MODEL_ID = /^(.+)@([0-9a-f]{12})$/;
+
+/** The id of a model with these files: a SHA-256 over "path\0bytes\0sha256\n" per file, sorted by path. */
+export function modelIdOf(files: Readonly<Record<string, ModelFileDigest>>): string {
   const hash = createHash('sha256');
+  for (const path of Object.keys(files).sort()) {
+    const { bytes, sha256 } = files[path] as ModelFileDigest;
+    hash.update(`${path}\0${bytes}\0${sha256}\n`);
+  }
+  return `${MODEL_ID_PREFIX}${hash.digest('hex').slice(0, MODEL_ID_HEX_DIGITS)}`;
+}
+
+/** The 12-digit digest of an id written before ids were content only (`tiny@85232b71f2e9`), else undefined. */
+export function legacyModelDigest(modelId: string): string | undefined {
+  return LEGACY_MODEL_ID.exec(modelId)?.[2];
+}
+
+/**
+ * Reads the model's files once: each file's SHA-256 and, in the same pass, the digest of the ids written before
+ * (legacyDigest).
+ */
+export async function identifyModel(model: ModelDir): Promise<ModelIdentity> {
+  const legacy = createHash('sha256');
+  const files: Record<string, ModelFileDigest> = {};
   for (const file of model.files) {
     const path = join(model.dir, file);
     const { size } = await stat(path);
-    hash.update(`${file}\0${size}\0`);
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    legacy.update(`${file}\0${size}\0`);
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      legacy.update(chunk as Buffer);
+    }
+    files[file] = { sha256: hash.digest('hex'), bytes: size };
   }
-  return `${model.name}@${hash.digest('hex').slice(0, 12)}`;
+  return { id: modelIdOf(files), name: model.name, files, legacyDigest: legacy.digest('hex').slice(0, 12) };
+}
+
+/** The model's id (identifyModel). */
+export async function computeModelId(model: ModelDir): Promise<string> {
+  return (await identifyModel(model)).id;
+}
+
+export interface ModelComparison {
+  /** Whether the two are the same model. */
+  readonly isSame: boolean;
+  /** When they differ: which files, as far as the recorded side tells ("onnx/model.onnx differs"). */
+  readonly differences: readonly string[];
+}
+
+/**
+ * Compares the model an index was built with (its manifest's id and, when recorded, its files) with a loaded one,
+ * by content only. An id from before content-only ids matches when its digest is the loaded model's legacyDigest.
+ */
+export function compareModels(
+  recorded: { readonly id: string; readonly files?: Readonly<Record<string, ModelFileDigest>> },
+  loaded: { readonly id: string; readonly identity?: ModelIdentity },
+): ModelComparison {
+  if (recorded.id === loaded.id) return { isSame: true, differences: [] };
+  const legacy = legacyModelDigest(recorded.id);
+  if (legacy !== undefined && loaded.identity !== undefined && legacy === loaded.identity.legacyDigest)
+    return { isSame: true, differences: [] };
+  if (!recorded.files || !loaded.identity) return { isSame: false, differences: [] };
+  const differences: string[] = [];
+  const theirs = recorded.files;
+  const ours = loaded.identity.files;
+  for (const path of [...new Set([...Object.keys(theirs), ...Object.keys(ours)])].sort()) {
+    const a = theirs[path];
+    const b = ours[path];
+    if (!a) differences.push(`${path} only in the loaded model`);
+    else if (!b) differences.push(`${path} only in the index's model`);
+    else if (a.sha256 !== b.sha256)
+      differences.push(
+        `${path} differs (${a.bytes === b.bytes ? `same size, ${a.bytes} bytes` : `${a.bytes} vs ${b.bytes} bytes`})`,
+      );
+  }
+  return { isSame: false, differences };
 }

@@ -44,9 +44,9 @@ describe('workloads/search/embedder/local-model', () => {
       assert.equal(env.allowRemoteModels, false);
     });
 
-    it('reports the dimensions of what the model returns and a model id of name and file hash', () => {
+    it('reports the dimensions of what the model returns and a model id from its files only', () => {
       assert.equal(embedder.dimensions, TINY_MODEL_DIMS);
-      assert.match(embedder.modelId, /^tiny@[0-9a-f]{12}$/);
+      assert.match(embedder.modelId, /^sha256-[0-9a-f]{16}$/);
     });
 
     it('returns one unit-length vector of the reported width per text, in order', async () => {

@@ -6,10 +6,11 @@ import { loadRules } from '../../query/rules.js';
 import { productText } from './product-text.js';
 import { ProductsFileError, readLines, readProducts, type Product } from '../format/products.js';
 import { INDEX_FILES } from '../format/files.js';
-import { describeFile, INDEX_FORMAT_VERSION, type Manifest } from '../format/manifest.js';
+import { describeFile, INDEX_FORMAT_VERSION, type Manifest, type ModelSection } from '../format/manifest.js';
 import { writeGraphFile } from './write-graph.js';
 import type { HnswParams } from '../serve/ann/hnsw-index.js';
 import { createNpyWriter, readNpy } from '../format/npy.js';
+import { openProductEmbeddings, type ProductEmbeddingsFile } from './product-embeddings.js';
 import { isUnitLength, vectorNorm } from '../format/unit-length.js';
 
 /**
@@ -25,6 +26,11 @@ import { isUnitLength, vectorNorm } from '../format/unit-length.js';
  * writes products.jsonl (a bad line fails in seconds, before any embedding); the second embeds products.jsonl
  * in batches straight into the .npy file. All of it happens in a fresh directory beside `outDir`, which then
  * replaces `outDir`; a failure or a crash at any point before that leaves the previous index untouched.
+ *
+ * With `productEmbeddingsPath` the products are not embedded: their vectors come from a .npy matrix computed
+ * elsewhere (row i = product i; product-embeddings.ts checks it against the catalog and the query model), and the
+ * embedder only vouches for the query side: its id and dimensions go into the manifest as usual, so the service
+ * checks the model it embeds queries with exactly as for an index it embedded itself.
  */
 
 export interface BuildProgress {
@@ -48,6 +54,11 @@ export interface BuildIndexOptions {
   readonly now?: () => Date;
   /** Graph parameters (tests use small ones). @default defaultHnswParams(rows) */
   readonly graphParams?: HnswParams;
+  /**
+   * A float .npy matrix of the products' embeddings (row i = the catalog's i-th product), used instead of
+   * embedding the products with `embedder`. @default - the products are embedded with `embedder`
+   */
+  readonly productEmbeddingsPath?: string;
 }
 
 /** `outDir` cannot be written or replaced; the message starts with the directory. */
@@ -218,6 +229,30 @@ async function writeEmbeddings(options: {
   }
 }
 
+/** Pass 2 with `--embeddings`: the given rows, checked and normalised block by block, into embeddings.npy. */
+async function copyEmbeddings(options: {
+  input: ProductEmbeddingsFile;
+  npyPath: string;
+  count: number;
+  batchSize: number;
+  onProgress?: (progress: BuildProgress) => void;
+}): Promise<void> {
+  const { input, count, batchSize } = options;
+  const writer = await createNpyWriter(options.npyPath, [count, input.dimensions]);
+  try {
+    options.onProgress?.({ stage: 'embed', done: 0, total: count });
+    for (let from = 0; from < count; from += batchSize) {
+      const rows = Math.min(batchSize, count - from);
+      await writer.write(await input.readUnitRows(from, rows));
+      options.onProgress?.({ stage: 'embed', done: from + rows, total: count });
+    }
+    await writer.commit();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
 /** Moves the finished build into place; the old index, if any, is moved aside first and deleted after. */
 async function swapInto(buildDir: string, outDir: string, hasOld: boolean): Promise<void> {
   const parent = dirname(outDir);
@@ -250,25 +285,42 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
   const outDir = resolve(options.outDir);
   const rules = loadRules(options.rulesPath);
   const hasOld = await checkReplaceable(outDir);
+  // Its header is checked against the query model before the catalog is read; its rows once the catalog is counted.
+  const input = options.productEmbeddingsPath
+    ? await openProductEmbeddings(options.productEmbeddingsPath, embedder)
+    : undefined;
 
   const parent = dirname(outDir);
   await mkdir(parent, { recursive: true });
   // Beside outDir, so the final rename stays on one filesystem; a dot name keeps it out of casual listings.
-  const buildDir = await mkdtemp(join(parent, `.${basename(outDir)}.building-`));
+  let buildDir: string;
+  try {
+    buildDir = await mkdtemp(join(parent, `.${basename(outDir)}.building-`));
+  } catch (err) {
+    await input?.close();
+    throw err;
+  }
   try {
     // mkdtemp makes it 0700; the service may run as another user than the build Job.
     await chmod(buildDir, 0o755);
     const productsPath = join(buildDir, INDEX_FILES.products);
     const count = await writeProducts(options.catalogPath, productsPath);
-    await writeEmbeddings({
-      productsPath,
-      npyPath: join(buildDir, INDEX_FILES.embeddings),
-      count,
-      embedder,
-      textFields: Object.keys(rules.rules.fields),
-      batchSize,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    const npyPath = join(buildDir, INDEX_FILES.embeddings);
+    const onProgress = options.onProgress ? { onProgress: options.onProgress } : {};
+    if (input) {
+      input.checkRows(count, options.catalogPath);
+      await copyEmbeddings({ input, npyPath, count, batchSize, ...onProgress });
+    } else {
+      await writeEmbeddings({
+        productsPath,
+        npyPath,
+        count,
+        embedder,
+        textFields: Object.keys(rules.rules.fields),
+        batchSize,
+        ...onProgress,
+      });
+    }
     // The validated rules, as the service will read them.
     await writeSyncedFile(join(buildDir, INDEX_FILES.rules), `${JSON.stringify(rules.rules, null, 2)}\n`);
 
@@ -283,6 +335,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
     const manifest: Manifest = {
       formatVersion: INDEX_FORMAT_VERSION,
       modelId: embedder.modelId,
+      ...modelSection(embedder),
       dimensions: embedder.dimensions,
       count,
       createdAt: (options.now?.() ?? new Date()).toISOString(),
@@ -291,6 +344,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
         [INDEX_FILES.products]: await describeFile(productsPath),
         [INDEX_FILES.rules]: await describeFile(join(buildDir, INDEX_FILES.rules)),
       },
+      ...(input ? { productEmbeddings: await input.describe() } : {}),
       ann,
     };
     // Last, so a directory with a manifest is a complete one.
@@ -301,5 +355,13 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
   } catch (err) {
     await rm(buildDir, { recursive: true, force: true }).catch(() => undefined);
     throw err;
+  } finally {
+    await input?.close();
   }
+}
+
+/** The manifest's `model` section: the files behind the model id, so a service with another model can say which differ. */
+function modelSection(embedder: Embedder): { model?: ModelSection } {
+  const identity = embedder.model;
+  return identity ? { model: { name: identity.name, files: identity.files } } : {};
 }

@@ -5,8 +5,11 @@ import { loadLocalEmbedder } from '../../embedder/local-model.js';
 import { ModelDirError } from '../../embedder/model-dir.js';
 import { TINY_MODEL_DIR } from '../../embedder/tiny-model.js';
 import { RulesError } from '../../query/rules.js';
+import type { Manifest } from '../format/manifest.js';
+import { FLOAT_DTYPE_NAMES } from '../format/npy.js';
 import { ProductsFileError } from '../format/products.js';
 import { type BuildProgress, buildIndex, IndexOutputError } from './build-index.js';
+import { ProductEmbeddingsError } from './product-embeddings.js';
 
 export interface IndexCommandOptions {
   readonly catalog: string;
@@ -14,6 +17,11 @@ export interface IndexCommandOptions {
   readonly out: string;
   /** Model directory. @default - the project's tiny model (workloads/search/embedder/tiny) */
   readonly model?: string;
+  /**
+   * A .npy of the products' vectors (row i = product i), used instead of embedding the catalog; `model` then
+   * only embeds queries (and must have the same dimensions). @default - the catalog is embedded with `model`
+   */
+  readonly embeddings?: string;
   /** Products per embedding call. @default 256 */
   readonly batchSize?: number;
   /** Where the progress line goes, only if it is a TTY. @default process.stderr */
@@ -48,9 +56,22 @@ function progressLine(stream: IndexCommandOptions['progressStream']): {
   };
 }
 
+/** "model tiny (sha256-…), 128 dimensions", plus where the product vectors came from when not from the model. */
+function describeVectors(manifest: Manifest): string {
+  const model = manifest.model ? `model ${manifest.model.name} (${manifest.modelId})` : `model ${manifest.modelId}`;
+  const query = `${model}, ${manifest.dimensions} dimensions`;
+  const given = manifest.productEmbeddings;
+  if (!given) return query;
+  const scaled =
+    given.rescaledRows === 0
+      ? 'already unit length'
+      : `${given.rescaledRows} rows scaled to unit length, norms ${given.minNorm.toPrecision(3)} to ${given.maxNorm.toPrecision(3)}`;
+  return `product vectors from ${given.file} (${FLOAT_DTYPE_NAMES[given.dtype]}, ${scaled}); queries: ${query}`;
+}
+
 /**
- * `roleplane search index --catalog <jsonl> --rules <json> --out <dir> [--model <dir>]`: the index-build Job's
- * command. Only the TTY progress line is written directly; the rest is returned.
+ * `roleplane search index --catalog <jsonl> --rules <json> --out <dir> [--model <dir>] [--embeddings <npy>]`: the
+ * index-build Job's command. Only the TTY progress line is written directly; the rest is returned.
  */
 export async function runIndexCommand(options: IndexCommandOptions): Promise<CommandResult> {
   const prefix = 'roleplane search index';
@@ -65,13 +86,14 @@ export async function runIndexCommand(options: IndexCommandOptions): Promise<Com
       rulesPath: options.rules,
       outDir: options.out,
       embedder,
+      ...(options.embeddings !== undefined ? { productEmbeddingsPath: options.embeddings } : {}),
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
       onProgress: progress.update,
     });
     progress.clear();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     return {
-      stdout: `indexed ${manifest.count} products into ${resolve(options.out)} (model ${manifest.modelId}, ${manifest.dimensions} dimensions) in ${seconds} s\n`,
+      stdout: `indexed ${manifest.count} products into ${resolve(options.out)} (${describeVectors(manifest)}) in ${seconds} s\n`,
       stderr: '',
       exitCode: EXIT_OK,
     };
@@ -82,6 +104,7 @@ export async function runIndexCommand(options: IndexCommandOptions): Promise<Com
       err instanceof ProductsFileError ||
       err instanceof RulesError ||
       err instanceof ModelDirError ||
+      err instanceof ProductEmbeddingsError ||
       err instanceof IndexOutputError;
     // Anything else (the model failing mid-way, a full disk) is not the user's input but is still reported
     // as a message: the index-build Job's log should say what happened, and the old index is intact.

@@ -10,9 +10,15 @@ import { CHECKSUMMED_FILES, INDEX_FILES } from './files.js';
  * every file it describes; the service reads it first and refuses an index whose files do not match, or whose
  * model is not the one it embeds queries with.
  *
- *   {"formatVersion": 1, "modelId": "tiny@3f…", "dimensions": 128, "count": 65536, "createdAt": "…Z",
+ *   {"formatVersion": 1, "modelId": "sha256-5f0c…", "dimensions": 128, "count": 65536, "createdAt": "…Z",
+ *    "model": {"name": "tiny", "files": {"config.json": {"sha256": "…", "bytes": 503}, …, "onnx/model.onnx": {…}}},
  *    "files": {"embeddings.npy": {"sha256": "…", "bytes": 33554560}, "products.jsonl": {…}, "filters.json": {…}},
  *    "ann": {"file": "vectors.usearch", "sha256": "…", …}}
+ *
+ * `modelId` is the query model's content id (embedder/model-dir.ts); `model` lists the files it was computed from,
+ * so a service with another model can say which files differ (absent in indexes built before it, and for
+ * embedders that are not a model directory). An index whose product vectors were given as a .npy
+ * (`search index --embeddings`) also has `productEmbeddings`: where they came from.
  *
  * `ann` describes the approximate-search graph (annSectionSchema below). It is optional and checked apart from the
  * rest: an index without it, or with one that does not check out, still loads, and the service rebuilds the
@@ -29,11 +35,34 @@ const fileEntrySchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 
+/** The query model's name (for messages) and files (relative path → size and SHA-256). */
+export const modelSectionSchema = z.object({
+  name: z.string().min(1),
+  files: z.record(z.string().min(1), fileEntrySchema),
+});
+export type ModelSection = z.infer<typeof modelSectionSchema>;
+
+/**
+ * Where the product vectors came from when they were not embedded by the build: the input .npy (absolute path
+ * at build time, SHA-256, dtype) and how far its rows were from unit length before the build normalised them.
+ */
+export const productEmbeddingsSectionSchema = z.object({
+  from: z.literal('npy'),
+  file: z.string().min(1),
+  sha256,
+  dtype: z.enum(['<f2', '<f4', '<f8']),
+  rescaledRows: z.number().int().nonnegative(),
+  minNorm: z.number().nonnegative(),
+  maxNorm: z.number().nonnegative(),
+});
+export type ProductEmbeddingsSection = z.infer<typeof productEmbeddingsSectionSchema>;
+
 export const manifestSchema = z.object({
   formatVersion: z.literal(INDEX_FORMAT_VERSION, {
     error: `must be ${INDEX_FORMAT_VERSION} (an index from another version of the build; rebuild it)`,
   }),
   modelId: z.string().min(1),
+  model: modelSectionSchema.optional(),
   dimensions: z.number().int().positive(),
   count: z.number().int().nonnegative(),
   createdAt: z.iso.datetime(),
@@ -42,6 +71,7 @@ export const manifestSchema = z.object({
     [INDEX_FILES.products]: fileEntrySchema,
     [INDEX_FILES.rules]: fileEntrySchema,
   }),
+  productEmbeddings: productEmbeddingsSectionSchema.optional(),
   // Checked apart (annSectionSchema, by serve/open-vector-index.ts): a bad section means "rebuild the graph", not
   // "refuse the index".
   ann: z.unknown().optional(),

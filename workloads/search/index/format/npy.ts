@@ -18,8 +18,13 @@ import { basename, dirname, join } from 'node:path';
 
 export const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 export const FLOAT32_DESCR = '<f4';
+/**
+ * The little-endian float dtypes `roleplane search index --embeddings` reads (numpy's float16, float32 and
+ * float64, by their .npy `descr`), with their sizes. Everything the index itself writes and reads is float32.
+ */
+export const FLOAT_DESCRS = { '<f2': 2, '<f4': 4, '<f8': 8 } as const;
+export type FloatDescr = keyof typeof FLOAT_DESCRS;
 const HEADER_ALIGN = 64;
-const BYTES_PER_VALUE = 4;
 /** Largest single read or write; keeps each syscall well under the 2 GiB limit of one read(2). */
 const IO_CHUNK_BYTES = 64 * 1024 * 1024;
 
@@ -27,12 +32,12 @@ export type Shape2D = readonly [rows: number, columns: number];
 
 export interface NpyHeader {
   readonly version: readonly [major: number, minor: number];
-  readonly descr: string;
+  readonly descr: FloatDescr;
   readonly fortranOrder: boolean;
   readonly shape: Shape2D;
   /** Byte offset of the data: preamble plus header. */
   readonly dataOffset: number;
-  /** rows × columns × 4. */
+  /** rows × columns × the dtype's size. */
   readonly dataBytes: number;
 }
 
@@ -206,7 +211,12 @@ async function readExactly(handle: FileHandle, target: Uint8Array, position: num
   return filled;
 }
 
-async function readHeaderFrom(handle: FileHandle, path: string, fileBytes: number): Promise<NpyHeader> {
+async function readHeaderFrom(
+  handle: FileHandle,
+  path: string,
+  fileBytes: number,
+  dtypes: readonly FloatDescr[] = [FLOAT32_DESCR],
+): Promise<NpyHeader> {
   const preamble = Buffer.alloc(12);
   const got = await readExactly(handle, preamble, 0);
   if (got < 8 || !preamble.subarray(0, 6).equals(NPY_MAGIC)) {
@@ -246,8 +256,7 @@ async function readHeaderFrom(handle: FileHandle, path: string, fileBytes: numbe
   }
 
   const descr = dict.get('descr');
-  if (descr !== FLOAT32_DESCR)
-    throw new NpyError(path, `expected float32 ('${FLOAT32_DESCR}'), got ${formatPy(descr)}`);
+  if (!(dtypes as readonly unknown[]).includes(descr)) throw new NpyError(path, describeDtypeProblem(descr, dtypes));
   const fortranOrder = dict.get('fortran_order');
   if (fortranOrder !== false) {
     throw new NpyError(
@@ -261,14 +270,33 @@ async function readHeaderFrom(handle: FileHandle, path: string, fileBytes: numbe
   }
   const [rows, columns] = shape as [number, number];
   checkShape(path, [rows, columns]);
+  const itemBytes = FLOAT_DESCRS[descr as FloatDescr];
   return {
     version: [major, minor],
-    descr,
+    descr: descr as FloatDescr,
     fortranOrder,
     shape: [rows, columns],
     dataOffset,
-    dataBytes: rows * columns * BYTES_PER_VALUE,
+    dataBytes: rows * columns * itemBytes,
   };
+}
+
+/** numpy's names for the float dtypes. */
+export const FLOAT_DTYPE_NAMES: Readonly<Record<FloatDescr, string>> = {
+  '<f2': 'float16',
+  '<f4': 'float32',
+  '<f8': 'float64',
+};
+
+/** "expected float32 ('<f4'), got '<i8'", with a hint for the dtypes numpy users most often hold by mistake. */
+function describeDtypeProblem(descr: PyValue | undefined, dtypes: readonly FloatDescr[]): string {
+  const expected = dtypes.map((d) => `${FLOAT_DTYPE_NAMES[d]} ('${d}')`).join(', ');
+  const got = formatPy(descr);
+  let hint = '';
+  if (typeof descr === 'string' && /^>f[248]$/.test(descr)) hint = "; it is big-endian: save arr.astype('<f4')";
+  else if (typeof descr === 'string' && /^[<>|=]?[iu]\d$/.test(descr)) hint = '; integers are not embeddings';
+  else if (typeof descr !== 'string') hint = '; a structured array is not a matrix of embeddings';
+  return `expected ${dtypes.length === 1 ? expected : `one of ${expected}`}, got ${got}${hint}`;
 }
 
 function checkSize(path: string, header: NpyHeader, fileBytes: number): void {
@@ -278,16 +306,19 @@ function checkSize(path: string, header: NpyHeader, fileBytes: number): void {
   const what = fileBytes < expected ? 'truncated' : 'has trailing bytes';
   throw new NpyError(
     path,
-    `${what}: expected ${expected} bytes (${header.dataOffset}-byte header + ${rows}×${columns}×4 data), file has ${fileBytes}`,
+    `${what}: expected ${expected} bytes (${header.dataOffset}-byte header + ${rows}×${columns}×${FLOAT_DESCRS[header.descr]} data), file has ${fileBytes}`,
   );
 }
 
-/** Reads and validates the header only (no data): for a quick check of shape against products.jsonl. */
-export async function readNpyHeader(path: string): Promise<NpyHeader> {
+/**
+ * Reads and validates the header only (no data): for a quick check of shape against products.jsonl. `dtypes`:
+ * the float dtypes accepted (default float32 only).
+ */
+export async function readNpyHeader(path: string, dtypes?: readonly FloatDescr[]): Promise<NpyHeader> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const header = await readHeaderFrom(handle, path, size);
+    const header = await readHeaderFrom(handle, path, size, dtypes);
     checkSize(path, header, size);
     return header;
   } finally {
@@ -322,6 +353,69 @@ export async function readNpy(path: string): Promise<{ data: Float32Array; shape
   } finally {
     await handle.close();
   }
+}
+
+/** Row-by-row reading of a float matrix, whatever its float dtype: see openNpyRows. */
+export interface NpyRowReader {
+  readonly header: NpyHeader;
+  /**
+   * Rows `from` … `from + count - 1` as float64 values (exact for every accepted dtype), row-major. Throws
+   * NpyError when the file is shorter than its header says.
+   */
+  readRows(from: number, count: number): Promise<Float64Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a .npy matrix of any of `dtypes` (float16, float32, float64) for reading a block of rows at a time, so a
+ * matrix of any size is read with flat memory: the index build's `--embeddings` input, which numpy users save in
+ * whatever float type their pipeline produced.
+ */
+export async function openNpyRows(path: string, dtypes: readonly FloatDescr[]): Promise<NpyRowReader> {
+  assertLittleEndian(path);
+  const handle = await open(path, 'r');
+  let header: NpyHeader;
+  try {
+    const { size } = await handle.stat();
+    header = await readHeaderFrom(handle, path, size, dtypes);
+    checkSize(path, header, size);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const [rows, columns] = header.shape;
+  const itemBytes = FLOAT_DESCRS[header.descr];
+  return {
+    header,
+    async readRows(from: number, count: number): Promise<Float64Array> {
+      if (!Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 0 || from + count > rows)
+        throw new RangeError(`${path}: rows ${from}..${from + count - 1} are outside 0..${rows - 1}`);
+      const bytes = new Uint8Array(count * columns * itemBytes);
+      const got = await readExactly(handle, bytes, header.dataOffset + from * columns * itemBytes);
+      if (got !== bytes.byteLength)
+        throw new NpyError(
+          path,
+          `truncated while reading rows ${from}..${from + count - 1}: got ${got} of ${bytes.byteLength} bytes`,
+        );
+      if (header.descr === '<f8') return new Float64Array(bytes.buffer);
+      if (header.descr === '<f4') return Float64Array.from(new Float32Array(bytes.buffer));
+      const halves = new Uint16Array(bytes.buffer);
+      const values = new Float64Array(halves.length);
+      for (let i = 0; i < halves.length; i += 1) values[i] = halfToNumber(halves[i] as number);
+      return values;
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** IEEE 754 binary16 → number (Node 20 has no Float16Array). */
+export function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

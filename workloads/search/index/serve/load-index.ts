@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Embedder } from '../../embedder/embedder.js';
+import { compareModels, legacyModelDigest } from '../../embedder/model-dir.js';
 import { loadRules, RulesError, type CompiledRules } from '../../query/rules.js';
 import type { VectorIndexMode } from './vector-index-mode.js';
 import { openVectorIndex, type AnnLog, type OpenedVectorIndex } from './open-vector-index.js';
@@ -108,20 +109,40 @@ export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptio
 
 /**
  * The embedder must be the model the index was built with: another model's query vectors live in another space
- * and every score would be meaningless, without any error.
+ * and every score would be meaningless, without any error. Models are compared by content only (model-dir.ts), so
+ * the same files under another directory name match; an index built before ids were content only
+ * (`tiny@85232b71f2e9`) matches by the digest in its id. When they differ the message says which files do, as far
+ * as the manifest recorded them.
  */
 export function assertEmbedderMatchesIndex(
   index: SearchIndex,
-  embedder: Pick<Embedder, 'modelId' | 'dimensions'>,
+  embedder: Pick<Embedder, 'modelId' | 'dimensions' | 'model'>,
 ): void {
-  const { modelId, dimensions } = index.manifest;
-  if (embedder.modelId !== modelId || embedder.dimensions !== dimensions) {
-    throw new IndexLoadError(
-      index.dir,
-      `built with model ${JSON.stringify(modelId)} (${dimensions} dimensions) but the service loaded ${JSON.stringify(embedder.modelId)} ` +
-        `(${embedder.dimensions} dimensions): point the model directory at the index's model or rebuild the index`,
-    );
-  }
+  const { modelId, dimensions, model } = index.manifest;
+  const comparison = compareModels(
+    { id: modelId, ...(model ? { files: model.files } : {}) },
+    { id: embedder.modelId, ...(embedder.model ? { identity: embedder.model } : {}) },
+  );
+  if (comparison.isSame && embedder.dimensions === dimensions) return;
+  const built = describeModel(model?.name, modelId, dimensions);
+  const loaded = describeModel(embedder.model?.name, embedder.modelId, embedder.dimensions);
+  let why = '';
+  if (comparison.differences.length > 0) why = `: ${comparison.differences.join(', ')}`;
+  else if (!comparison.isSame && legacyModelDigest(modelId) !== undefined)
+    why =
+      ' (the index records an id from before models were identified by content, without its files, so which files differ is unknown)';
+  throw new IndexLoadError(
+    index.dir,
+    `built with model ${built} but the service loaded ${loaded}${why}; ` +
+      'point the model directory at the model the index was built with, or rebuild the index with this one',
+  );
+}
+
+/** `"tiny" (sha256-…, 128 dimensions)`, or `"<id>" (128 dimensions)` for a model without a recorded name. */
+function describeModel(name: string | undefined, id: string, dimensions: number): string {
+  return name
+    ? `${JSON.stringify(name)} (${id}, ${dimensions} dimensions)`
+    : `${JSON.stringify(id)} (${dimensions} dimensions)`;
 }
 
 async function guard<T>(dir: string, what: string, load: () => Promise<T>): Promise<T> {

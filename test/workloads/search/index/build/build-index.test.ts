@@ -14,7 +14,7 @@ import { ProductsFileError, type Product } from '../../../../../workloads/search
 import { checkAnnFile } from '../../../../../workloads/search/index/serve/open-vector-index.js';
 import { DEFAULT_HNSW_PARAMS } from '../../../../../workloads/search/index/serve/ann/hnsw-index.js';
 import { describeFile, readManifest, verifyIndexFiles } from '../../../../../workloads/search/index/format/manifest.js';
-import { readNpy } from '../../../../../workloads/search/index/format/npy.js';
+import { readNpy, writeNpy } from '../../../../../workloads/search/index/format/npy.js';
 import { TINY_MODEL_DIR } from '../../../../../workloads/search/embedder/tiny-model.js';
 import { requireNumpyPython, runPython } from '../../../../helpers/python.js';
 import { useTempDir } from '../../../../helpers/temp-dir.js';
@@ -66,6 +66,7 @@ describe('workloads/search/index/build/build-index', () => {
       assert.deepEqual(manifest, {
         formatVersion: 1,
         modelId: tiny.modelId,
+        model: { name: 'tiny', files: tiny.model?.files },
         dimensions: tiny.dimensions,
         count: FIXTURE_COUNT,
         createdAt: '2026-11-27T12:00:00.000Z',
@@ -359,6 +360,46 @@ describe('workloads/search/index/build/build-index', () => {
         /vector of length 1\.41\d* for product "P-001"; vectors must be unit length/,
       );
       assert.deepEqual(readdirSync(tempDir()), []);
+    });
+
+    it('takes the product vectors from a .npy when given one: the embedder only vouches for the queries', async () => {
+      const given = new Float32Array(FIXTURE_COUNT * 4).map((_, i) => (i % 4) + 1 + Math.floor(i / 4));
+      const input = join(tempDir(), 'products.npy');
+      await writeNpy(input, given, [FIXTURE_COUNT, 4]);
+      const embedder = fakeEmbedder();
+      const progress: BuildProgress[] = [];
+      const out = join(tempDir(), 'index');
+      const manifest = await buildIndex({
+        catalogPath: CATALOG,
+        rulesPath: RULES,
+        outDir: out,
+        embedder,
+        productEmbeddingsPath: input,
+        batchSize: 5,
+        onProgress: (p) => progress.push(p),
+      });
+      assert.equal(embedder.calls, 0, 'no product was embedded');
+      assert.equal(manifest.modelId, embedder.modelId);
+      assert.deepEqual(manifest.productEmbeddings, {
+        from: 'npy',
+        file: input,
+        sha256: (await describeFile(input)).sha256,
+        dtype: '<f4',
+        rescaledRows: FIXTURE_COUNT,
+        minNorm: Math.hypot(1, 2, 3, 4),
+        maxNorm: Math.hypot(12, 13, 14, 15),
+      });
+      assert.deepEqual(
+        progress.filter((p) => p.stage === 'embed').map((p) => p.done),
+        [0, 5, 10, 12],
+      );
+      const { data } = await readNpy(join(out, 'embeddings.npy'));
+      for (let row = 0; row < FIXTURE_COUNT; row += 1) {
+        const norm = Math.hypot(...given.subarray(row * 4, row * 4 + 4));
+        for (let k = 0; k < 4; k += 1)
+          assert.equal(data[row * 4 + k], Math.fround((given[row * 4 + k] as number) / norm), `row ${row}`);
+      }
+      await verifyIndexFiles(out, manifest);
     });
   });
 });

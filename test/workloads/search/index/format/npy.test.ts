@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import {
   createNpyWriter,
   encodeNpyHeader,
+  halfToNumber,
   NpyError,
+  openNpyRows,
   parsePyLiteral,
   readNpy,
   readNpyHeader,
@@ -18,6 +20,16 @@ function matrix(rows: number, columns: number): Float32Array {
   const data = new Float32Array(rows * columns);
   for (let i = 0; i < data.length; i += 1) data[i] = Math.sin(i * 0.37) * 10 + i / 7;
   return data;
+}
+
+/** The binary16 bits of a value that float16 represents exactly (the test's values are chosen so). */
+function toHalf(value: number): number {
+  if (value === 0) return 0;
+  const sign = value < 0 ? 0x8000 : 0;
+  const abs = Math.abs(value);
+  const exponent = Math.floor(Math.log2(abs));
+  if (exponent < -14) return sign | Math.round(abs / 2 ** -24);
+  return sign | ((exponent + 15) << 10) | Math.round((abs / 2 ** exponent - 1) * 1024);
 }
 
 /** A .npy file with any header text, for the validation cases. */
@@ -327,6 +339,67 @@ describe('workloads/search/index/format/npy', () => {
       await assert.rejects(readNpy(join(tempDir(), 'f8.npy')), /expected float32 \('<f4'\), got '<f8'/);
       await assert.rejects(readNpy(join(tempDir(), 'fortran.npy')), /fortran_order must be False/);
       await assert.rejects(readNpy(join(tempDir(), 'flat.npy')), /expected a 2-D shape \(rows, dims\), got \(6,\)/);
+    });
+  });
+  describe('openNpyRows', () => {
+    const FLOATS = ['<f2', '<f4', '<f8'] as const;
+
+    it('reads blocks of rows of float16, float32 and float64 matrices as float64 values', async () => {
+      const values = [0.5, -2, 1024, 0.0999755859375, 65504, -(2 ** -14)];
+      const cases = [
+        ['<f2', 2, (b: Buffer, i: number, v: number) => b.writeUInt16LE(toHalf(v), i * 2)],
+        ['<f4', 4, (b: Buffer, i: number, v: number) => b.writeFloatLE(v, i * 4)],
+        ['<f8', 8, (b: Buffer, i: number, v: number) => b.writeDoubleLE(v, i * 8)],
+      ] as const;
+      for (const [descr, size, write] of cases) {
+        const header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (3, 2), }`.padEnd(117) + '\n';
+        const bytes = npyBytes(header, values.length * size);
+        const data = bytes.subarray(bytes.length - values.length * size);
+        values.forEach((v, i) => write(data, i, v));
+        const path = join(tempDir(), `${descr.slice(1)}.npy`);
+        writeFileSync(path, bytes);
+        const reader = await openNpyRows(path, FLOATS);
+        try {
+          assert.equal(reader.header.descr, descr);
+          assert.deepEqual(reader.header.shape, [3, 2]);
+          const expected = descr === '<f4' ? values.map(Math.fround) : values;
+          assert.deepEqual(Array.from(await reader.readRows(1, 2)), expected.slice(2), descr);
+          assert.deepEqual(Array.from(await reader.readRows(0, 1)), expected.slice(0, 2), descr);
+          await assert.rejects(reader.readRows(2, 2), /rows 2\.\.3 are outside 0\.\.2/);
+        } finally {
+          await reader.close();
+        }
+      }
+    });
+
+    it('names a big-endian, integer or truncated file', async () => {
+      const cases = [
+        ["'>f4'", 24, /got '>f4'; it is big-endian: save arr\.astype\('<f4'\)/],
+        ["'<i8'", 48, /got '<i8'; integers are not embeddings/],
+        ["'<f8'", 40, /truncated: expected 176 bytes \(128-byte header \+ 3×2×8 data\), file has 168/],
+      ] as const;
+      for (const [descr, dataBytes, pattern] of cases) {
+        const header = `{'descr': ${descr}, 'fortran_order': False, 'shape': (3, 2), }`.padEnd(117) + '\n';
+        const path = join(tempDir(), 'bad.npy');
+        writeFileSync(path, npyBytes(header, dataBytes));
+        await assert.rejects(openNpyRows(path, FLOATS), (err: unknown) => {
+          assert.ok(err instanceof NpyError);
+          assert.match(err.message, pattern);
+          return true;
+        });
+      }
+    });
+  });
+
+  describe('halfToNumber', () => {
+    it('decodes normal, subnormal and special binary16 values', () => {
+      assert.equal(halfToNumber(0x3c00), 1);
+      assert.equal(halfToNumber(0xc000), -2);
+      assert.equal(halfToNumber(0x7bff), 65504);
+      assert.equal(halfToNumber(0x0001), 2 ** -24);
+      assert.equal(halfToNumber(0x8000), -0);
+      assert.equal(halfToNumber(0x7c00), Number.POSITIVE_INFINITY);
+      assert.ok(Number.isNaN(halfToNumber(0x7e00)));
     });
   });
 });

@@ -7,6 +7,11 @@ import {
   loadSearchIndex,
 } from '../../../../../workloads/search/index/serve/load-index.js';
 import { encodeNpyHeader, writeNpy } from '../../../../../workloads/search/index/format/npy.js';
+import {
+  type ModelFileDigest,
+  type ModelIdentity,
+  modelIdOf,
+} from '../../../../../workloads/search/embedder/model-dir.js';
 import { HashEmbedder } from '../../../../helpers/hash-embedder.js';
 import { generateProducts, writeFixtureIndex, writeManifest } from '../../../../helpers/fixture-index.js';
 import { removeDir, useTempDir } from '../../../../helpers/temp-dir.js';
@@ -133,7 +138,69 @@ describe('workloads/search/index/serve/load-index', () => {
     const index = await loadSearchIndex(dir);
     assert.throws(
       () => assertEmbedderMatchesIndex(index, new HashEmbedder(32)),
-      /built with model "test-hash-bow-v1-d16" \(16 dimensions\) but the service loaded "test-hash-bow-v1-d32"/,
+      /built with model "test-hash-bow-v1-d16" \(16 dimensions\) but the service loaded "test-hash-bow-v1-d32" \(32 dimensions\); point the model directory/,
     );
+  });
+
+  describe('models compared by content', () => {
+    const digest = (char: string, bytes: number): ModelFileDigest => ({ sha256: char.repeat(64), bytes });
+    const FILES = {
+      'config.json': digest('a', 500),
+      'tokenizer.json': digest('b', 20_000),
+      'tokenizer_config.json': digest('c', 300),
+      'onnx/model.onnx': digest('d', 500_000),
+    };
+    const identity = (name: string, files: Record<string, ModelFileDigest>, legacyDigest = '85232b71f2e9') =>
+      ({ id: modelIdOf(files), name, files, legacyDigest }) satisfies ModelIdentity;
+    const asEmbedder = (model: ModelIdentity, dimensions = 16) => ({ modelId: model.id, dimensions, model });
+
+    /** The manifest as an index build with `model` (or an older build, with only its id) writes it. */
+    const recordModel = async (modelId: string, model?: ModelIdentity): Promise<void> => {
+      const path = join(dir, 'manifest.json');
+      const manifest = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      manifest.modelId = modelId;
+      if (model) manifest.model = { name: model.name, files: model.files };
+      await writeFile(path, JSON.stringify(manifest));
+    };
+
+    it('serves with the same files under another directory name', async () => {
+      const built = identity('tiny', FILES);
+      await recordModel(built.id, built);
+      const index = await loadSearchIndex(dir);
+      assert.doesNotThrow(() => assertEmbedderMatchesIndex(index, asEmbedder(identity('default', FILES))));
+    });
+
+    it('names the files that differ', async () => {
+      const built = identity('tiny', FILES);
+      await recordModel(built.id, built);
+      const index = await loadSearchIndex(dir);
+      const other = identity('tiny', { ...FILES, 'onnx/model.onnx': digest('e', 500_000) });
+      assert.throws(
+        () => assertEmbedderMatchesIndex(index, asEmbedder(other)),
+        new RegExp(
+          `built with model "tiny" \\(${built.id}, 16 dimensions\\) but the service loaded "tiny" \\(${other.id}, 16 dimensions\\): onnx/model\\.onnx differs \\(same size, 500000 bytes\\); point`,
+        ),
+      );
+    });
+
+    it('serves an index built before ids were content only when the files are the same, whatever their name', async () => {
+      await recordModel('tiny@85232b71f2e9');
+      const index = await loadSearchIndex(dir);
+      assert.doesNotThrow(() => assertEmbedderMatchesIndex(index, asEmbedder(identity('default', FILES))));
+      assert.throws(
+        () => assertEmbedderMatchesIndex(index, asEmbedder(identity('tiny', FILES, '000000000000'))),
+        /built with model "tiny@85232b71f2e9" \(16 dimensions\) but the service loaded "tiny" \(sha256-[0-9a-f]{16}, 16 dimensions\) \(the index records an id from before models were identified by content, without its files, so which files differ is unknown\)/,
+      );
+    });
+
+    it('refuses the same model with other dimensions', async () => {
+      const built = identity('tiny', FILES);
+      await recordModel(built.id, built);
+      const index = await loadSearchIndex(dir);
+      assert.throws(
+        () => assertEmbedderMatchesIndex(index, asEmbedder(built, 32)),
+        /but the service loaded "tiny" \(sha256-[0-9a-f]{16}, 32 dimensions\)/,
+      );
+    });
   });
 });
