@@ -107,7 +107,7 @@ describe('tools/tiny-model/bert-shaped-model', () => {
     it('loads like a user model and returns unit-length vectors of the hidden width', async () => {
       for (const embedder of [float32, int8]) {
         assert.equal(embedder.dimensions, SMALL.hidden);
-        assert.match(embedder.modelId, /^small-bert@[0-9a-f]{12}$/);
+        assert.match(embedder.modelId, /^sha256-[0-9a-f]{16}$/);
         const vectors = await embedder.embed(TEXTS);
         assert.equal(vectors.length, TEXTS.length);
         for (const vector of vectors) {
