@@ -103,8 +103,7 @@ export class OperatorChart extends Chart {
         }),
       ],
     });
-    for (const [key, value] of Object.entries(podLabels)) deployment.podMetadata.addLabel(key, value);
-    finishPod(deployment, pool);
+    finishPod(deployment, pool, podLabels);
 
     new kplus.Service(this, 'MetricsService', {
       metadata: { name: `${OPERATOR_NAME}-metrics`, namespace },
