@@ -8,11 +8,11 @@ import {
   type SearchSetting,
   type SearchSettingName,
 } from '../workloads/search/service/config.js';
+import type { SuggestionsAction } from '../workloads/search/service/suggestions-command.js';
 
 // Each command imports its component when it runs, not before: `roleplane --help` stays fast, and the runtime image
 // (the operator and search only) works without the synth and local-cluster code that it leaves out.
 
-/** The package's version, as `roleplane --version` prints it. */
 /** `roleplane search index` flags, as commander parses them. */
 interface SearchIndexFlags {
   catalog: string;
@@ -23,6 +23,7 @@ interface SearchIndexFlags {
   batchSize?: number;
 }
 
+/** The package's version, as `roleplane --version` prints it. */
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
@@ -167,6 +168,52 @@ export function buildProgram(): Command {
         }),
       );
     });
+
+  const suggestions = search
+    .command('suggestions')
+    .description('what autocomplete and related searches may show (the suggestions of a service with Valkey)');
+  const suggestionsAction =
+    (action: SuggestionsAction) =>
+    async (
+      query: string | undefined,
+      opts: { prefix?: string; limit?: number; valkey?: string; blocklist?: string },
+    ) => {
+      const { runSuggestionsCommand } = await import('../workloads/search/service/suggestions-command.js');
+      emit(
+        await runSuggestionsCommand({
+          action,
+          ...(query !== undefined ? { query } : {}),
+          ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+          ...(opts.valkey !== undefined ? { valkey: opts.valkey } : {}),
+          ...(opts.blocklist !== undefined ? { blocklist: opts.blocklist } : {}),
+        }),
+      );
+    };
+  const valkeyOption = '--valkey <url>';
+  const valkeyHelp = 'Valkey/Redis URL (also $SEARCH_VALKEY_URL; the password comes from $SEARCH_VALKEY_PASSWORD)';
+  suggestions
+    .command('list')
+    .description('the popular queries suggestions come from, most searched first, with their decayed counts')
+    .option('--prefix <text>', 'only those starting with this')
+    .option('--limit <n>', 'how many', parsePositiveInt, 50)
+    .option(valkeyOption, valkeyHelp)
+    .action((opts: { prefix?: string; limit?: number; valkey?: string }) => suggestionsAction('list')(undefined, opts));
+  suggestions
+    .command('remove <query>')
+    .description('take a suggestion down now and keep it from coming back (restore undoes it)')
+    .option(valkeyOption, valkeyHelp)
+    .action(suggestionsAction('remove'));
+  suggestions
+    .command('restore <query>')
+    .description('let a removed query become a suggestion again')
+    .option(valkeyOption, valkeyHelp)
+    .action(suggestionsAction('restore'));
+  suggestions
+    .command('check <query>')
+    .description('say whether a query may ever be suggested, and if not why (text rules and the blocklist)')
+    .option('--blocklist <file>', 'blocklist file (also $SEARCH_SUGGEST_BLOCKLIST)')
+    .action(suggestionsAction('check'));
 
   const serve = search
     .command('serve')

@@ -8,27 +8,38 @@ import { MemoryCache } from '../../workloads/search/service/cache/memory-cache.j
 import type { SearchCache } from '../../workloads/search/service/cache/search-cache.js';
 import type { Embedder } from '../../workloads/search/embedder/embedder.js';
 import type { SearchIndex } from '../../workloads/search/index/serve/load-index.js';
+import type { Blocklist } from '../../workloads/search/service/popular/blocklist.js';
+import { COUNT_AT_ONCE } from './searched.js';
 
 export const silentLog = pino({ level: 'silent' });
 
 export interface TestAppOptions {
   readonly index: SearchIndex | Promise<SearchIndex>;
   readonly embedder: Embedder | Promise<Embedder>;
+  /** @default a MemoryCache that counts a query as popular at its first search (COUNT_AT_ONCE) */
   readonly cache?: SearchCache;
   readonly cacheTimeoutMs?: number;
   readonly cacheBreaker?: SearchAppDeps['cacheBreaker'];
+  /** @default 0: each search is counted at once, so the next request sees it */
+  readonly popularFlushMs?: number;
+  readonly blocklist?: Blocklist;
 }
 
 /** buildApp with test defaults: the memory cache, a silent logger, its own metrics registry. */
 export function testApp(options: TestAppOptions): FastifyInstance {
   return buildApp({
-    config: { cacheTimeoutMs: options.cacheTimeoutMs ?? 50, embeddingTtlSeconds: 3600 },
+    config: {
+      cacheTimeoutMs: options.cacheTimeoutMs ?? 50,
+      embeddingTtlSeconds: 3600,
+      popularFlushMs: options.popularFlushMs ?? 0,
+    },
     index: options.index,
     embedder: options.embedder,
-    cache: options.cache ?? new MemoryCache(),
+    cache: options.cache ?? new MemoryCache(COUNT_AT_ONCE),
     log: silentLog,
     registry: new Registry(),
     ...(options.cacheBreaker ? { cacheBreaker: options.cacheBreaker } : {}),
+    ...(options.blocklist ? { blocklist: options.blocklist } : {}),
   });
 }
 

@@ -1,9 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { FailOpenCache } from './cache/fail-open-cache.js';
+import type { Blocklist } from './popular/blocklist.js';
+import { Popularity } from './popular/popularity.js';
+import { DEFAULT_SUGGESTION_LIMITS } from './popular/suggestion-text.js';
 import { QueryEmbeddings } from './cache/query-embeddings.js';
 import type { SearchCache } from './cache/search-cache.js';
-import type { SearchConfig } from './config.js';
+import { SEARCH_SETTINGS, type SearchConfig } from './config.js';
 import type { Embedder } from '../embedder/embedder.js';
 import { assertEmbedderMatchesIndex, type SearchIndex } from '../index/serve/load-index.js';
 import { VectorSearchBatcher } from '../index/serve/vector-batcher.js';
@@ -38,7 +41,14 @@ import {
  */
 export interface SearchAppDeps {
   readonly config: Pick<SearchConfig, 'cacheTimeoutMs' | 'embeddingTtlSeconds'> &
-    Partial<Pick<SearchConfig, 'vectorThreads'>>;
+    Partial<
+      Pick<
+        SearchConfig,
+        'vectorThreads' | 'suggestMinClients' | 'suggestMaxLength' | 'clientIdHeader' | 'popularFlushMs'
+      >
+    >;
+  /** Terms never suggested (service/popular/blocklist.ts). @default none */
+  readonly blocklist?: Blocklist;
   readonly index: SearchIndex | Promise<SearchIndex>;
   readonly embedder: Embedder | Promise<Embedder>;
   readonly cache: SearchCache;
@@ -79,8 +89,28 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
     log: deps.log,
     ...(deps.cacheBreaker ?? {}),
     onResult: (operation, result) => metrics.recordCacheResult(operation, result),
+    onLookup: (outcome) => metrics.cacheLookups.inc({ outcome }),
+    onBreakerOpen: () => metrics.cacheBreakerOpened.inc(),
   });
-  const context: RouteContext = { state, cache, config: deps.config, metrics };
+  const popularity = new Popularity({
+    cache,
+    ...(deps.blocklist ? { blocklist: deps.blocklist } : {}),
+    limits: {
+      ...DEFAULT_SUGGESTION_LIMITS,
+      maxLength: deps.config.suggestMaxLength ?? DEFAULT_SUGGESTION_LIMITS.maxLength,
+    },
+    ...(deps.config.suggestMinClients !== undefined ? { minClients: deps.config.suggestMinClients } : {}),
+    ...(deps.config.popularFlushMs !== undefined ? { flushMs: deps.config.popularFlushMs } : {}),
+    onUpdate: (update, searches) => metrics.popularUpdates.inc({ result: update }, searches),
+  });
+  const context: RouteContext = {
+    state,
+    cache,
+    popularity,
+    clientIdHeader: deps.config.clientIdHeader ?? SEARCH_SETTINGS.clientIdHeader.default,
+    config: deps.config,
+    metrics,
+  };
 
   void Promise.all([deps.index, deps.embedder])
     .then(([index, embedder]) => {
@@ -170,6 +200,8 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
   });
 
   app.addHook('onClose', async () => {
+    // The counts still buffered go out before the store closes.
+    await popularity.close();
     await cache.close();
   });
 

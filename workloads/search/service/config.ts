@@ -149,6 +149,44 @@ export const SEARCH_SETTINGS = {
     parse: integer(1, 10_000_000),
     default: 10_000,
   },
+  suggestMinClients: {
+    env: 'SEARCH_SUGGEST_MIN_CLIENTS',
+    help: 'distinct clients that must search a query before autocomplete and related searches show it',
+    parse: integer(1, 1000),
+    default: 3,
+  },
+  suggestMinAgeMinutes: {
+    env: 'SEARCH_SUGGEST_MIN_AGE_MINUTES',
+    help: "minutes between a query's first search and the moment it may be shown as a suggestion",
+    parse: integer(0, 7 * 24 * 60),
+    default: 60,
+  },
+  suggestMaxLength: {
+    env: 'SEARCH_SUGGEST_MAX_LENGTH',
+    help: 'longest query (characters) that may become a suggestion',
+    parse: integer(8, 256),
+    default: 64,
+  },
+  suggestBlocklist: {
+    env: 'SEARCH_SUGGEST_BLOCKLIST',
+    help: 'file of terms never suggested, one per line (# comments); re-read when it changes',
+    parse: text,
+  },
+  clientIdHeader: {
+    env: 'SEARCH_CLIENT_ID_HEADER',
+    help: 'request header with the shopper id the storefront sends, for counting distinct clients (else X-Forwarded-For, else the peer address)',
+    parse: (raw: string) => {
+      if (!/^[A-Za-z0-9-]+$/.test(raw)) throw new SettingError('must be an HTTP header name');
+      return raw.toLowerCase();
+    },
+    default: 'x-client-id',
+  },
+  popularFlushMs: {
+    env: 'SEARCH_POPULAR_FLUSH_MS',
+    help: 'how often counted searches are sent to the cache in one call (0: each search at once)',
+    parse: integer(0, 60_000),
+    default: 1000,
+  },
   logLevel: {
     env: 'SEARCH_LOG_LEVEL',
     flag: '--log-level <level>',
@@ -210,29 +248,45 @@ export function flagName(setting: { readonly flag?: string }): string | undefine
   return setting.flag?.split(' ')[0];
 }
 
+/**
+ * Reads one setting: its flag over its variable over its default; undefined for an unset optional one. Commands
+ * that need only a few settings (`search suggestions`) read just those.
+ */
+export function readSetting<K extends SearchSettingName>(
+  name: K,
+  env: Env = process.env,
+  flags: SearchFlags = {},
+): SearchConfig[K] {
+  const setting: Setting<unknown> = SEARCH_SETTINGS[name];
+  const flag = flagName(setting);
+  const fromFlag = flags[name];
+  const source =
+    fromFlag !== undefined ? { raw: fromFlag, label: flag ?? name } : { raw: env[setting.env], label: setting.env };
+  const raw = setting.isVerbatim ? source.raw : source.raw?.trim();
+  if (raw === undefined || raw === '') {
+    if (setting.default !== undefined) {
+      return (
+        typeof setting.default === 'function' ? (setting.default as () => unknown)() : setting.default
+      ) as SearchConfig[K];
+    }
+    if (setting.required)
+      throw new SearchConfigError(`${setting.env}${flag ? ` (or ${flag})` : ''}: required — ${setting.help}`);
+    return undefined as SearchConfig[K];
+  }
+  try {
+    return setting.parse(raw) as SearchConfig[K];
+  } catch (err) {
+    if (!(err instanceof SettingError)) throw err;
+    throw new SearchConfigError(`${source.label}: ${err.message} (got ${JSON.stringify(raw)})`);
+  }
+}
+
 /** Reads every setting: `flags` over `env` over the defaults. */
 export function loadSearchConfig(env: Env = process.env, flags: SearchFlags = {}): SearchConfig {
   const config: Record<string, unknown> = {};
-  for (const [name, setting] of Object.entries(SEARCH_SETTINGS) as Array<[SearchSettingName, Setting<unknown>]>) {
-    const flag = flagName(setting);
-    const fromFlag = flags[name];
-    const source =
-      fromFlag !== undefined ? { raw: fromFlag, label: flag ?? name } : { raw: env[setting.env], label: setting.env };
-    const raw = setting.isVerbatim ? source.raw : source.raw?.trim();
-    if (raw === undefined || raw === '') {
-      if (setting.default !== undefined) {
-        config[name] = typeof setting.default === 'function' ? (setting.default as () => unknown)() : setting.default;
-      } else if (setting.required) {
-        throw new SearchConfigError(`${setting.env}${flag ? ` (or ${flag})` : ''}: required — ${setting.help}`);
-      }
-      continue;
-    }
-    try {
-      config[name] = setting.parse(raw);
-    } catch (err) {
-      if (!(err instanceof SettingError)) throw err;
-      throw new SearchConfigError(`${source.label}: ${err.message} (got ${JSON.stringify(raw)})`);
-    }
+  for (const name of Object.keys(SEARCH_SETTINGS) as SearchSettingName[]) {
+    const value = readSetting(name, env, flags);
+    if (value !== undefined) config[name] = value;
   }
   return config as SearchConfig;
 }

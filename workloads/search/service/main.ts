@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.js';
-import { MemoryCache } from './cache/memory-cache.js';
-import type { SearchCache } from './cache/search-cache.js';
-import { ValkeyCache } from './cache/valkey-cache.js';
+import { createCache } from './cache/create-cache.js';
+import { type Blocklist, loadBlocklist } from './popular/blocklist.js';
 import { loadSearchConfig, SearchConfigError, type SearchConfig, type SearchFlags } from './config.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from '../command-result.js';
 import type { Embedder } from '../embedder/embedder.js';
@@ -46,6 +45,13 @@ export async function runSearchServe(flags: SearchFlags, deps: SearchServeDeps =
     return EXIT_BAD_INPUT;
   }
   const log = deps.log ?? pino({ level: config.logLevel, base: { component: 'roleplane-search' } });
+  let blocklist: Blocklist | undefined;
+  try {
+    blocklist = config.suggestBlocklist ? loadBlocklist(config.suggestBlocklist, log) : undefined;
+  } catch (err) {
+    process.stderr.write(`roleplane search serve: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_BAD_INPUT;
+  }
 
   const modelDir = resolveModelDir(flags, config);
 
@@ -66,7 +72,7 @@ export async function runSearchServe(flags: SearchFlags, deps: SearchServeDeps =
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const app = buildApp({ config, index, embedder, cache, log, registry });
+  const app = buildApp({ config, index, embedder, cache, log, registry, ...(blocklist ? { blocklist } : {}) });
 
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -113,19 +119,6 @@ export async function runSearchServe(flags: SearchFlags, deps: SearchServeDeps =
     log.info({ code }, 'stopped');
   }
   return code;
-}
-
-function createCache(config: SearchConfig, log: Logger): SearchCache {
-  const popularity = { halfLifeMs: config.popularHalfLifeHours * 3600 * 1000, maxEntries: config.popularMaxEntries };
-  if (!config.valkeyUrl) return new MemoryCache(popularity);
-  return ValkeyCache.connect({
-    url: config.valkeyUrl,
-    ...(config.valkeyPassword ? { password: config.valkeyPassword } : {}),
-    commandTimeoutMs: config.cacheTimeoutMs,
-    keyPrefix: config.cacheKeyPrefix,
-    log: log.child({ cache: 'valkey' }),
-    ...popularity,
-  });
 }
 
 /**

@@ -6,6 +6,7 @@ import type { SearchIndex } from '../index/serve/load-index.js';
 import type { Product } from '../index/format/products.js';
 import type { VectorSearchBatcher } from '../index/serve/vector-batcher.js';
 import type { CatalogPhrases } from './popular/catalog-phrases.js';
+import type { Popularity } from './popular/popularity.js';
 import type { SearchMetrics } from './routes/metrics.js';
 
 /** What the routes need once the index and the model are loaded. */
@@ -65,6 +66,10 @@ export class ServiceState {
 export interface RouteContext {
   readonly state: ServiceState;
   readonly cache: FailOpenCache;
+  /** Counts searches and says which popular queries may be shown. */
+  readonly popularity: Popularity;
+  /** The request header that identifies a shopper, for distinct-client counts (popularity.ts, clientIdentity). */
+  readonly clientIdHeader: string;
   readonly config: Pick<SearchConfig, 'cacheTimeoutMs' | 'embeddingTtlSeconds'>;
   readonly metrics: SearchMetrics;
 }

@@ -403,17 +403,22 @@ describe('search service (buildApp + inject)', () => {
       async setEmbedding(): Promise<void> {
         this.fail();
       }
-      async recordQuery(): Promise<void> {
+      async recordQueries(): Promise<void> {
         this.fail();
       }
       async popularQueries(): Promise<PopularQuery[]> {
         return this.fail();
       }
+      async removeQuery(): Promise<boolean> {
+        return this.fail();
+      }
+      async restoreQuery(): Promise<boolean> {
+        return this.fail();
+      }
       async close(): Promise<void> {}
     }
 
-    /** Every call hangs, as a stopped server with an open socket does. */
-    /** Never answers; counts the reads that reach it. */
+    /** Every call hangs, as a stopped server with an open socket does; counts the reads that reach it. */
     class HangingCache extends MemoryCache {
       reads = 0;
       override async getEmbeddings(): Promise<Array<Float32Array | undefined>> {
@@ -423,7 +428,7 @@ describe('search service (buildApp + inject)', () => {
       override async setEmbedding(): Promise<void> {
         return new Promise(() => undefined);
       }
-      override async recordQuery(): Promise<void> {
+      override async recordQueries(): Promise<void> {
         return new Promise(() => undefined);
       }
       override async popularQueries(): Promise<PopularQuery[]> {

@@ -1,4 +1,10 @@
-import type { PopularQuery, PopularQueryOptions, SearchCache } from './search-cache.js';
+import {
+  CacheTimeoutError,
+  type PopularQuery,
+  type PopularQueryOptions,
+  type QueryObservation,
+  type SearchCache,
+} from './search-cache.js';
 
 /**
  * Makes any `SearchCache` safe to call from a request: the cache is an optimisation, so a cache that is down,
@@ -7,7 +13,11 @@ import type { PopularQuery, PopularQueryOptions, SearchCache } from './search-ca
  *
  * - Reads go through a `CacheSession`, one per request, with a single deadline: however many reads a route makes,
  *   together they wait at most `timeoutMs`. A read that fails, times out or is skipped returns "off".
- * - Writes are fire-and-forget: the request never waits for them, failures are only counted.
+ * - The deadline measures the store, not this process: when its timer fires, the event loop first gets one turn
+ *   to read replies that already arrived (see `afterPendingIo`). On a busy process the timer phase runs before
+ *   the socket is read, so a deadline checked at once fails answers the server gave in time — at 32 connections
+ *   that sent 19–38 % of searches past a healthy Valkey and tripped the breaker.
+ * - Writes are fire-and-forget: the request never waits for them; they get `writeTimeoutMs`, failures are counted.
  * - A store that says it is unavailable (ioredis reconnecting) is skipped without a call.
  * - A small circuit breaker: after `failureThreshold` consecutive failures the store is skipped for `openMs`, then
  *   calls are let through again; the first success closes it. This keeps a hung server (which fails by timeout,
@@ -19,7 +29,7 @@ export type CacheOutcome = 'hit' | 'miss' | 'off';
 
 /** Every call's result, for metrics. */
 export type CacheCallResult = 'hit' | 'miss' | 'ok' | 'error' | 'timeout' | 'skipped';
-export type CacheOperation = 'get_embedding' | 'set_embedding' | 'record_query' | 'popular_queries';
+export type CacheOperation = 'get_embedding' | 'set_embedding' | 'record_queries' | 'popular_queries';
 
 /** The logging the wrapper needs; fastify's and pino's loggers fit. */
 export interface CacheLogger {
@@ -30,6 +40,8 @@ export interface CacheLogger {
 export interface FailOpenCacheOptions {
   /** The most one request waits for the cache, all reads together. */
   readonly timeoutMs: number;
+  /** The most a write may take before it counts as failed; nobody waits for it. @default 1000 */
+  readonly writeTimeoutMs?: number;
   readonly log: CacheLogger;
   /** Consecutive failures that open the breaker. Default 3. */
   readonly failureThreshold?: number;
@@ -37,24 +49,34 @@ export interface FailOpenCacheOptions {
   readonly openMs?: number;
   /** Called after every call, e.g. to count hits and misses. */
   readonly onResult?: (operation: CacheOperation, result: CacheCallResult) => void;
+  /** Called with each request's embedding lookup outcome (hit, miss, or off: served without the cache). */
+  readonly onLookup?: (outcome: CacheOutcome) => void;
+  /** Called each time the breaker opens. */
+  readonly onBreakerOpen?: () => void;
   /** The clock, for tests. Default Date.now. */
   readonly now?: () => number;
 }
 
 const DEFAULT_FAILURE_THRESHOLD = 3;
 const DEFAULT_OPEN_MS = 1000;
+const DEFAULT_WRITE_TIMEOUT_MS = 1000;
 
-class CacheTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`cache call took longer than ${timeoutMs} ms`);
-    this.name = 'CacheTimeoutError';
-  }
+/**
+ * Runs `callback` after the I/O that is ready now has been processed: setImmediate's check phase comes after the
+ * poll phase of the same loop iteration, so a store reply sitting in the socket settles its promise first.
+ */
+function afterPendingIo(callback: () => void): void {
+  setImmediate(callback);
 }
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; result: 'error' | 'timeout' | 'skipped' };
 
 export class FailOpenCache {
   readonly timeoutMs: number;
+  readonly writeTimeoutMs: number;
+  /** @internal */
+  readonly onLookup: (outcome: CacheOutcome) => void;
+  private readonly onBreakerOpen: () => void;
   private readonly log: CacheLogger;
   private readonly failureThreshold: number;
   private readonly openMs: number;
@@ -69,6 +91,9 @@ export class FailOpenCache {
     options: FailOpenCacheOptions,
   ) {
     this.timeoutMs = options.timeoutMs;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    this.onLookup = options.onLookup ?? (() => undefined);
+    this.onBreakerOpen = options.onBreakerOpen ?? (() => undefined);
     this.log = options.log;
     this.failureThreshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     this.openMs = options.openMs ?? DEFAULT_OPEN_MS;
@@ -87,11 +112,12 @@ export class FailOpenCache {
   }
 
   setEmbedding(key: string, vector: Float32Array, ttlSeconds: number): void {
-    this.fireAndForget('set_embedding', () => this.store.setEmbedding(key, vector, ttlSeconds));
+    void this.write('set_embedding', () => this.store.setEmbedding(key, vector, ttlSeconds));
   }
 
-  recordQuery(query: string): void {
-    this.fireAndForget('record_query', () => this.store.recordQuery(query));
+  /** Whether the store took the observations (false: skipped, failed or timed out; they are lost). Never throws. */
+  async recordQueries(observations: readonly QueryObservation[]): Promise<boolean> {
+    return this.write('record_queries', () => this.store.recordQueries(observations));
   }
 
   async close(): Promise<void> {
@@ -112,7 +138,7 @@ export class FailOpenCache {
       const value = await Promise.race([
         pending,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CacheTimeoutError(budgetMs)), budgetMs);
+          timer = setTimeout(() => afterPendingIo(() => reject(new CacheTimeoutError(budgetMs))), budgetMs);
         }),
       ]);
       this.succeeded();
@@ -140,10 +166,10 @@ export class FailOpenCache {
     }
   }
 
-  private fireAndForget(operation: CacheOperation, call: () => Promise<void>): void {
-    void this.attempt(operation, this.timeoutMs, call).then((outcome) => {
-      if (outcome.ok) this.onResult(operation, 'ok');
-    });
+  private async write(operation: CacheOperation, call: () => Promise<void>): Promise<boolean> {
+    const outcome = await this.attempt(operation, this.writeTimeoutMs, call);
+    if (outcome.ok) this.onResult(operation, 'ok');
+    return outcome.ok;
   }
 
   private succeeded(): void {
@@ -157,7 +183,9 @@ export class FailOpenCache {
   private failed(operation: CacheOperation, err: unknown): void {
     this.consecutiveFailures += 1;
     if (this.consecutiveFailures < this.failureThreshold) return;
+    const wasOpen = this.now() < this.openUntil;
     this.openUntil = this.now() + this.openMs;
+    if (!wasOpen) this.onBreakerOpen();
     // Log the transition, not every failure: a down cache under load would otherwise flood the log.
     if (!this.isDegraded) {
       this.isDegraded = true;
@@ -201,11 +229,15 @@ export class CacheSession {
     const attempt = await this.cache.attempt('get_embedding', this.remainingMs(), () =>
       this.cache.store.getEmbeddings(keys),
     );
-    if (!attempt.ok || attempt.value.length !== keys.length)
+    if (!attempt.ok || attempt.value.length !== keys.length) {
+      this.cache.onLookup('off');
       return { vectors: keys.map(() => undefined), outcome: 'off' };
+    }
     const vectors = attempt.value;
     for (const vector of vectors) this.cache.report('get_embedding', vector ? 'hit' : 'miss');
-    return { vectors, outcome: vectors.every((v) => v !== undefined) ? 'hit' : 'miss' };
+    const outcome = vectors.every((v) => v !== undefined) ? 'hit' : 'miss';
+    this.cache.onLookup(outcome);
+    return { vectors, outcome };
   }
 
   /** `undefined` when the cache did not answer. */

@@ -3,7 +3,7 @@ import { normalizeQuery } from '../../query/normalize.js';
 
 /**
  * What the search service keeps in a cache: query embeddings, and popular queries with decaying counts (for
- * autocomplete and related searches). Two stores implement it, as fastify-rate-limit has a local and a Redis
+ * autocomplete and related searches; service/popular/popularity.ts decides what may be counted). Two stores implement it, as fastify-rate-limit has a local and a Redis
  * store behind one interface: `MemoryCache` (in-process, the default) and `ValkeyCache` (shared by replicas).
  *
  * A store may throw or hang; callers go through `FailOpenCache`, which bounds every call and turns failures into
@@ -17,12 +17,33 @@ export interface SearchCache {
   /** One entry per key, `undefined` for a miss. Keys come from `embeddingKey`. */
   getEmbeddings(keys: readonly string[]): Promise<Array<Float32Array | undefined>>;
   setEmbedding(key: string, vector: Float32Array, ttlSeconds: number): Promise<void>;
-  /** Counts one search for `query` (already normalised with `normalizeQuery`) at the current time. */
-  recordQuery(query: string): Promise<void>;
-  /** The most popular queries, optionally only those starting with `prefix` (normalised), best first. */
+  /**
+   * Counts searches (a batch, as the popularity buffer flushes them). A query not yet popular is a candidate until
+   * `minClients` distinct clients have searched it and its first search is `minAgeMs` old; only then does it count
+   * as popular. A query removed with `removeQuery` is not counted at all.
+   */
+  recordQueries(observations: readonly QueryObservation[]): Promise<void>;
+  /** The most popular queries (candidates never), optionally only those starting with `prefix`, best first. */
   popularQueries(options: PopularQueryOptions): Promise<PopularQuery[]>;
+  /** Forgets a query (popular or candidate) and keeps it out from now on; false when it was neither. */
+  removeQuery(query: string): Promise<boolean>;
+  /** Lets a removed query be counted again; false when it was not removed. */
+  restoreQuery(query: string): Promise<boolean>;
   /** Releases what the store created; a client handed in by the caller stays open. */
   close(): Promise<void>;
+}
+
+/** One query's searches since the last flush. */
+export interface QueryObservation {
+  /** Normalised (`normalizeQuery`) and already judged fit to suggest. */
+  readonly query: string;
+  /** Searches counted. */
+  readonly count: number;
+  /** Keys of the distinct clients that made them (hashed; at most `minClients` are needed). */
+  readonly clients: readonly string[];
+  /** The first and the last of them (ms since the epoch). */
+  readonly firstAt: number;
+  readonly lastAt: number;
 }
 
 export interface PopularQueryOptions {
@@ -45,6 +66,21 @@ export interface PopularitySettings {
   readonly halfLifeMs: number;
   /** Least popular queries beyond this many are dropped. */
   readonly maxEntries: number;
+  /** Distinct clients a candidate needs before it is popular. */
+  readonly minClients: number;
+  /** How old a candidate's first search must be before it is popular. */
+  readonly minAgeMs: number;
+}
+
+/** A candidate that sees no search for this long is forgotten (its clients and count with it). */
+export const CANDIDATE_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** A store call that took longer than the time it was given (the store's own client timed out). */
+export class CacheTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`cache call took longer than ${timeoutMs} ms`);
+    this.name = 'CacheTimeoutError';
+  }
 }
 
 /**

@@ -1,18 +1,29 @@
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CacheLogger } from './fail-open-cache.js';
-import type { PopularQuery, PopularQueryOptions, PopularitySettings, SearchCache } from './search-cache.js';
+import {
+  CANDIDATE_TTL_MS,
+  CacheTimeoutError,
+  type PopularQuery,
+  type PopularQueryOptions,
+  type PopularitySettings,
+  type QueryObservation,
+  type SearchCache,
+} from './search-cache.js';
 
 /**
  * The shared cache on Valkey (or Redis ≥ 6.2: the commands used are GET/SET EX/MGET, sorted sets and EVALSHA).
  *
  * Layout, under `keyPrefix` (default "roleplane:search:"):
  *   emb:<model id>:<sha256 of the normalised text>   raw little-endian float32 bytes, with a TTL
- *   {popular}:scores   sorted set: query → forward-decayed score (below)
+ *   {popular}:scores   sorted set: popular query → forward-decayed score (below)
  *   {popular}:lex      sorted set: the same queries, all with score 0, for prefix lookups with ZRANGEBYLEX
  *   {popular}:epoch    the time (ms) scores are relative to
- * The "{popular}" hash tag keeps the three popular-query keys in one slot, as the scripts touching them together
- * require on a cluster-mode server.
+ *   {popular}:cand:<query>  hash: a query not popular yet — first search, score, distinct clients (c:<key> fields);
+ *                      expires a week after its last search
+ *   {popular}:removed  set: queries an operator removed (`roleplane search suggestions remove`), never counted again
+ * The "{popular}" hash tag keeps the popular-query keys in one slot, as the scripts touching them together require
+ * on a cluster-mode server.
  *
  * Decaying counts without a timer ("forward decay", Cormode et al. 2009): a search at time t adds
  * 2^((t − epoch) / halfLife) to its query's score instead of 1. Every score then carries the same factor
@@ -25,7 +36,8 @@ import type { PopularQuery, PopularQueryOptions, PopularitySettings, SearchCache
  *
  * Failure behaviour is the client's: no offline queue (a command while disconnected fails at once), no retries
  * of a command, a per-command timeout and reconnection forever with a capped backoff (`valkeyClientOptions`).
- * `FailOpenCache` in front turns every failure into a miss.
+ * `FailOpenCache` in front bounds what each request waits and turns every failure into a miss; the client's own
+ * timeout is only a backstop for a server that never answers (commands must not pile up behind it).
  */
 
 export interface ValkeyCacheOptions extends PopularitySettings {
@@ -40,9 +52,12 @@ export interface ValkeyConnectOptions extends ValkeyCacheOptions {
   /** redis://[user@]host:port[/db]; rediss:// for TLS. valkey:// is accepted as an alias. */
   readonly url: string;
   readonly password?: string;
-  /** Per-command timeout. Default 50 ms. */
+  /** Per-command timeout of the client (a backstop: requests wait less, see FailOpenCache). @default 1000 */
   readonly commandTimeoutMs?: number;
 }
+
+/** What ioredis rejects a command with when its `commandTimeout` passes. */
+const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
 
 /** Longest pause between reconnection attempts: short, so a restarted server is used again within a second. */
 export const RECONNECT_MAX_DELAY_MS = 1000;
@@ -54,6 +69,13 @@ const PREFIX_CANDIDATES = 1000;
 const MAX_TRIM_PER_CALL = 1000;
 
 /**
+ * The client's per-command timeout. Not the request's deadline: ioredis's timer fires in the event loop's timer
+ * phase, before the reply already waiting in the socket is read, so on a busy process a short one fails commands
+ * the server answered in time (measured: 19–38 % of searches at 32 connections ran without the cache with 50 ms).
+ */
+export const CLIENT_COMMAND_TIMEOUT_MS = 1000;
+
+/**
  * ioredis settings for a cache that must never make a request wait: ioredis's defaults queue commands while
  * disconnected, retry each 20 times and wait 10 s to connect.
  */
@@ -62,7 +84,7 @@ export function valkeyClientOptions(options: { commandTimeoutMs?: number; passwo
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMs ?? 50,
+    commandTimeout: options.commandTimeoutMs ?? CLIENT_COMMAND_TIMEOUT_MS,
     connectTimeout: CONNECT_TIMEOUT_MS,
     keepAlive: 10_000,
     // Reconnect forever (a cache outage must end by itself), backing off 100 ms, 200 ms, … up to 1 s.
@@ -72,37 +94,80 @@ export function valkeyClientOptions(options: { commandTimeoutMs?: number; passwo
   };
 }
 
-// KEYS: scores, lex, epoch. ARGV: query, now (ms), half-life (ms), max entries, max trimmed per call.
+// KEYS: scores, lex, epoch, removed, then one candidate hash per observation.
+// ARGV: now, half-life, max entries, max trimmed, min clients, min age, candidate TTL (ms), then per observation:
+// query, count, first seen, last seen, its clients' keys joined by ','.
 const RECORD_SCRIPT = `
-local now = tonumber(ARGV[2])
-local halfLife = tonumber(ARGV[3])
+local now = tonumber(ARGV[1])
+local halfLife = tonumber(ARGV[2])
+local maxEntries = tonumber(ARGV[3])
+local maxTrim = tonumber(ARGV[4])
+local minClients = tonumber(ARGV[5])
+local minAge = tonumber(ARGV[6])
+local candidateTtl = ARGV[7]
+local function num(x) return string.format('%.17g', x) end
 local epoch = tonumber(redis.call('GET', KEYS[3]))
 if not epoch then
   epoch = now
-  redis.call('SET', KEYS[3], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[1])
 end
-local exponent = (now - epoch) / halfLife
-if exponent > 64 then
-  local shift = math.floor(exponent)
-  redis.call('ZUNIONSTORE', KEYS[1], 1, KEYS[1], 'WEIGHTS', string.format('%.17g', 2 ^ (-shift)))
+if (now - epoch) / halfLife > 64 then
+  local shift = math.floor((now - epoch) / halfLife)
+  redis.call('ZUNIONSTORE', KEYS[1], 1, KEYS[1], 'WEIGHTS', num(2 ^ (-shift)))
   epoch = epoch + shift * halfLife
   redis.call('SET', KEYS[3], string.format('%.0f', epoch))
-  exponent = exponent - shift
 end
--- A replica whose clock is behind the epoch still adds a positive, tiny amount.
-if exponent < -64 then exponent = -64 end
-redis.call('ZINCRBY', KEYS[1], string.format('%.17g', 2 ^ exponent), ARGV[1])
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
--- Trim only past a slack, down to the max most popular plus the query just counted: a new query starts at the
+-- A replica whose clock is behind (or ahead of) the epoch still adds a positive, finite amount.
+local function weight(at, since)
+  local e = (at - since) / halfLife
+  if e < -64 then e = -64 elseif e > 80 then e = 80 end
+  return 2 ^ e
+end
+local counted = {}
+for i = 0, (#ARGV - 7) / 5 - 1 do
+  local query = ARGV[8 + i * 5]
+  local count = tonumber(ARGV[9 + i * 5])
+  local firstAt = ARGV[10 + i * 5]
+  local lastAt = tonumber(ARGV[11 + i * 5])
+  local candidate = KEYS[5 + i]
+  if redis.call('SISMEMBER', KEYS[4], query) == 0 then
+    if redis.call('ZSCORE', KEYS[1], query) then
+      redis.call('ZINCRBY', KEYS[1], num(count * weight(lastAt, epoch)), query)
+      counted[query] = true
+    else
+      -- A candidate keeps its score relative to the epoch it started under, its first search and its clients.
+      if redis.call('HSETNX', candidate, 'first', firstAt) == 1 then
+        redis.call('HSET', candidate, 'epoch', string.format('%.0f', epoch))
+      end
+      local candidateEpoch = tonumber(redis.call('HGET', candidate, 'epoch'))
+      local score = tonumber(redis.call('HINCRBYFLOAT', candidate, 'score', num(count * weight(lastAt, candidateEpoch))))
+      local clients = tonumber(redis.call('HGET', candidate, 'clients') or '0')
+      for client in string.gmatch(ARGV[12 + i * 5], '[^,]+') do
+        if clients >= minClients then break end
+        clients = clients + redis.call('HSETNX', candidate, 'c:' .. client, 1)
+      end
+      redis.call('HSET', candidate, 'clients', clients)
+      local first = tonumber(redis.call('HGET', candidate, 'first'))
+      if clients >= minClients and lastAt - first >= minAge then
+        redis.call('ZINCRBY', KEYS[1], num(score * weight(candidateEpoch, epoch)), query)
+        redis.call('ZADD', KEYS[2], 0, query)
+        redis.call('DEL', candidate)
+        counted[query] = true
+      else
+        redis.call('PEXPIRE', candidate, candidateTtl)
+      end
+    end
+  end
+end
+-- Trim only past a slack, down to the max most popular plus the queries just counted: a new query starts at the
 -- bottom and must get the chance to climb, or a full set would evict every newcomer on arrival.
 local card = redis.call('ZCARD', KEYS[1])
-local max = tonumber(ARGV[4])
-if card > max + math.max(1, math.floor(max * 0.1)) then
-  local excess = math.min(card - max - 1, tonumber(ARGV[5]))
-  local lowest = redis.call('ZRANGE', KEYS[1], 0, excess)
+if card > maxEntries + math.max(1, math.floor(maxEntries * 0.1)) then
+  local excess = math.min(card - maxEntries, maxTrim)
+  local lowest = redis.call('ZRANGE', KEYS[1], 0, excess * 2)
   local dropped = {}
   for i = 1, #lowest do
-    if lowest[i] ~= ARGV[1] and #dropped < excess then dropped[#dropped + 1] = lowest[i] end
+    if not counted[lowest[i]] and #dropped < excess then dropped[#dropped + 1] = lowest[i] end
   end
   if #dropped > 0 then
     redis.call('ZREM', KEYS[1], unpack(dropped))
@@ -110,6 +175,15 @@ if card > max + math.max(1, math.floor(max * 0.1)) then
   end
 end
 return 1
+`;
+
+// KEYS: scores, lex, removed, the query's candidate hash. ARGV: query. Returns 1 if it was popular or a candidate.
+const REMOVE_SCRIPT = `
+redis.call('SADD', KEYS[3], ARGV[1])
+local found = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('DEL', KEYS[4])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if found > 0 then return 1 end
+return 0
 `;
 
 // KEYS: scores, lex, epoch. ARGV: prefix ('' for all), lex max, limit.
@@ -143,6 +217,7 @@ function script(source: string): Script {
 }
 
 const RECORD = script(RECORD_SCRIPT);
+const REMOVE = script(REMOVE_SCRIPT);
 const POPULAR = script(POPULAR_SCRIPT);
 
 export class ValkeyCache implements SearchCache {
@@ -171,6 +246,11 @@ export class ValkeyCache implements SearchCache {
     this.detach = watchConnection(client, options.log);
   }
 
+  /** The client's command timeout, for the error a timeout becomes. */
+  private get commandTimeoutMs(): number {
+    return this.client.options.commandTimeout ?? CLIENT_COMMAND_TIMEOUT_MS;
+  }
+
   /** Creates its own client (closed again by `close`). Returns at once: the connection is made in the background. */
   static connect(options: ValkeyConnectOptions): ValkeyCache {
     const url = options.url.replace(/^valkey(s?):/, 'redis$1:');
@@ -183,28 +263,50 @@ export class ValkeyCache implements SearchCache {
   }
 
   async getEmbeddings(keys: readonly string[]): Promise<Array<Float32Array | undefined>> {
-    const values = await this.client.mgetBuffer(keys.map((key) => this.embeddingKey(key)));
+    const values = await this.call(() => this.client.mgetBuffer(keys.map((key) => this.embeddingKey(key))));
     return values.map((value) => (value ? decodeVector(value) : undefined));
   }
 
   async setEmbedding(key: string, vector: Float32Array, ttlSeconds: number): Promise<void> {
     // Float32Array is little-endian on every platform Node ships for, matching the documented value format.
     const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-    await this.client.set(this.embeddingKey(key), bytes, 'EX', Math.max(1, Math.round(ttlSeconds)));
+    await this.call(() => this.client.set(this.embeddingKey(key), bytes, 'EX', Math.max(1, Math.round(ttlSeconds))));
   }
 
-  async recordQuery(query: string): Promise<void> {
+  async recordQueries(observations: readonly QueryObservation[]): Promise<void> {
+    if (observations.length === 0) return;
+    const [scores, lex, epoch] = this.popularKeys;
+    const { halfLifeMs, maxEntries, minClients, minAgeMs } = this.options;
     await this.evalScript(
       RECORD,
-      [...this.popularKeys],
+      [scores, lex, epoch, this.removedKey, ...observations.map(({ query }) => this.candidateKey(query))],
       [
-        query,
         String(Math.round(this.now())),
-        String(this.options.halfLifeMs),
-        String(this.options.maxEntries),
+        String(halfLifeMs),
+        String(maxEntries),
         String(MAX_TRIM_PER_CALL),
+        String(minClients),
+        String(minAgeMs),
+        String(CANDIDATE_TTL_MS),
+        ...observations.flatMap(({ query, count, firstAt, lastAt, clients }) => [
+          query,
+          String(count),
+          String(Math.round(firstAt)),
+          String(Math.round(lastAt)),
+          clients.join(','),
+        ]),
       ],
     );
+  }
+
+  async removeQuery(query: string): Promise<boolean> {
+    const [scores, lex] = this.popularKeys;
+    const found = await this.evalScript(REMOVE, [scores, lex, this.removedKey, this.candidateKey(query)], [query]);
+    return found === 1;
+  }
+
+  async restoreQuery(query: string): Promise<boolean> {
+    return (await this.call(() => this.client.srem(this.removedKey, query))) === 1;
   }
 
   async popularQueries({ prefix, limit }: PopularQueryOptions): Promise<PopularQuery[]> {
@@ -244,13 +346,33 @@ export class ValkeyCache implements SearchCache {
     return `${this.keyPrefix}emb:${key}`;
   }
 
+  private candidateKey(query: string): string {
+    return `${this.keyPrefix}{popular}:cand:${query}`;
+  }
+
+  private get removedKey(): string {
+    return `${this.keyPrefix}{popular}:removed`;
+  }
+
   /** EVALSHA, loading the script with EVAL the first time a server (or a restarted one) has not seen it. */
   private async evalScript(s: Script, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
     try {
-      return await this.client.evalsha(s.sha1, keys.length, ...keys, ...args);
+      return await this.call(() => this.client.evalsha(s.sha1, keys.length, ...keys, ...args));
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.client.eval(s.source, keys.length, ...keys, ...args);
+      return this.call(() => this.client.eval(s.source, keys.length, ...keys, ...args));
+    }
+  }
+
+  /** One client call, its timeout reported as a timeout (ioredis rejects with a plain Error). */
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (err instanceof Error && err.message === IOREDIS_TIMEOUT_MESSAGE) {
+        throw new CacheTimeoutError(this.commandTimeoutMs);
+      }
+      throw err;
     }
   }
 }

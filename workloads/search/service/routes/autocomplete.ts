@@ -48,7 +48,7 @@ export const autocompleteRoutes: FastifyPluginAsync<RouteOptions> = async (app, 
     const { phrases } = context.state.require();
     const { q, limit } = request.query;
     const prefix = normalizeQuery(q);
-    const popular = (await context.cache.session().popularQueries({ prefix, limit })) ?? [];
+    const popular = (await context.popularity.popularQueries(context.cache.session(), { prefix, limit })) ?? [];
     const suggestions: Suggestion[] = [];
     const seen = new Set<string>();
     const add = (text: string, source: Suggestion['source']): void => {

@@ -11,6 +11,9 @@ export interface SearchMetrics {
   readonly requestDuration: Histogram<'route' | 'method' | 'status_code'>;
   readonly cacheRequests: Counter<'operation' | 'result'>;
   readonly cacheAvailable: Gauge;
+  readonly cacheLookups: Counter<'outcome'>;
+  readonly cacheBreakerOpened: Counter;
+  readonly popularUpdates: Counter<'result'>;
   readonly indexReady: Gauge;
   readonly indexProducts: Gauge;
   readonly embedDuration: Histogram;
@@ -42,6 +45,23 @@ export function createSearchMetrics(registry: Registry, isCacheAvailable: () => 
     collect() {
       this.set(isCacheAvailable() ? 1 : 0);
     },
+  });
+  const cacheLookups = new Counter({
+    name: 'roleplane_search_cache_lookups_total',
+    help: "Requests' embedding lookups by outcome: hit, miss, or off (served without the cache: down, timed out, failing, or skipped while its breaker is open).",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const cacheBreakerOpened = new Counter({
+    name: 'roleplane_search_cache_breaker_opened_total',
+    help: 'Times the cache circuit breaker opened after consecutive failures (requests then skip the cache for a while).',
+    registers: [registry],
+  });
+  const popularUpdates = new Counter({
+    name: 'roleplane_search_popular_updates_total',
+    help: 'Searches counted for popular queries: recorded (stored), dropped (the store did not take them: lost), rejected (not suggestable text or a blocked term).',
+    labelNames: ['result'] as const,
+    registers: [registry],
   });
   const indexReady = new Gauge({
     name: 'roleplane_search_index_ready',
@@ -78,6 +98,9 @@ export function createSearchMetrics(registry: Registry, isCacheAvailable: () => 
     requestDuration,
     cacheRequests,
     cacheAvailable,
+    cacheLookups,
+    cacheBreakerOpened,
+    popularUpdates,
     indexReady,
     indexProducts,
     embedDuration,

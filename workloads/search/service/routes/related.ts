@@ -104,7 +104,7 @@ export const relatedRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
       const session = context.cache.session();
       // Both reads start together and share the request's one cache deadline.
       const [popular, own] = await Promise.all([
-        session.popularQueries({ limit: POPULAR_CANDIDATES }),
+        context.popularity.popularQueries(session, { limit: POPULAR_CANDIDATES }),
         embeddings.embed([query], session),
       ]);
       const queryVector = own.vectors[0];

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { normalizeQuery } from '../../query/normalize.js';
 import { extractFilters, toJsonOutput } from '../../query/extract-filters.js';
 import { errorResponses, limitParameter, QUERY_PARAMETER, SCHEMA_IDS } from './schemas.js';
+import { clientIdentity } from '../popular/popularity.js';
 import { type RouteOptions, toResult } from '../service-state.js';
 
 /**
@@ -13,16 +14,14 @@ import { type RouteOptions, toResult } from '../service-state.js';
  *   by, so the products that pass are ranked by similarity to the whole query as typed: all of them satisfy it
  *   equally, and its embedding still favours the products that are most about those words (a "red boots"
  *   product before a red boot polish). Same path, same cache.
- * - Queries that found something are counted as popular (for autocomplete and related searches), normalised,
- *   up to MAX_RECORDED_LENGTH characters.
+ * - Queries that found something are counted for popular queries (autocomplete and related searches) by
+ *   popular/popularity.ts, normalised, per client; only plausible shopper text is counted.
  * - `cache.embedding`: hit (from the cache), miss (embedded now), off (cache down, slow, or not consulted because
  *   no product passes the filters).
  */
 
 export const SEARCH_DEFAULT_LIMIT = 10;
 export const SEARCH_MAX_LIMIT = 100;
-/** Longer queries are pasted text, not something to suggest to the next person. */
-const MAX_RECORDED_LENGTH = 128;
 
 const filterValues = {
   anyOf: [
@@ -86,7 +85,10 @@ export const searchRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       const hits = await vectorSearch.search(vector, limit, candidates);
       results = hits.map(({ row, score }) => toResult(index.products[row]!, score));
     }
-    if (results.length > 0 && normalizedQuery.length <= MAX_RECORDED_LENGTH) context.cache.recordQuery(normalizedQuery);
+    // HEAD is a GET without the body (fastify serves it from this route): a probe, not a shopper's search.
+    if (results.length > 0 && request.method === 'GET') {
+      context.popularity.record(normalizedQuery, clientIdentity(request.headers, request.ip, context.clientIdHeader));
+    }
 
     request.log.debug(
       {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { MemoryCache } from '../../../../../workloads/search/service/cache/memory-cache.js';
+import { COUNT_AT_ONCE, searched } from '../../../../helpers/searched.js';
 
 const HOUR = 3600 * 1000;
 
@@ -27,18 +28,18 @@ describe('MemoryCache', () => {
 
   it('counts popular queries with a half-life', async () => {
     let now = 0;
-    const cache = new MemoryCache({ now: () => now, halfLifeMs: HOUR });
-    await cache.recordQuery('old');
-    await cache.recordQuery('old');
+    const cache = new MemoryCache({ now: () => now, halfLifeMs: HOUR, ...COUNT_AT_ONCE });
+    await cache.recordQueries([searched('old', now)]);
+    await cache.recordQueries([searched('old', now)]);
     now = HOUR;
-    await cache.recordQuery('new');
+    await cache.recordQueries([searched('new', now)]);
     // "old" counted 2 an hour ago: worth 1 now, tied with "new"; ties sort alphabetically.
     assert.deepEqual(await cache.popularQueries({ limit: 10 }), [
       { query: 'new', count: 1 },
       { query: 'old', count: 1 },
     ]);
     now = 2 * HOUR;
-    await cache.recordQuery('new');
+    await cache.recordQueries([searched('new', now)]);
     const ranked = await cache.popularQueries({ limit: 10 });
     assert.deepEqual(
       ranked.map((q) => q.query),
@@ -48,8 +49,8 @@ describe('MemoryCache', () => {
   });
 
   it('filters popular queries by prefix and limit', async () => {
-    const cache = new MemoryCache();
-    for (const q of ['red boots', 'red boots', 'red dress', 'blue boots']) await cache.recordQuery(q);
+    const cache = new MemoryCache(COUNT_AT_ONCE);
+    for (const q of ['red boots', 'red boots', 'red dress', 'blue boots']) await cache.recordQueries([searched(q, 0)]);
     assert.deepEqual(
       (await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query),
       ['red boots', 'red dress'],
@@ -61,12 +62,13 @@ describe('MemoryCache', () => {
   });
 
   it('keeps the most popular queries when over maxEntries (trimming past a 10% slack)', async () => {
-    const cache = new MemoryCache({ maxEntries: 10 });
+    const now = 0;
+    const cache = new MemoryCache({ maxEntries: 10, ...COUNT_AT_ONCE });
     for (let i = 0; i < 10; i += 1) {
-      await cache.recordQuery(`keep ${i}`);
-      await cache.recordQuery(`keep ${i}`);
+      await cache.recordQueries([searched(`keep ${i}`, now)]);
+      await cache.recordQueries([searched(`keep ${i}`, now)]);
     }
-    for (let i = 0; i < 50; i += 1) await cache.recordQuery(`drop ${i}`);
+    for (let i = 0; i < 50; i += 1) await cache.recordQueries([searched(`drop ${i}`, now)]);
     const all = await cache.popularQueries({ limit: 100 });
     assert.ok(all.length <= 11, `${all.length} entries`);
     for (let i = 0; i < 10; i += 1)
@@ -74,5 +76,70 @@ describe('MemoryCache', () => {
         all.some((q) => q.query === `keep ${i}`),
         `keep ${i}`,
       );
+  });
+
+  describe('promotion: a query is popular only after enough distinct clients over enough time', () => {
+    const MINUTE = 60_000;
+    const rules = { minClients: 3, minAgeMs: 60 * MINUTE } as const;
+
+    it('never promotes what one client searches, however often', async () => {
+      let now = 0;
+      const cache = new MemoryCache({ now: () => now, ...rules });
+      for (let i = 0; i < 1000; i += 1) {
+        await cache.recordQueries([searched('red boots', now, { clients: ['one-client'] })]);
+        now += MINUTE;
+      }
+      assert.deepEqual(await cache.popularQueries({ limit: 10 }), []);
+    });
+
+    it('waits for the first search to be old enough, then counts every search made so far', async () => {
+      let now = 0;
+      const cache = new MemoryCache({ now: () => now, halfLifeMs: 1000 * HOUR, ...rules });
+      await cache.recordQueries([searched('red boots', now, { count: 2, clients: ['a', 'b', 'c'] })]);
+      assert.deepEqual(await cache.popularQueries({ limit: 10 }), [], 'three clients in one minute are not enough');
+      now = 59 * MINUTE;
+      await cache.recordQueries([searched('red boots', now, { clients: ['d'] })]);
+      assert.deepEqual(await cache.popularQueries({ limit: 10 }), [], 'not an hour old yet');
+      now = 60 * MINUTE;
+      await cache.recordQueries([searched('red boots', now, { clients: ['a'] })]);
+      const [popular] = await cache.popularQueries({ limit: 10 });
+      assert.equal(popular?.query, 'red boots');
+      assert.ok(Math.abs((popular?.count ?? 0) - 4) < 0.01, `all four searches count (${popular?.count})`);
+    });
+
+    it('counts distinct clients across flushes, not searches', async () => {
+      let now = 0;
+      const cache = new MemoryCache({ now: () => now, ...rules });
+      for (const client of ['a', 'a', 'b', 'b', 'a']) {
+        await cache.recordQueries([searched('tan shorts', now, { count: 10, clients: [client] })]);
+        now += 30 * MINUTE;
+      }
+      assert.deepEqual(await cache.popularQueries({ limit: 10 }), [], 'two clients');
+      await cache.recordQueries([searched('tan shorts', now, { clients: ['c'] })]);
+      assert.deepEqual(
+        (await cache.popularQueries({ limit: 10 })).map((q) => q.query),
+        ['tan shorts'],
+      );
+    });
+
+    it('forgets a removed query and ignores it until restored', async () => {
+      const now = 0;
+      const cache = new MemoryCache({ now: () => now, ...COUNT_AT_ONCE });
+      await cache.recordQueries([searched('spam', now), searched('boots', now)]);
+      assert.equal(await cache.removeQuery('spam'), true);
+      await cache.recordQueries([searched('spam', now)]);
+      assert.deepEqual(
+        (await cache.popularQueries({ limit: 10 })).map((q) => q.query),
+        ['boots'],
+      );
+      assert.equal(await cache.removeQuery('never searched'), false);
+      assert.equal(await cache.restoreQuery('spam'), true);
+      assert.equal(await cache.restoreQuery('spam'), false);
+      await cache.recordQueries([searched('spam', now)]);
+      assert.deepEqual(
+        (await cache.popularQueries({ limit: 10 })).map((q) => q.query),
+        ['boots', 'spam'],
+      );
+    });
   });
 });

@@ -11,8 +11,14 @@ import { RedisServer } from '../../../../helpers/redis-server.js';
 import { get, type SearchBody, silentLog, testApp } from '../../../../helpers/search-app.js';
 import { waitUntil } from '../../../../helpers/wait.js';
 import { type FixtureIndex, generateProducts, writeFixtureIndex } from '../../../../helpers/fixture-index.js';
+import { COUNT_AT_ONCE, searched } from '../../../../helpers/searched.js';
 
 const HOUR = 3600 * 1000;
+
+/** The hash tag of a key (the part inside the first {…}), which decides its cluster slot. */
+function slotOf(key: string): string {
+  return /\{([^}]+)\}/.exec(key)?.[1] ?? key;
+}
 const COMMAND_TIMEOUT_MS = 50;
 /**
  * The store's own tests check what it stores, not how fast: a command gets seconds, so a loaded machine cannot turn a
@@ -47,7 +53,14 @@ describe('ValkeyCache on a real redis-server', function () {
   });
 
   async function connected(
-    options: { prefix?: string; now?: () => number; maxEntries?: number; commandTimeoutMs?: number } = {},
+    options: {
+      prefix?: string;
+      now?: () => number;
+      maxEntries?: number;
+      commandTimeoutMs?: number;
+      minClients?: number;
+      minAgeMs?: number;
+    } = {},
   ): Promise<ValkeyCache> {
     const cache = ValkeyCache.connect({
       url: server.url,
@@ -55,6 +68,8 @@ describe('ValkeyCache on a real redis-server', function () {
       keyPrefix: options.prefix ?? nextPrefix(),
       halfLifeMs: HOUR,
       maxEntries: options.maxEntries ?? 1000,
+      minClients: options.minClients ?? COUNT_AT_ONCE.minClients,
+      minAgeMs: options.minAgeMs ?? COUNT_AT_ONCE.minAgeMs,
       commandTimeoutMs: options.commandTimeoutMs ?? STORE_COMMAND_TIMEOUT_MS,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -97,11 +112,11 @@ describe('ValkeyCache on a real redis-server', function () {
       let now = Date.UTC(2026, 0, 1);
       const cache = await connected({ now: () => now });
       try {
-        await cache.recordQuery('red boots');
-        await cache.recordQuery('red boots');
-        await cache.recordQuery('blue dress');
+        await cache.recordQueries([searched('red boots', now)]);
+        await cache.recordQueries([searched('red boots', now)]);
+        await cache.recordQueries([searched('blue dress', now)]);
         now += HOUR;
-        await cache.recordQuery('red dress');
+        await cache.recordQueries([searched('red dress', now)]);
         const all = await cache.popularQueries({ limit: 10 });
         assert.deepEqual(
           all.map((q) => q.query),
@@ -125,10 +140,11 @@ describe('ValkeyCache on a real redis-server', function () {
     });
 
     it('finds popular queries by prefix, most popular first', async () => {
-      const cache = await connected({ now: () => Date.UTC(2026, 0, 1) });
+      const now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ now: () => now });
       try {
         for (const q of ['red dress', 'red boots', 'red boots', 'redwood mug', 'blue boots', 'réd'])
-          await cache.recordQuery(q);
+          await cache.recordQueries([searched(q, now)]);
         assert.deepEqual(
           (await cache.popularQueries({ prefix: 'red', limit: 10 })).map((q) => q.query),
           ['red boots', 'red dress', 'redwood mug'],
@@ -148,10 +164,10 @@ describe('ValkeyCache on a real redis-server', function () {
       let now = Date.UTC(2026, 0, 1);
       const cache = await connected({ prefix, now: () => now });
       try {
-        await cache.recordQuery('old');
+        await cache.recordQueries([searched('old', now)]);
         now += 70 * HOUR; // past the 64 half-life threshold
-        await cache.recordQuery('new');
-        await cache.recordQuery('new');
+        await cache.recordQueries([searched('new', now)]);
+        await cache.recordQueries([searched('new', now)]);
         const epoch = Number(await admin.get(`${prefix}{popular}:epoch`));
         assert.equal(epoch, Date.UTC(2026, 0, 1) + 70 * HOUR, 'the epoch moved forward by whole half-lives');
         const scores = await admin.zrange(`${prefix}{popular}:scores`, 0, -1, 'WITHSCORES');
@@ -169,10 +185,12 @@ describe('ValkeyCache on a real redis-server', function () {
 
     it('keeps about maxEntries queries, in both sorted sets, letting newcomers in', async () => {
       const prefix = nextPrefix();
-      const cache = await connected({ prefix, maxEntries: 3, now: () => Date.UTC(2026, 0, 1) });
+      const now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ prefix, maxEntries: 3, now: () => now });
       try {
         // q0 counted once, q1 twice, … q5 six times: the later, more popular queries must survive the trims.
-        for (let i = 0; i < 6; i += 1) for (let n = 0; n <= i; n += 1) await cache.recordQuery(`q${i}`);
+        for (let i = 0; i < 6; i += 1)
+          for (let n = 0; n <= i; n += 1) await cache.recordQueries([searched(`q${i}`, now)]);
         assert.deepEqual(
           (await cache.popularQueries({ limit: 3 })).map((q) => q.query),
           ['q5', 'q4', 'q3'],
@@ -185,21 +203,91 @@ describe('ValkeyCache on a real redis-server', function () {
       }
     });
 
+    it('promotes a query only after enough distinct clients over enough time, counting every search', async () => {
+      const prefix = nextPrefix();
+      const MINUTE = 60_000;
+      let now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ prefix, now: () => now, minClients: 3, minAgeMs: 60 * MINUTE });
+      try {
+        for (let i = 0; i < 100; i += 1) {
+          await cache.recordQueries([searched('red boots', now, { count: 10, clients: ['one-client'] })]);
+          now += MINUTE;
+        }
+        assert.deepEqual(await cache.popularQueries({ limit: 10 }), [], 'one client, a thousand searches');
+        await cache.recordQueries([searched('tan shorts', now, { clients: ['a', 'b', 'c'] })]);
+        assert.deepEqual(await cache.popularQueries({ limit: 10 }), [], 'three clients within a minute');
+        const candidate = `${prefix}{popular}:cand:tan shorts`;
+        const ttl = await admin.pttl(candidate);
+        assert.ok(ttl > 6 * 24 * 3600 * 1000, `a candidate expires a week after its last search (${ttl} ms)`);
+        now += 60 * MINUTE;
+        await cache.recordQueries([searched('tan shorts', now, { clients: ['a'] })]);
+        const [popular] = await cache.popularQueries({ prefix: 'tan', limit: 10 });
+        assert.equal(popular?.query, 'tan shorts');
+        // The first search is an hour (one half-life) old: 0.5 + 1.
+        assert.ok(Math.abs((popular?.count ?? 0) - 1.5) < 1e-9, `both searches count (${popular?.count})`);
+        assert.equal(await admin.exists(candidate), 0, 'the candidate is gone once promoted');
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('removes a suggestion for good (until restored), candidate or popular', async () => {
+      const prefix = nextPrefix();
+      const now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ prefix, now: () => now });
+      try {
+        await cache.recordQueries([searched('spam offer', now), searched('boots', now)]);
+        assert.equal(await cache.removeQuery('spam offer'), true);
+        await cache.recordQueries([searched('spam offer', now)]);
+        assert.deepEqual(
+          (await cache.popularQueries({ limit: 10 })).map((q) => q.query),
+          ['boots'],
+        );
+        assert.equal(await admin.zcard(`${prefix}{popular}:lex`), 1);
+        assert.equal(await cache.removeQuery('never searched'), false);
+        assert.equal(await cache.restoreQuery('spam offer'), true);
+        assert.equal(await cache.restoreQuery('spam offer'), false);
+        await cache.recordQueries([searched('spam offer', now)]);
+        assert.equal((await cache.popularQueries({ limit: 10 })).length, 2);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('keeps every popular-query key in one cluster slot (the {popular} hash tag)', async () => {
+      const prefix = nextPrefix();
+      const now = Date.UTC(2026, 0, 1);
+      const cache = await connected({ prefix, now: () => now, minClients: 2 });
+      try {
+        await cache.recordQueries([searched('red boots', now), searched('navy hoodie', now, { clients: ['a', 'b'] })]);
+        await cache.removeQuery('spam');
+        const keys = await admin.keys(`${prefix}*`);
+        assert.ok(keys.length >= 5, keys.join(', '));
+        const slots = new Set(
+          await Promise.all(keys.map((key) => admin.cluster('KEYSLOT', key).catch(() => slotOf(key)))),
+        );
+        assert.equal(slots.size, 1, `keys in ${slots.size} slots: ${keys.join(', ')}`);
+      } finally {
+        await cache.close();
+      }
+    });
+
     it('leaves a client it was given open', async () => {
       const client = new Redis(server.url, valkeyClientOptions());
       await waitUntil('connected', 5000, () => client.status === 'ready');
-      const cache = new ValkeyCache(client, { log: silentLog, halfLifeMs: HOUR, maxEntries: 10 });
+      const cache = new ValkeyCache(client, { log: silentLog, halfLifeMs: HOUR, maxEntries: 10, ...COUNT_AT_ONCE });
       await cache.close();
       assert.equal(await client.ping(), 'PONG');
       client.disconnect();
     });
 
     it('loads its scripts again on a server that lost them', async () => {
+      const now = Date.now();
       const cache = await connected();
       try {
-        await cache.recordQuery('before');
+        await cache.recordQueries([searched('before', now)]);
         await admin.script('FLUSH');
-        await cache.recordQuery('after');
+        await cache.recordQueries([searched('after', now)]);
         assert.deepEqual((await cache.popularQueries({ limit: 10 })).map((q) => q.query).sort(), ['after', 'before']);
       } finally {
         await cache.close();
