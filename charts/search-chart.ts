@@ -17,6 +17,9 @@ export const INDEX_BUILD_COMPONENT = 'index-build';
 export const SEARCH_SERVICE_PORT = 80;
 const DATA_MOUNT = '/data';
 const INDEX_DIR = `${DATA_MOUNT}/index`;
+/** Where the suggestion blocklist (a ConfigMap) is mounted, and its file. */
+const SUGGESTIONS_DIR = '/etc/roleplane/suggestions';
+const BLOCKLIST_FILE = 'blocklist.txt';
 
 export interface SearchChartProps extends ChartProps {
   readonly image: string;
@@ -69,6 +72,9 @@ export class SearchChart extends Chart {
               secret: passwordSecret,
               key: props.valkey.passwordSecret.key,
             }),
+            [SEARCH_ENV.suggestMinClients]: kplus.EnvValue.fromValue(String(search.suggestions.minClients)),
+            [SEARCH_ENV.suggestMinAgeMinutes]: kplus.EnvValue.fromValue(String(search.suggestions.minAgeMinutes)),
+            [SEARCH_ENV.suggestBlocklist]: kplus.EnvValue.fromValue(`${SUGGESTIONS_DIR}/${BLOCKLIST_FILE}`),
             // The node's core count is what the process sees; batched vector searches use what the pod asked for.
             [SEARCH_ENV.vectorThreads]: kplus.EnvValue.fromValue(
               String(Math.max(1, Math.ceil(coresOf(search.resources.cpu)))),
@@ -99,6 +105,23 @@ export class SearchChart extends Chart {
       kplus.Volume.fromPersistentVolumeClaim(this, 'EmbeddingsVolume', embeddings, { readOnly: true }),
       { readOnly: true },
     );
+    // A directory mount, not subPath: the kubelet swaps the file in place when the ConfigMap changes, and the
+    // service re-reads it.
+    const suggestions = new kplus.ConfigMap(this, 'Suggestions', {
+      metadata: { name: 'search-suggestions', namespace },
+      // Never empty: the service refuses to start without the file it was told to read.
+      data: {
+        [BLOCKLIST_FILE]: [
+          '# terms never suggested (values: search.suggestions.blocklist)',
+          ...search.suggestions.blocklist,
+        ]
+          .map((line) => `${line}\n`)
+          .join(''),
+      },
+    });
+    container.mount(SUGGESTIONS_DIR, kplus.Volume.fromConfigMap(this, 'SuggestionsVolume', suggestions), {
+      readOnly: true,
+    });
     mountTmp(deployment, container, 256);
     finishPod(deployment, search.pool, podLabels);
     spreadAcrossZonesAndHosts(deployment, podLabels);

@@ -113,6 +113,8 @@ function base(environment: EnvironmentName): ValuesInput {
         rulesPath: '/data/catalog/filters.json',
         modelPath: '/data/models/default',
       },
+      // Three shoppers over an hour before anything is suggested: one client cannot promote a query.
+      suggestions: { minClients: 3, minAgeMinutes: 60, blocklist: [] },
     },
     valkey: {
       namespace: 'search',

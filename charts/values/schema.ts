@@ -211,6 +211,27 @@ const search = z.strictObject({
     rulesPath: z.string().startsWith('/'),
     modelPath: z.string().startsWith('/'),
   }),
+  /** What autocomplete and related searches may show (the search service's SEARCH_SUGGEST_* settings). */
+  suggestions: z.strictObject({
+    /** Distinct shoppers that must search a query before it is suggested. */
+    minClients: z.number().int().min(1).max(1000),
+    /** Minutes between a query's first search and its first showing. */
+    minAgeMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60),
+    /** Terms never suggested, matched as whole words; mounted as a file the service re-reads when it changes. */
+    blocklist: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .regex(/^[^\n#]+$/, 'one term, without a newline or #'),
+      )
+      .max(10_000),
+  }),
 });
 
 const valkey = z.strictObject({

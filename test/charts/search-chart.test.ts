@@ -34,6 +34,35 @@ describe('SearchChart', () => {
     assert.deepEqual(container.args, ['search', 'serve']);
   });
 
+  it('mounts the suggestion blocklist as a directory the service re-reads, with the promotion rules', () => {
+    const custom = objectsOf('prod', {
+      search: { suggestions: { minClients: 5, minAgeMinutes: 30, blocklist: ['Knockoff', 'cheap replica'] } },
+    });
+    const customPod = podTemplates([find(custom, 'Deployment', 'search', 'search')])[0]!;
+    const customContainer = customPod.spec.containers[0]!;
+    const env = new Map(customContainer.env!.map((e) => [e.name, e.value]));
+    assert.equal(env.get(SEARCH_ENV.suggestMinClients), '5');
+    assert.equal(env.get(SEARCH_ENV.suggestMinAgeMinutes), '30');
+    const path = env.get(SEARCH_ENV.suggestBlocklist) ?? '';
+    const mount = customContainer.volumeMounts!.find((m) => path.startsWith(`${m.mountPath}/`))!;
+    assert.equal(mount.subPath, undefined, 'a subPath mount would never see an edited ConfigMap');
+    const volume = customPod.spec.volumes!.find((v) => v.name === mount.name)!;
+    const configMap = find(custom, 'ConfigMap', volume.configMap!.name, 'search') as unknown as {
+      data: Record<string, string>;
+    };
+    assert.equal(
+      configMap.data[path.slice(mount.mountPath.length + 1)],
+      '# terms never suggested (values: search.suggestions.blocklist)\nKnockoff\ncheap replica\n',
+    );
+  });
+
+  it('keeps the blocklist file present when the list is empty (the service refuses a missing file)', () => {
+    const configMap = find(objects, 'ConfigMap', 'search-suggestions', 'search') as unknown as {
+      data: Record<string, string>;
+    };
+    assert.match(configMap.data['blocklist.txt'] ?? '', /^# terms never suggested/);
+  });
+
   it('builds the index with a Job that writes the same volume, named by a hash of what it runs', () => {
     const jobs = ofKind(objects, 'Job');
     assert.equal(jobs.length, 1);

@@ -48,7 +48,7 @@ export interface Container {
     capabilities?: { drop?: string[]; add?: string[] };
     seccompProfile?: { type: string };
   };
-  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean; subPath?: string }>;
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   args?: string[];
   command?: string[];
@@ -71,6 +71,7 @@ export interface PodSpec {
     name: string;
     emptyDir?: unknown;
     persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+    configMap?: { name: string };
     hostPath?: unknown;
   }>;
   hostNetwork?: boolean;

@@ -23,6 +23,8 @@ export interface TestAppOptions {
   /** @default 0: each search is counted at once, so the next request sees it */
   readonly popularFlushMs?: number;
   readonly blocklist?: Blocklist;
+  /** The clock searches are counted with. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** buildApp with test defaults: the memory cache, a silent logger, its own metrics registry. */
@@ -40,6 +42,7 @@ export function testApp(options: TestAppOptions): FastifyInstance {
     registry: new Registry(),
     ...(options.cacheBreaker ? { cacheBreaker: options.cacheBreaker } : {}),
     ...(options.blocklist ? { blocklist: options.blocklist } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 
@@ -47,9 +50,10 @@ export function testApp(options: TestAppOptions): FastifyInstance {
 export async function get<T = Record<string, unknown>>(
   app: FastifyInstance,
   url: string,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<{ status: number; body: T; ms: number }> {
   const started = performance.now();
-  const response = await app.inject({ method: 'GET', url });
+  const response = await app.inject({ method: 'GET', url, headers });
   const ms = performance.now() - started;
   const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json');
   return { status: response.statusCode, body: (isJson ? response.json() : response.body) as T, ms };

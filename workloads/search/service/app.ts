@@ -49,6 +49,8 @@ export interface SearchAppDeps {
     >;
   /** Terms never suggested (service/popular/blocklist.ts). @default none */
   readonly blocklist?: Blocklist;
+  /** The clock searches are counted with (tests move it). @default Date.now */
+  readonly now?: () => number;
   readonly index: SearchIndex | Promise<SearchIndex>;
   readonly embedder: Embedder | Promise<Embedder>;
   readonly cache: SearchCache;
@@ -102,6 +104,7 @@ export function buildApp(deps: SearchAppDeps): FastifyInstance {
     ...(deps.config.suggestMinClients !== undefined ? { minClients: deps.config.suggestMinClients } : {}),
     ...(deps.config.popularFlushMs !== undefined ? { flushMs: deps.config.popularFlushMs } : {}),
     onUpdate: (update, searches) => metrics.popularUpdates.inc({ result: update }, searches),
+    ...(deps.now ? { now: deps.now } : {}),
   });
   const context: RouteContext = {
     state,

@@ -116,11 +116,16 @@ export async function runSuggestionsCommand(options: SuggestionsCommandOptions):
   });
   try {
     const timeoutMs = options.connectTimeoutMs ?? 5000;
-    const ready = once(cache.client, 'ready').then(() => true);
-    const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-    if (!(await Promise.race([ready, timedOut]))) {
-      return fail(`cannot reach Valkey at ${settings.valkeyUrl} within ${timeoutMs} ms`, EXIT_FAILED);
-    }
+    // `once` rejects on the client's first 'error' (a refused connection); a silent network makes it time out.
+    const ready = once(cache.client, 'ready').then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    const timedOut = new Promise<string>((resolve) =>
+      setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs).unref(),
+    );
+    const problem = await Promise.race([ready, timedOut]);
+    if (problem !== undefined) return fail(`cannot reach Valkey at ${settings.valkeyUrl}: ${problem}`, EXIT_FAILED);
     switch (options.action) {
       case 'list': {
         const popular = await cache.popularQueries({

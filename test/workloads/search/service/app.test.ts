@@ -277,6 +277,70 @@ describe('search service (buildApp + inject)', () => {
     });
   });
 
+  describe('suggestions nobody can poison', () => {
+    const MINUTE = 60_000;
+    type Suggestions = { suggestions: Array<{ text: string; source: string }> };
+    const popularOf = async (target: FastifyInstance, prefix: string): Promise<string[]> =>
+      (await get<Suggestions>(target, `/autocomplete?q=${encodeURIComponent(prefix)}`)).body.suggestions
+        .filter((s) => s.source === 'popular')
+        .map((s) => s.text);
+    let now: number;
+    let guarded: FastifyInstance;
+    beforeEach(() => {
+      now = Date.UTC(2026, 0, 1);
+      // The production rules: three distinct clients, the first search an hour old.
+      guarded = testApp({
+        index,
+        embedder,
+        cache: new MemoryCache({ now: () => now, minClients: 3, minAgeMs: 60 * MINUTE }),
+        now: () => now,
+      });
+    });
+    afterEach(async () => {
+      await guarded.close();
+    });
+
+    it('promotes nothing one client searches a thousand times', async () => {
+      for (let i = 0; i < 1000; i += 1) {
+        await get(guarded, '/search?q=red%20leather%20boots', { 'x-client-id': 'one-shopper' });
+        if (i % 100 === 99) now += 30 * MINUTE;
+      }
+      assert.deepEqual(await popularOf(guarded, 'red'), []);
+    });
+
+    it('promotes a query once three shoppers searched it, the first an hour before', async () => {
+      for (const shopper of ['a', 'b', 'c'])
+        await get(guarded, '/search?q=red%20leather%20boots', { 'x-client-id': shopper });
+      assert.deepEqual(await popularOf(guarded, 'red'), [], 'not an hour yet');
+      now += 60 * MINUTE;
+      await get(guarded, '/search?q=red%20leather%20boots', { 'x-client-id': 'd' });
+      assert.deepEqual(await popularOf(guarded, 'red'), ['red leather boots']);
+    });
+
+    it('never records markup, URLs, control bytes or pasted numbers, from however many shoppers', async () => {
+      const poison = [
+        'red <img src=x onerror=alert(1)> buy at evil.example',
+        'red \u0000\u001b[31mboots\u001b[0m',
+        'red boots at evil.example',
+        'red boots 4111111111111111',
+      ];
+      const open = testApp({ index, embedder }); // counts a query at its first search
+      try {
+        for (let shopper = 0; shopper < 30; shopper += 1) {
+          for (const q of poison)
+            await get(open, `/search?q=${encodeURIComponent(q)}`, { 'x-client-id': `s${shopper}` });
+        }
+        await get(open, '/search?q=red%20boots', { 'x-client-id': 's0' });
+        assert.deepEqual(await popularOf(open, 'red'), ['red boots']);
+        const metrics = String((await get<string>(open, '/metrics')).body);
+        assert.match(metrics, /roleplane_search_popular_updates_total\{result="rejected"\} 120\n/);
+        assert.match(metrics, /roleplane_search_popular_updates_total\{result="recorded"\} 1\n/);
+      } finally {
+        await open.close();
+      }
+    });
+  });
+
   describe('GET /autocomplete', () => {
     it('suggests popular queries first, then catalog phrases, by prefix', async () => {
       await get(app, '/search?q=nike%20running%20shoes');

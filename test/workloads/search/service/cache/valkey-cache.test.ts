@@ -344,6 +344,37 @@ describe('ValkeyCache on a real redis-server', function () {
       assert.deepEqual(related.body.searches.map((s) => s.query).slice(0, 2), ['tan suede boots', 'tan leather boots']);
     });
 
+    it('promotes nothing one client searches a thousand times, whatever the other replicas count', async () => {
+      const prefix = nextPrefix();
+      let now = Date.UTC(2026, 0, 1);
+      const guarded = await connected({ prefix, now: () => now, minClients: 3, minAgeMs: HOUR });
+      const replicas = [0, 1].map(() =>
+        testApp({ index, embedder, cache: guarded, cacheTimeoutMs: 1000, now: () => now }),
+      );
+      try {
+        for (let i = 0; i < 1000; i += 1) {
+          await get(replicas[i % 2] as FastifyInstance, '/search?q=red%20leather%20boots', {
+            'x-client-id': 'one-shopper',
+          });
+          if (i % 100 === 99) now += 30 * 60_000;
+        }
+        await waitUntil(
+          'the searches counted',
+          5000,
+          async () => Number(await admin.hget(`${prefix}{popular}:cand:red leather boots`, 'score')) > 0,
+        );
+        assert.deepEqual(await guarded.popularQueries({ limit: 10 }), []);
+        assert.equal(await admin.hget(`${prefix}{popular}:cand:red leather boots`, 'clients'), '1');
+        const complete = await get<{ suggestions: Array<{ source: string }> }>(
+          replicas[0] as FastifyInstance,
+          '/autocomplete?q=red',
+        );
+        assert.ok(complete.body.suggestions.every((s) => s.source !== 'popular'));
+      } finally {
+        for (const replica of replicas) await replica.close();
+      }
+    });
+
     /**
      * Sends requests from `workers` loops, recording every status and latency, until `isDone` (asked after each
      * answer with the number answered so far) says stop. Windows are counted in requests, not wall time, so a slow
