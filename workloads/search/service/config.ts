@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { VECTOR_INDEX_MODES } from '../index/serve/vector-index-mode.js';
+import { EMBEDDINGS_RESIDENCES } from '../index/serve/embeddings-residence.js';
 
 /**
  * Every setting of the search service in one table: its environment variable, its `roleplane search serve` flag if
@@ -200,6 +201,14 @@ export const SEARCH_SETTINGS = {
     help: 'auto (the HNSW graph once an exact scan costs over ~1 ms), exact or hnsw',
     parse: oneOf(VECTOR_INDEX_MODES),
     default: 'auto',
+  },
+  embeddingsIn: {
+    env: 'SEARCH_EMBEDDINGS_IN',
+    flag: '--embeddings-in <where>',
+    // npm run bench:memory measures both: what each process holds, and what page-cache reads cost a search.
+    help: 'where the float32 product vectors live: memory (read into this process) or page-cache (read per search from embeddings.npy; shared by the processes of a node)',
+    parse: oneOf(EMBEDDINGS_RESIDENCES),
+    default: 'memory',
   },
   vectorThreads: {
     env: 'SEARCH_VECTOR_THREADS',

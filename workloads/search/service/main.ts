@@ -60,6 +60,7 @@ export async function runSearchServe(flags: SearchFlags, deps: SearchServeDeps =
   const embedder = loadEmbedder(modelDir);
   const index = loadSearchIndex(config.dataDir, {
     vectorIndex: config.vectorIndex,
+    embeddingsIn: config.embeddingsIn,
     log: log.child({ stage: 'index' }),
   });
   // One promise for "loaded and consistent": the app checks the same thing to become ready; here it decides
@@ -88,7 +89,10 @@ export async function runSearchServe(flags: SearchFlags, deps: SearchServeDeps =
   let code = EXIT_OK;
   try {
     const address = await app.listen({ host: config.host, port: config.port });
-    log.info({ address, dataDir: config.dataDir, modelDir, cache: cache.kind }, 'listening; loading the index');
+    log.info(
+      { address, dataDir: config.dataDir, modelDir, cache: cache.kind, embeddingsIn: config.embeddingsIn },
+      'listening; loading the index',
+    );
     deps.onListening?.(address);
     const stopped = new Promise<'stopped'>((resolve) => {
       if (stop.signal.aborted) resolve('stopped');
@@ -116,6 +120,7 @@ export async function runSearchServe(flags: SearchFlags, deps: SearchServeDeps =
     await app.close().catch((err: unknown) => log.error({ err }, 'error while closing the server'));
     const loadedEmbedder = await embedder.catch(() => undefined);
     await loadedEmbedder?.close?.().catch((err: unknown) => log.error({ err }, 'error while closing the embedder'));
+    (await index.catch(() => undefined))?.close();
     log.info({ code }, 'stopped');
   }
   return code;

@@ -26,6 +26,7 @@ describe('loadSearchConfig', () => {
       popularFlushMs: 1000,
       logLevel: 'info',
       vectorIndex: 'auto',
+      embeddingsIn: 'memory',
       vectorThreads: Math.max(1, availableParallelism()),
     });
   });
@@ -125,6 +126,16 @@ describe('loadSearchConfig', () => {
       );
     });
   }
+
+  it('reads where the product vectors live, from the variable or --embeddings-in, and nowhere else', () => {
+    const env = { [SEARCH_ENV.dataDir]: '/d', [SEARCH_ENV.embeddingsIn]: 'page-cache' };
+    assert.equal(loadSearchConfig(env).embeddingsIn, 'page-cache');
+    assert.equal(loadSearchConfig(env, { embeddingsIn: 'memory' }).embeddingsIn, 'memory');
+    assert.throws(() => loadSearchConfig({ ...env, [SEARCH_ENV.embeddingsIn]: 'mmap' }), {
+      name: 'SearchConfigError',
+      message: 'SEARCH_EMBEDDINGS_IN: must be one of memory, page-cache (got "mmap")',
+    });
+  });
 
   it('names the flag, not the variable, when the bad value came from a flag', () => {
     assert.throws(

@@ -6,10 +6,11 @@ import type { VectorIndexMode } from './vector-index-mode.js';
 import { openVectorIndex, type AnnLog, type OpenedVectorIndex } from './open-vector-index.js';
 import { ManifestError, readManifest, verifyIndexFiles, type Manifest } from '../format/manifest.js';
 import { INDEX_FILES } from '../format/files.js';
-import { NpyError, readNpy } from '../format/npy.js';
+import { NpyError, readNpy, readNpyHeader } from '../format/npy.js';
 import { type Product, ProductsFileError, readProducts } from '../format/products.js';
 import { isUnitLength, vectorNorm } from '../format/unit-length.js';
-import { type VectorIndex } from './vector-index.js';
+import { PageCacheRows, type VectorIndex, type VectorRows } from './vector-index.js';
+import type { EmbeddingsResidence } from './embeddings-residence.js';
 import { ProductFilterIndex } from './product-filter-index.js';
 
 /**
@@ -37,6 +38,10 @@ export interface SearchIndex {
   readonly vectorSource: Omit<OpenedVectorIndex, 'index'>;
   readonly filters: ProductFilterIndex;
   readonly rules: CompiledRules;
+  /** Where the float32 rows live: this process's memory, or the page cache of embeddings.npy. */
+  readonly embeddingsIn: EmbeddingsResidence;
+  /** Releases embeddings.npy's file descriptor (page-cache rows); a no-op for rows in memory. */
+  close(): void;
 }
 
 /** The index cannot be used; the message starts with the directory and names the file. */
@@ -54,6 +59,12 @@ export interface LoadSearchIndexOptions {
   /** @default 'auto' - the graph once an exact scan would cost over ~1 ms */
   readonly vectorIndex?: VectorIndexMode;
   readonly log?: AnnLog;
+  /**
+   * Where the float32 rows live while serving: `memory` reads them into this process (fastest scans), `page-cache`
+   * leaves them in the file's page cache and reads the rows each search scores (shared by every process on the node
+   * reading the same file; see PageCacheRows). @default 'memory'
+   */
+  readonly embeddingsIn?: EmbeddingsResidence;
 }
 
 export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptions = {}): Promise<SearchIndex> {
@@ -63,48 +74,68 @@ export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptio
 
   const manifest = await guard(dir, 'manifest', () => readManifest(dir));
   const embeddingsPath = join(dir, INDEX_FILES.embeddings);
-  const { data, shape } = await guard(dir, INDEX_FILES.embeddings, () => readNpy(embeddingsPath));
-  const [rows, dimensions] = shape;
-  const products = await guard(dir, INDEX_FILES.products, () => readAllProducts(join(dir, INDEX_FILES.products)));
-  const rules = await guard(dir, INDEX_FILES.rules, async () => loadRules(join(dir, INDEX_FILES.rules)));
-
-  if (rows !== products.length) {
-    fail(
-      `${INDEX_FILES.embeddings} has ${rows} rows but ${INDEX_FILES.products} has ${products.length} products; row i must be product i (rebuild the index)`,
-    );
-  }
-  if (manifest.count !== rows)
-    fail(`manifest says ${manifest.count} products, ${INDEX_FILES.embeddings} has ${rows} rows`);
-  if (manifest.dimensions !== dimensions) {
-    fail(
-      `manifest says ${manifest.dimensions} dimensions (model ${manifest.modelId}), ${INDEX_FILES.embeddings} has ${dimensions} columns`,
-    );
-  }
-  if (rows > 0 && dimensions === 0) fail(`${INDEX_FILES.embeddings} has 0 columns`);
-  checkNormalised(dir, data, rows, dimensions);
-  await guard(dir, 'checksums', () => verifyIndexFiles(dir, manifest));
-
-  const rowById = new Map<string, number>();
-  products.forEach((product, row) => rowById.set(product.id, row));
-  const fields = Object.keys(rules.rules.fields);
-  const { index: vectors, ...vectorSource } = await openVectorIndex({
-    dir,
-    manifest,
-    data,
-    dimensions,
-    ...(options.vectorIndex ? { mode: options.vectorIndex } : {}),
-    ...(options.log ? { log: options.log } : {}),
+  const embeddingsIn = options.embeddingsIn ?? 'memory';
+  const { data, shape } = await guard(dir, INDEX_FILES.embeddings, async () => {
+    if (embeddingsIn === 'memory') return readNpy(embeddingsPath);
+    const header = await readNpyHeader(embeddingsPath);
+    const [count, columns] = header.shape;
+    return { data: PageCacheRows.open(embeddingsPath, header.dataOffset, count, columns), shape: header.shape };
   });
-  return {
-    dir,
-    manifest,
-    products,
-    rowById,
-    vectors,
-    vectorSource,
-    filters: new ProductFilterIndex(products, fields, rules.price?.field),
-    rules,
+  const [rows, dimensions] = shape;
+  const close = (): void => {
+    if (data instanceof PageCacheRows) data.close();
   };
+  try {
+    return await loadRest();
+  } catch (err) {
+    close();
+    throw err;
+  }
+
+  async function loadRest(): Promise<SearchIndex> {
+    const products = await guard(dir, INDEX_FILES.products, () => readAllProducts(join(dir, INDEX_FILES.products)));
+    const rules = await guard(dir, INDEX_FILES.rules, async () => loadRules(join(dir, INDEX_FILES.rules)));
+
+    if (rows !== products.length) {
+      fail(
+        `${INDEX_FILES.embeddings} has ${rows} rows but ${INDEX_FILES.products} has ${products.length} products; row i must be product i (rebuild the index)`,
+      );
+    }
+    if (manifest.count !== rows)
+      fail(`manifest says ${manifest.count} products, ${INDEX_FILES.embeddings} has ${rows} rows`);
+    if (manifest.dimensions !== dimensions) {
+      fail(
+        `manifest says ${manifest.dimensions} dimensions (model ${manifest.modelId}), ${INDEX_FILES.embeddings} has ${dimensions} columns`,
+      );
+    }
+    if (rows > 0 && dimensions === 0) fail(`${INDEX_FILES.embeddings} has 0 columns`);
+    checkNormalised(dir, data, rows, dimensions);
+    await guard(dir, 'checksums', () => verifyIndexFiles(dir, manifest));
+
+    const rowById = new Map<string, number>();
+    products.forEach((product, row) => rowById.set(product.id, row));
+    const fields = Object.keys(rules.rules.fields);
+    const { index: vectors, ...vectorSource } = await openVectorIndex({
+      dir,
+      manifest,
+      data,
+      dimensions,
+      ...(options.vectorIndex ? { mode: options.vectorIndex } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return {
+      dir,
+      manifest,
+      products,
+      rowById,
+      vectors,
+      vectorSource,
+      filters: new ProductFilterIndex(products, fields, rules.price?.field),
+      rules,
+      embeddingsIn,
+      close,
+    };
+  }
 }
 
 /**
@@ -169,9 +200,19 @@ async function readAllProducts(path: string): Promise<Product[]> {
   return products;
 }
 
-function checkNormalised(dir: string, data: Float32Array, rows: number, dimensions: number): void {
+/** Rows checked per read when they are in the page cache. */
+const CHECK_BLOCK_ROWS = 1024;
+
+function checkNormalised(dir: string, rowsOf: VectorRows, rows: number, dimensions: number): void {
+  const block = rowsOf instanceof PageCacheRows ? new Float32Array(CHECK_BLOCK_ROWS * dimensions) : undefined;
+  let data = rowsOf instanceof PageCacheRows ? undefined : rowsOf;
+  let first = 0;
   for (let row = 0; row < rows; row += 1) {
-    const norm = vectorNorm(data, row * dimensions, dimensions);
+    if (rowsOf instanceof PageCacheRows && row % CHECK_BLOCK_ROWS === 0) {
+      data = rowsOf.read(row, Math.min(rows, row + CHECK_BLOCK_ROWS), block as Float32Array);
+      first = row;
+    }
+    const norm = vectorNorm(data as Float32Array, (row - first) * dimensions, dimensions);
     if (!isUnitLength(norm)) {
       throw new IndexLoadError(
         dir,

@@ -4,7 +4,7 @@ import { INDEX_FILES } from '../format/files.js';
 import { annSectionSchema, type AnnSection, describeFile, type Manifest } from '../format/manifest.js';
 import { buildServing } from './ann/build-graph.js';
 import { HnswVectorIndex } from './ann/hnsw-index.js';
-import { ExactVectorIndex, type VectorIndex } from './vector-index.js';
+import { ExactVectorIndex, PageCacheRows, type VectorIndex, type VectorRows } from './vector-index.js';
 import type { VectorIndexMode } from './vector-index-mode.js';
 
 /**
@@ -28,7 +28,8 @@ export interface AnnLog {
 export interface OpenVectorIndexOptions {
   readonly dir: string;
   readonly manifest: Manifest;
-  readonly data: Float32Array;
+  /** The float32 rows, in memory or in the page cache (load-index.ts). */
+  readonly data: VectorRows;
   readonly dimensions: number;
   readonly mode?: VectorIndexMode;
   readonly log?: AnnLog;
@@ -51,7 +52,7 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
   const { dir, manifest, data, dimensions, log } = options;
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
-  const rows = dimensions > 0 ? data.length / dimensions : 0;
+  const rows = data instanceof PageCacheRows ? data.count : dimensions > 0 ? data.length / dimensions : 0;
   if (chooseExact(options.mode ?? 'auto', rows, dimensions) || rows === 0) {
     return { index: new ExactVectorIndex(data, Math.max(dimensions, 1)), source: 'exact', seconds: seconds() };
   }
@@ -75,7 +76,12 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
       { file: path, reason, rows },
       'vector graph file unusable; building the graph in memory from embeddings.npy (rerun the index build to store one)',
     );
-    const { index, calibration } = await buildServing(data, dimensions);
+    // Building needs every row at hand: page-cache rows are read into memory, and the rebuilt graph serves from that
+    // copy (the stored graph, once the index build has written one, serves from the page cache again).
+    const { index, calibration } = await buildServing(
+      data instanceof PageCacheRows ? data.read(0, data.count, new Float32Array(data.count * dimensions)) : data,
+      dimensions,
+    );
     log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
     return { index, source: 'rebuilt', reason, seconds: seconds() };
   }

@@ -50,6 +50,34 @@ describe('workloads/search/index/serve/load-index', () => {
     assert.doesNotThrow(() => assertEmbedderMatchesIndex(index, embedder));
   });
 
+  it('loads with the rows left in the page cache: the same answers; close releases the file', async () => {
+    const inMemory = await loadSearchIndex(dir);
+    const inPageCache = await loadSearchIndex(dir, { embeddingsIn: 'page-cache' });
+    assert.equal(inPageCache.embeddingsIn, 'page-cache');
+    assert.equal(inMemory.embeddingsIn, 'memory');
+    for (const row of [0, 17, 49]) {
+      const query = inMemory.vectors.vector(row);
+      assert.deepEqual(inPageCache.vectors.search(query, 5), inMemory.vectors.search(query, 5));
+      assert.deepEqual(
+        inPageCache.vectors.search(query, 3, [1, 2, 3, 30]),
+        inMemory.vectors.search(query, 3, [1, 2, 3, 30]),
+      );
+    }
+    inPageCache.close();
+    assert.throws(() => inPageCache.vectors.vector(0), /read after close/);
+    inMemory.close();
+  });
+
+  it('refuses rows that are not unit length with the rows in the page cache too', async () => {
+    const data = new Float32Array(50 * 16).fill(0.25);
+    data.fill(0.5, 20 * 16, 21 * 16);
+    await writeNpy(join(dir, 'embeddings.npy'), data, [50, 16]);
+    await assert.rejects(
+      loadSearchIndex(dir, { embeddingsIn: 'page-cache' }),
+      /embeddings\.npy row 20 has length 2\.0000, expected unit-length rows/,
+    );
+  });
+
   it('names a missing directory', async () => {
     dir = join(caseDir(), 'nowhere');
     await fails(/manifest\.json: not found/);

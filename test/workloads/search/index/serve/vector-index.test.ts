@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { ExactVectorIndex, type Hit } from '../../../../../workloads/search/index/serve/vector-index.js';
+import { join } from 'node:path';
+import { readNpyHeader, writeNpy } from '../../../../../workloads/search/index/format/npy.js';
+import { ExactVectorIndex, type Hit, PageCacheRows } from '../../../../../workloads/search/index/serve/vector-index.js';
 import { seededRandom } from '../../../../helpers/fixture-index.js';
+import { useTempDir } from '../../../../helpers/temp-dir.js';
 
 function randomUnitVectors(count: number, dimensions: number, seed: number): Float32Array {
   const random = seededRandom(seed);
@@ -103,5 +106,59 @@ describe('ExactVectorIndex', () => {
   it('gives a row vector as a view of the matrix', () => {
     assert.deepEqual([...index.vector(7)], [...data.subarray(7 * dimensions, 8 * dimensions)]);
     assert.throws(() => index.vector(count), /outside/);
+  });
+});
+
+describe('PageCacheRows', () => {
+  const dimensions = 37;
+  const count = 1300; // over two blocks of 512 rows, and a part of a third
+  const data = randomUnitVectors(count, dimensions, 4);
+  const queries = randomUnitVectors(10, dimensions, 5);
+  const query = (i: number): Float32Array => queries.subarray(i * dimensions, (i + 1) * dimensions);
+  const tempDir = useTempDir('page-cache-rows', 'all');
+  let rows: PageCacheRows;
+  let inMemory: ExactVectorIndex;
+  let inPageCache: ExactVectorIndex;
+
+  before(async () => {
+    const path = join(tempDir(), 'embeddings.npy');
+    await writeNpy(path, data, [count, dimensions]);
+    const header = await readNpyHeader(path);
+    rows = PageCacheRows.open(path, header.dataOffset, count, dimensions);
+    inMemory = new ExactVectorIndex(data, dimensions);
+    inPageCache = new ExactVectorIndex(rows, dimensions);
+  });
+  after(() => rows.close());
+
+  it('gives the same answers as the rows in memory: all rows, a predicate, rows in runs and alone', () => {
+    const random = seededRandom(6);
+    const listed: number[] = [];
+    for (let row = 0; row < count; row += 1) {
+      // Runs of consecutive rows (one read each, some longer than a block) and scattered single rows.
+      if ((row >= 100 && row < 700) || (row >= 1290 && row < 1300) || random() < 0.05) listed.push(row);
+    }
+    const allowed = new Set(listed);
+    for (let q = 0; q < 10; q += 1) {
+      assertSameHits(inPageCache.search(query(q), 10), inMemory.search(query(q), 10));
+      assertSameHits(inPageCache.search(query(q), 10, listed), inMemory.search(query(q), 10, listed));
+      assertSameHits(
+        inPageCache.search(query(q), 10, Uint32Array.from(listed)),
+        bruteForce(data, dimensions, query(q), 10, (row) => allowed.has(row)),
+      );
+      assertSameHits(
+        inPageCache.search(query(q), 7, (row) => row % 3 === 0),
+        inMemory.search(query(q), 7, (row) => row % 3 === 0),
+      );
+    }
+    assert.equal(inPageCache.search(query(0), count + 5).length, count);
+  });
+
+  it('reads a row vector as a copy', () => {
+    for (const row of [0, 511, 512, count - 1]) assert.deepEqual(inPageCache.vector(row), inMemory.vector(row));
+    assert.throws(() => inPageCache.vector(count), /outside/);
+  });
+
+  it('refuses rows of other dimensions than the index', () => {
+    assert.throws(() => new ExactVectorIndex(rows, dimensions + 1), /has rows of 37 dimensions, expected 38/);
   });
 });

@@ -1,5 +1,5 @@
 import { HNSW_METRIC, HNSW_QUANTIZATION } from '../../format/manifest.js';
-import { ExactVectorIndex, type Hit, type RowFilter, type VectorIndex } from '../vector-index.js';
+import { ExactVectorIndex, type Hit, type RowFilter, type VectorIndex, type VectorRows } from '../vector-index.js';
 import { quantizeRows, quantizeVector } from './quantize.js';
 import { checkUsearchFile } from './usearch-file.js';
 import { createNativeIndex, loadUsearchNative, type NativeIndex, type NativeIndexConfig } from './usearch-native.js';
@@ -84,7 +84,7 @@ export class HnswVectorIndex implements VectorIndex {
   private readonly exact: ExactVectorIndex;
 
   private constructor(
-    data: Float32Array,
+    data: VectorRows,
     dimensions: number,
     private readonly graph: NativeIndex,
     readonly params: HnswParams,
@@ -121,13 +121,15 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   /**
-   * Opens a graph saved by `save` for these rows. Throws if the file is not a usearch index or does not have one
-   * node per row with the same dimensions; whether it was built from these very rows is the caller's check (the
-   * manifest's checksums, see open-vector-index.ts).
+   * Opens a graph saved by `save` for these rows (in memory or in the page cache). Throws if the file is not a
+   * usearch index or does not have one node per row with the same dimensions; whether it was built from these very
+   * rows is the caller's check (the manifest's checksums, see open-vector-index.ts). The file is memory-mapped
+   * (usearch's view), not copied: its pages are the page cache's, shared by every process that opens it, and the
+   * graph is searchable at once.
    */
   static open(
     path: string,
-    data: Float32Array,
+    data: VectorRows,
     dimensions: number,
     params: HnswParams = DEFAULT_HNSW_PARAMS,
   ): HnswVectorIndex {
@@ -139,7 +141,7 @@ export class HnswVectorIndex implements VectorIndex {
     // The serving breadth goes into the native object: searches then ask for just the candidates they re-score,
     // which is what lets a batch use both cores (asking for ef results instead scaled 1.2x on 2 threads, this 2x).
     const graph = createNativeIndex(nativeConfig(dimensions, params, params.expansionSearch));
-    graph.load(path);
+    graph.view(path);
     if (graph.dimensions() !== dimensions || graph.size() !== exact.count) {
       throw new Error(
         `${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${dimensions}`,

@@ -24,6 +24,8 @@ export interface NativeIndex {
   size(): number;
   save(path: string): void;
   load(path: string): void;
+  /** Memory-maps a saved index instead of reading it: searchable, read-only, pages shared with other readers. */
+  view(path: string): void;
 }
 
 export type Metric = 'cos' | 'ip';
