@@ -76,6 +76,9 @@ export class SearchChart extends Chart {
             [SEARCH_ENV.suggestMinAgeMinutes]: kplus.EnvValue.fromValue(String(search.suggestions.minAgeMinutes)),
             [SEARCH_ENV.suggestBlocklist]: kplus.EnvValue.fromValue(`${SUGGESTIONS_DIR}/${BLOCKLIST_FILE}`),
             // The node's core count is what the process sees; batched vector searches use what the pod asked for.
+            ...(search.embeddingsIn
+              ? { [SEARCH_ENV.embeddingsIn]: kplus.EnvValue.fromValue(search.embeddingsIn) }
+              : {}),
             [SEARCH_ENV.vectorThreads]: kplus.EnvValue.fromValue(
               String(Math.max(1, Math.ceil(coresOf(search.resources.cpu)))),
             ),
@@ -141,7 +144,7 @@ export class SearchChart extends Chart {
    * make a new Job instead of a failed apply.
    */
   private addIndexBuildJob(image: string, search: SearchValues, embeddings: kplus.PersistentVolumeClaim): void {
-    const { catalogPath, rulesPath, modelPath, resources } = search.indexBuild;
+    const { catalogPath, rulesPath, modelPath, embeddingsPath, resources } = search.indexBuild;
     const args = [
       'search',
       'index',
@@ -151,6 +154,7 @@ export class SearchChart extends Chart {
       rulesPath,
       '--model',
       modelPath,
+      ...(embeddingsPath ? ['--embeddings', embeddingsPath] : []),
       '--out',
       INDEX_DIR,
     ];

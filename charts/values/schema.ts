@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EMBEDDINGS_RESIDENCES } from '../../workloads/search/index/serve/embeddings-residence.js';
 
 /** The five server roles; each has one dedicated node pool of the same name. */
 export const POOL_NAMES = ['erp', 'web', 'dev', 'search', 'cache'] as const;
@@ -210,7 +211,19 @@ const search = z.strictObject({
     catalogPath: z.string().startsWith('/'),
     rulesPath: z.string().startsWith('/'),
     modelPath: z.string().startsWith('/'),
+    /**
+     * The products' vectors as a float .npy computed outside roleplane (row i = the catalog's i-th product), used
+     * instead of embedding the catalog; `modelPath` must be the model that embeds the queries
+     * (`roleplane search index --embeddings`). @default - the catalog is embedded with `modelPath`
+     */
+    embeddingsPath: z.string().startsWith('/').optional(),
   }),
+  /**
+   * Where each search pod keeps the float32 product vectors (SEARCH_EMBEDDINGS_IN): `memory`, or `page-cache` (read
+   * per search from the volume's page cache, shared by the pods of a node that mount it; less memory per pod, slower
+   * filtered scans; npm run bench:memory). @default - memory
+   */
+  embeddingsIn: z.enum(EMBEDDINGS_RESIDENCES).optional(),
   /** What autocomplete and related searches may show (the search service's SEARCH_SUGGEST_* settings). */
   suggestions: z.strictObject({
     /** Distinct shoppers that must search a query before it is suggested. */

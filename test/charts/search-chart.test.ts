@@ -79,6 +79,30 @@ describe('SearchChart', () => {
     );
   });
 
+  it('passes product vectors computed elsewhere to the index build when the values name a .npy', () => {
+    const args = (values: Parameters<typeof objectsOf>[1]): string[] =>
+      podTemplates(ofKind(objectsOf('prod', values), 'Job'))[0]!.spec.containers[0]!.args!;
+    assert.ok(!args({}).includes('--embeddings'));
+    const given = args({ search: { indexBuild: { embeddingsPath: '/data/in/products.npy' } } });
+    assert.deepEqual(given.slice(given.indexOf('--model'), given.indexOf('--out')), [
+      '--model',
+      '/data/models/default',
+      '--embeddings',
+      '/data/in/products.npy',
+    ]);
+  });
+
+  it('sets where the product vectors live only when the values choose it (the service defaults to memory)', () => {
+    assert.equal(
+      container.env!.find((e) => e.name === SEARCH_ENV.embeddingsIn),
+      undefined,
+    );
+    const custom = podTemplates([
+      find(objectsOf('prod', { search: { embeddingsIn: 'page-cache' } }), 'Deployment', 'search', 'search'),
+    ])[0]!;
+    assert.equal(custom.spec.containers[0]!.env!.find((e) => e.name === SEARCH_ENV.embeddingsIn)?.value, 'page-cache');
+  });
+
   it('has a Service, an HPA and a PDB', () => {
     assert.equal(find(objects, 'Service', 'search', 'search').kind, 'Service');
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'search', 'search').spec as {
