@@ -13,29 +13,21 @@
  * Two query sets: `free text` (no filter words: the graph answers) and `filtered` (colour + category, some with
  * a price bound: exact scans over the passing products). wrk is installed with apt-get when missing (as root).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { aptInstall } from './common/apt.js';
+import { demoIndex } from './common/demo-index.js';
+import { ensureWrk, runWrk, startService } from './common/service.js';
 import { percentile, positiveIntArg, printTable } from './common/report.js';
 import { normalizeQuery } from '../workloads/search/query/normalize.js';
-import { writeDemoCatalog } from '../tools/search-demo/write-demo-catalog.js';
 import { ADJECTIVES, CATEGORIES, COLORS } from '../tools/search-demo/vocabulary.js';
 import { Prng } from '../workloads/search/index/serve/ann/prng.js';
 import { loadLocalEmbedder } from '../workloads/search/embedder/local-model.js';
 import { extractFilters } from '../workloads/search/query/extract-filters.js';
-import { runIndexCommand } from '../workloads/search/index/build/index-command.js';
 import { loadSearchIndex, type SearchIndex } from '../workloads/search/index/serve/load-index.js';
-import { INDEX_FILES } from '../workloads/search/index/format/files.js';
 import { VectorSearchBatcher } from '../workloads/search/index/serve/vector-batcher.js';
 import type { RowFilter } from '../workloads/search/index/serve/vector-index.js';
-import { buildTinyModel } from '../tools/tiny-model/build-tiny-model.js';
-import { tinyModelOptions } from '../tools/tiny-model/tiny-model.js';
-import { freePort } from '../test/helpers/ports.js';
-import { waitUntil } from '../test/helpers/wait.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,7 +47,6 @@ const DURATION = positiveIntArg('duration', args.duration);
 const QUERIES = positiveIntArg('queries', args.queries);
 const LIMIT = 10;
 
-const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
 
@@ -166,21 +157,6 @@ async function vectorStage(index: SearchIndex, set: QuerySet, modelDir: string):
   }
 }
 
-function ensureWrk(): void {
-  if (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined) return;
-  aptInstall(['wrk'], log);
-}
-
-async function waitReady(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  await waitUntil('the service to be ready', timeoutMs, async () => {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
-    return fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  });
-}
-
 interface HttpResult {
   set: string;
   connections: number;
@@ -190,69 +166,27 @@ interface HttpResult {
   errors: number;
 }
 
-/** One wrk run; a Lua script cycles through the paths and prints its summary as one JSON line. */
-function runWrk(base: string, set: QuerySet, connections: number, scriptDir: string): HttpResult {
-  const paths = set.queries.map((q) => `/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`);
-  const script = join(scriptDir, `${set.name.replace(/\W+/g, '-')}.lua`);
-  writeFileSync(
-    script,
-    [
-      `local paths = {${paths.map((p) => JSON.stringify(p)).join(', ')}}`,
-      'local i = 0',
-      'request = function() i = i % #paths + 1; return wrk.format("GET", paths[i]) end',
-      'done = function(summary, latency, requests)',
-      '  local e = summary.errors',
-      '  io.write(string.format("WRK {\\"requests\\": %d, \\"durationUs\\": %d, \\"p50Us\\": %d, \\"p99Us\\": %d, \\"errors\\": %d}\\n",',
-      '    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout + e.status))',
-      'end',
-      '',
-    ].join('\n'),
-  );
-  const result = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION}s`, '-s', script, base], {
-    encoding: 'utf8',
+async function wrkRow(base: string, set: QuerySet, connections: number, scriptDir: string): Promise<HttpResult> {
+  const result = await runWrk({
+    base,
+    paths: set.queries.map((q) => `/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`),
+    connections,
+    seconds: DURATION,
+    scriptPath: join(scriptDir, `${set.name.replace(/\W+/g, '-')}.lua`),
   });
-  const line = result.stdout.split('\n').find((l) => l.startsWith('WRK '));
-  if (result.status !== 0 || !line) throw new Error(`wrk failed (${result.status}): ${result.stderr || result.stdout}`);
-  const summary = JSON.parse(line.slice(4)) as {
-    requests: number;
-    durationUs: number;
-    p50Us: number;
-    p99Us: number;
-    errors: number;
-  };
   return {
     set: set.name,
     connections,
-    rps: summary.requests / (summary.durationUs / 1e6),
-    p50Ms: summary.p50Us / 1000,
-    p99Ms: summary.p99Us / 1000,
-    errors: summary.errors,
+    rps: result.rps,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
   };
 }
 
 async function main(): Promise<void> {
-  ensureWrk();
-  const dir = args.dir ?? join(homedir(), '.cache', 'roleplane-bench', `http-n${N}-d${DIM}`);
-  mkdirSync(dir, { recursive: true });
-  const modelDir = join(dir, 'model');
-  if (!existsSync(join(modelDir, 'config.json'))) {
-    log(`building the tiny model with ${DIM} dimensions in ${modelDir}`);
-    await buildTinyModel({ ...tinyModelOptions(), dims: DIM, outDir: modelDir });
-  }
-  const indexDir = join(dir, 'index');
-  if (!existsSync(join(indexDir, INDEX_FILES.manifest))) {
-    const t0 = performance.now();
-    const catalog = await writeDemoCatalog({ outDir: join(dir, 'catalog'), count: N });
-    log(`indexing ${catalog.count} demo products (embeddings + graph)`);
-    const indexed = await runIndexCommand({
-      catalog: catalog.catalogPath,
-      rules: catalog.rulesPath,
-      out: indexDir,
-      model: modelDir,
-    });
-    if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
-    log(`  ${indexed.stdout.trim()} (catalog + index ${seconds(t0)} s)`);
-  } else log(`reusing ${indexDir}`);
+  ensureWrk(log);
+  const { indexDir, modelDir } = await demoIndex({ n: N, dim: DIM, ...(args.dir ? { dir: args.dir } : {}), log });
 
   const t0 = performance.now();
   const index = await loadSearchIndex(indexDir, { vectorIndex: 'auto' });
@@ -264,47 +198,25 @@ async function main(): Promise<void> {
     stage.push(await vectorStage(index, set, modelDir));
   }
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  log(`starting the service on ${base}`);
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO, 'bin', 'roleplane.js'),
-      'search',
-      'serve',
-      '--data',
-      indexDir,
-      '--model',
-      modelDir,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  log('starting the service');
+  const service = await startService({ indexDir, modelDir });
   const scriptDir = mkdtempSync(join(tmpdir(), 'roleplane-bench-http-'));
   const http: HttpResult[] = [];
   try {
-    await waitReady(base, child, 300_000);
     for (const set of sets) {
       // Warm the embedding cache: every query embedded once.
       for (const q of set.queries) {
-        const response = await fetch(`${base}/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`);
+        const response = await fetch(`${service.base}/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`);
         if (!response.ok) throw new Error(`GET /search?q=${q}: ${response.status} ${await response.text()}`);
         await response.arrayBuffer();
       }
       for (const connections of [1, CONNECTIONS]) {
         log(`wrk: ${set.name}, ${connections} connection(s), ${DURATION} s`);
-        http.push(runWrk(base, set, connections, scriptDir));
+        http.push(await wrkRow(service.base, set, connections, scriptDir));
       }
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    await service.stop();
     rmSync(scriptDir, { recursive: true, force: true });
   }
 

@@ -1,0 +1,42 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { runIndexCommand } from '../../workloads/search/index/build/index-command.js';
+import { INDEX_FILES } from '../../workloads/search/index/format/files.js';
+import { buildTinyModel } from '../../tools/tiny-model/build-tiny-model.js';
+import { tinyModelOptions } from '../../tools/tiny-model/tiny-model.js';
+import { writeDemoCatalog } from '../../tools/search-demo/write-demo-catalog.js';
+
+/**
+ * The demo catalog indexed with a `dim`-dimension variant of the tiny model, built once and cached under
+ * ~/.cache/roleplane-bench/http-n<n>-d<dim>/ (the HTTP benchmarks share it).
+ */
+export async function demoIndex(options: {
+  readonly n: number;
+  readonly dim: number;
+  readonly dir?: string;
+  readonly log: (message: string) => void;
+}): Promise<{ dir: string; indexDir: string; modelDir: string }> {
+  const dir = options.dir ?? join(homedir(), '.cache', 'roleplane-bench', `http-n${options.n}-d${options.dim}`);
+  mkdirSync(dir, { recursive: true });
+  const modelDir = join(dir, 'model');
+  if (!existsSync(join(modelDir, 'config.json'))) {
+    options.log(`building the tiny model with ${options.dim} dimensions in ${modelDir}`);
+    await buildTinyModel({ ...tinyModelOptions(), dims: options.dim, outDir: modelDir });
+  }
+  const indexDir = join(dir, 'index');
+  if (!existsSync(join(indexDir, INDEX_FILES.manifest))) {
+    const started = performance.now();
+    const catalog = await writeDemoCatalog({ outDir: join(dir, 'catalog'), count: options.n });
+    options.log(`indexing ${catalog.count} demo products (embeddings + graph)`);
+    const indexed = await runIndexCommand({
+      catalog: catalog.catalogPath,
+      rules: catalog.rulesPath,
+      out: indexDir,
+      model: modelDir,
+    });
+    if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
+    options.log(`  ${indexed.stdout.trim()} (catalog + index ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  } else options.log(`reusing ${indexDir}`);
+  return { dir, indexDir, modelDir };
+}
