@@ -33,7 +33,10 @@ export interface IndexCommandOptions {
 const PROGRESS_INTERVAL_MS = 100;
 
 /** A progress line redrawn in place at most every 100 ms; nothing at all when the stream is not a terminal. */
-function progressLine(stream: IndexCommandOptions['progressStream']): {
+function progressLine(
+  stream: IndexCommandOptions['progressStream'],
+  isGivenVectors: boolean,
+): {
   update: (p: BuildProgress) => void;
   clear: () => void;
 } {
@@ -46,7 +49,8 @@ function progressLine(stream: IndexCommandOptions['progressStream']): {
       if (done !== total && now - lastDraw < PROGRESS_INTERVAL_MS) return;
       lastDraw = now;
       const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
-      const what = stage === 'embed' ? 'embedding' : 'building the vector graph';
+      const what =
+        stage === 'graph' ? 'building the vector graph' : isGivenVectors ? 'reading product vectors' : 'embedding';
       stream.write(`\r\x1b[K${what}: ${done}/${total} products (${percent}%)`);
       isDrawn = true;
     },
@@ -76,7 +80,7 @@ function describeVectors(manifest: Manifest): string {
 export async function runIndexCommand(options: IndexCommandOptions): Promise<CommandResult> {
   const prefix = 'roleplane search index';
   const modelDir = options.model ?? TINY_MODEL_DIR;
-  const progress = progressLine(options.progressStream ?? process.stderr);
+  const progress = progressLine(options.progressStream ?? process.stderr, options.embeddings !== undefined);
   const started = Date.now();
   let embedder: Embedder | undefined;
   try {

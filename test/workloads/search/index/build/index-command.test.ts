@@ -161,7 +161,17 @@ describe('workloads/search/index/build/index-command', () => {
     it('indexes the given rows, scaled to unit length, and says where the vectors came from', async () => {
       const path = await writeRows(rows(12, 4), [12, 4]);
       const out = join(tempDir(), 'index');
-      const result = await index(path, out);
+      const written: string[] = [];
+      const result = await runIndexCommand({
+        catalog: CATALOG,
+        rules: RULES,
+        out,
+        embeddings: path,
+        batchSize: 5,
+        progressStream: { isTTY: true, write: (text: string) => written.push(text) },
+        loadEmbedder: fake,
+      });
+      assert.ok(written.includes('\r\x1b[Kreading product vectors: 12/12 products (100%)'), JSON.stringify(written));
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(
         result.stdout,
