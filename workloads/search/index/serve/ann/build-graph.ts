@@ -1,38 +1,56 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateExpansion, type Calibration, type CalibrationOptions } from './calibrate.js';
+import {
+  calibrateExpansion,
+  calibrationProbes,
+  heldOutRows,
+  verifyServed,
+  type Calibration,
+  type CalibrationOptions,
+  type CalibrationProbes,
+} from './calibrate.js';
 import { HnswVectorIndex, type HnswParams } from './hnsw-index.js';
 
 /**
  * A graph built from float32 rows and set to the search breadth its own data needs (calibrate.ts): the index build
- * stores one (build/write-graph.ts); the service builds one at start-up when the stored one cannot be used.
+ * stores one (build/write-graph.ts); the service builds one at start-up when the stored one cannot be used. Either
+ * way the breadth is checked again on the graph opened from its file (verifyServed), since that is what serves.
  */
 
 export interface GraphBuildOptions {
   readonly params?: HnswParams;
   readonly calibration?: CalibrationOptions;
+  /** Native threads for insertion (more than one: a different graph each build). @default 0 - every core */
+  readonly threads?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Builds the graph and measures the breadth it needs (calibrate.ts); the index comes back set to it. */
+/**
+ * Builds the graph with calibrate.ts's held-out rows left out, measures the breadth they need, adds them, and
+ * measures the breadth the moves need; the index comes back set to the wider, with the probes for verifyServed.
+ */
 export async function buildCalibrated(
   data: Float32Array,
   dimensions: number,
   options: GraphBuildOptions = {},
-): Promise<{ index: HnswVectorIndex; calibration: Calibration }> {
+): Promise<{ index: HnswVectorIndex; calibration: Calibration; probes: CalibrationProbes }> {
+  const threads = options.threads ?? 0;
+  const heldOut = heldOutRows(dimensions > 0 ? data.length / dimensions : 0, options.calibration);
   const index = await HnswVectorIndex.build(data, dimensions, {
     ...(options.params ? { params: options.params } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    threads,
+    heldOut,
   });
-  const calibration = calibrateExpansion(index, data, dimensions, options.calibration);
-  index.expansionSearch = calibration.expansionSearch;
-  return { index, calibration };
+  const probes = calibrationProbes(data, dimensions, heldOut, options.calibration);
+  const calibration = await calibrateExpansion(index, probes, () => index.addRows(heldOut, threads));
+  return { index, calibration, probes };
 }
 
 /**
  * A graph built and calibrated now, ready to serve: saved to a scratch file and opened from it with the
- * calibrated breadth inside the native object (hnsw-index.ts, `open`, says why that matters under load). The
+ * calibrated breadth inside the native object, which is then checked on the opened graph (verifyServed) (hnsw-index.ts, `open`, says why that matters under load). The
  * built copy is dropped first; where the process runs with --expose-gc it is collected at once, since V8 does
  * not see the native memory behind it (a million rows: ~1 GB). `inspect` sees the built graph before that
  * (the benchmark sweeps the search breadth on it). If the scratch file cannot be written, the built copy serves.
@@ -49,7 +67,8 @@ export async function buildServing(
   // Assigned by destructuring so no other binding holds the built copy once `built` is cleared.
   let built: HnswVectorIndex | undefined;
   let calibration: Calibration;
-  ({ index: built, calibration } = await buildCalibrated(data, dimensions, options));
+  let probes: CalibrationProbes;
+  ({ index: built, calibration, probes } = await buildCalibrated(data, dimensions, options));
   const buildSeconds = (performance.now() - started) / 1000;
   options.inspect?.(built);
   const params = { ...built.params, expansionSearch: calibration.expansionSearch };
@@ -64,7 +83,8 @@ export async function buildServing(
     await collectGarbage();
     const opened = performance.now();
     const index = HnswVectorIndex.open(scratch, data, dimensions, params);
-    return { index, calibration, buildSeconds, openSeconds: (performance.now() - opened) / 1000 };
+    const openSeconds = (performance.now() - opened) / 1000;
+    return { index, calibration: verifyServed(index, probes, calibration), buildSeconds, openSeconds };
   } finally {
     await rm(scratch, { force: true }).catch(() => undefined);
   }

@@ -71,8 +71,13 @@ export function graphCandidates(k: number): number {
 
 export interface BuildOptions {
   readonly params?: HnswParams;
-  /** Native threads for insertion. @default 0 - every core */
+  /**
+   * Native threads for insertion. More than one makes the graph differ from build to build (insertion order
+   * races); tests use 1. @default 0 - every core
+   */
   readonly threads?: number;
+  /** Rows to leave out until `addRows` (calibrate.ts's held-out probes). @default none */
+  readonly heldOut?: readonly number[];
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -97,27 +102,39 @@ export class HnswVectorIndex implements VectorIndex {
     this.expansionSearch = params.expansionSearch;
   }
 
-  /** Builds the graph from the float32 rows, a chunk at a time, yielding to the event loop between chunks. */
+  /**
+   * Builds the graph from the float32 rows, a chunk at a time, yielding to the event loop between chunks. Rows in
+   * `heldOut` are left out (calibrate.ts searches for them as unseen queries) until `addRows` puts them in.
+   */
   static async build(data: Float32Array, dimensions: number, options: BuildOptions = {}): Promise<HnswVectorIndex> {
     const exact = new ExactVectorIndex(data, dimensions);
     const params = options.params ?? defaultHnswParams(exact.count);
     // Breadth 1: each search's `wanted` sets it, so calibrate.ts can try every breadth on the one graph.
     const graph = createNativeIndex(nativeConfig(dimensions, params, 1));
-    const chunk = new Int8Array(BUILD_CHUNK_ROWS * dimensions);
+    const index = new HnswVectorIndex(data, dimensions, graph, params, 1);
+    const held = new Set(options.heldOut ?? []);
+    const chunk: number[] = [];
     for (let from = 0; from < exact.count; from += BUILD_CHUNK_ROWS) {
       const to = Math.min(exact.count, from + BUILD_CHUNK_ROWS);
-      const keys = new BigUint64Array(to - from);
-      for (let row = from; row < to; row += 1) keys[row - from] = BigInt(row);
-      // A fresh view per chunk: the native call reads exactly (to - from) rows from its start.
-      graph.add(
-        keys,
-        quantizeRows(data, dimensions, from, to, chunk).subarray(0, (to - from) * dimensions),
-        options.threads ?? 0,
-      );
+      chunk.length = 0;
+      for (let row = from; row < to; row += 1) if (!held.has(row)) chunk.push(row);
+      index.addRows(chunk, options.threads ?? 0);
       options.onProgress?.(to, exact.count);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return new HnswVectorIndex(data, dimensions, graph, params, 1);
+    return index;
+  }
+
+  /** Inserts `rows` (row numbers of the data the index was built on, not yet in the graph) on `threads` cores. */
+  addRows(rows: readonly number[], threads = 0): void {
+    if (rows.length === 0) return;
+    const keys = new BigUint64Array(rows.length);
+    const packed = new Int8Array(rows.length * this.dimensions);
+    rows.forEach((row, i) => {
+      keys[i] = BigInt(row);
+      quantizeRows(this.vector(row), this.dimensions, 0, 1, packed.subarray(i * this.dimensions));
+    });
+    this.graph.add(keys, packed, threads);
   }
 
   /**
