@@ -3,7 +3,11 @@
  * (after `warmup` untimed ones) and prints one JSON object like numpy_engine.py's. Run in its own process so its
  * resident memory is its own.
  *
- *   node --import tsx bench/vectors/engine.ts ENGINE DATA.npy QUERIES.npy K WARMUP [CONCURRENCY] [FILTERED_QUERIES]
+ *   node --import tsx bench/vectors/engine.ts ENGINE DATA.npy QUERIES.npy K WARMUP [CONCURRENCY] [FILTERED_QUERIES] [EXACT.json]
+ *
+ * EXACT.json holds numpy's exact top-k rows per query; with it the child also reports tie-aware recall@k: a
+ * result counts when its score reaches the k-th exact score (both computed here with the same float32 dot
+ * product), so of several rows tied at the k-th score any one is a right answer.
  *
  * Engines: `roleplane` is the service's vector index (HNSW graph over int8 rows, exact float32 re-scoring,
  * concurrent searches batched); `exact-js` is the plain exact scan it replaced. For engines with a batch path the
@@ -13,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildServing } from '../../workloads/search/index/serve/ann/build-graph.js';
-import { EXPANSION_STEPS } from '../../workloads/search/index/serve/ann/calibrate.js';
+import { type Calibration, EXPANSION_STEPS } from '../../workloads/search/index/serve/ann/calibrate.js';
 import { type HnswVectorIndex } from '../../workloads/search/index/serve/ann/hnsw-index.js';
 import { readNpy } from '../../workloads/search/index/format/npy.js';
 import { VectorSearchBatcher } from '../../workloads/search/index/serve/vector-batcher.js';
@@ -21,8 +25,14 @@ import { ExactVectorIndex, type VectorIndex } from '../../workloads/search/index
 import { percentile } from '../common/report.js';
 import { Rng } from './synth.js';
 
-type Engine = { index: VectorIndex; hnsw?: HnswVectorIndex; buildS: number; loadS?: number };
-type Sweep = Array<{ expansionSearch: number; latenciesMs: number[]; ids: number[][] }>;
+type Engine = {
+  index: VectorIndex;
+  hnsw?: HnswVectorIndex;
+  buildS: number;
+  loadS?: number;
+  calibration?: Calibration;
+};
+type Sweep = Array<{ expansionSearch: number; latenciesMs: number[]; ids: number[][]; scores: number[][] }>;
 
 /**
  * roleplane as the index build and the service run it: build, calibrate the breadth (calibrate.ts), save, open
@@ -43,20 +53,22 @@ async function buildEngine(
       for (const expansion of EXPANSION_STEPS) {
         const latencies: number[] = [];
         const found: number[][] = [];
+        const scores: number[][] = [];
         for (const q of sweepQueries) {
           const t0 = performance.now();
           const hits = built.searchWithExpansion(q, k, expansion);
           latencies.push(performance.now() - t0);
           found.push(hits.map((h) => h.row));
+          scores.push(hits.map((h) => h.score));
         }
-        sweep.push({ expansionSearch: expansion, latenciesMs: latencies, ids: found });
+        sweep.push({ expansionSearch: expansion, latenciesMs: latencies, ids: found, scores });
       }
     };
     const { index: hnsw, calibration, buildSeconds, openSeconds } = await buildServing(data, dim, { inspect });
     process.stderr.write(
-      `bench:   roleplane: calibrated ef ${calibration.expansionSearch} (probe recall@10 ${calibration.recallAt10.toFixed(3)})\n`,
+      `bench:   roleplane: calibrated ef ${calibration.expansionSearch} (promised recall@10 ${calibration.recallAt10.toFixed(4)}; held-out rows ${JSON.stringify(calibration.heldOut)}, moves on the served graph ${JSON.stringify(calibration.moves)})\n`,
     );
-    return { index: hnsw, hnsw, buildS: buildSeconds, loadS: openSeconds };
+    return { index: hnsw, hnsw, buildS: buildSeconds, loadS: openSeconds, calibration };
   }
   throw new Error(`unknown engine ${JSON.stringify(name)} (engines: numpy, roleplane, exact-js)`);
 }
@@ -85,6 +97,7 @@ async function main(): Promise<void> {
     warmupText = '20',
     concurrencyText = '32',
     filteredText = '100',
+    exactPath = '',
   ] = process.argv.slice(2);
   const k = Number(kText);
   const warmup = Number(warmupText);
@@ -107,6 +120,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < Math.min(warmup, qShape[0]); i += 1) index.search(query(i), k);
   const latenciesMs: number[] = [];
   const ids: number[][] = [];
+  const scores: number[][] = [];
   const loopStart = performance.now();
   for (let i = 0; i < qShape[0]; i += 1) {
     const q = query(i);
@@ -114,6 +128,7 @@ async function main(): Promise<void> {
     const hits = index.search(q, k);
     latenciesMs.push(performance.now() - t0);
     ids.push(hits.map((h) => h.row));
+    scores.push(hits.map((h) => h.score));
   }
   const totalS = (performance.now() - loopStart) / 1000;
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
@@ -173,8 +188,36 @@ async function main(): Promise<void> {
       });
     }
   }
+  // Tie-aware recall against numpy's rows: the k-th exact score by our own dot product, per query.
+  let tieRecallAt10: number | undefined;
+  if (exactPath) {
+    const exactIds = JSON.parse(readFileSync(exactPath, 'utf8')) as number[][];
+    const scorer = new ExactVectorIndex(data, shape[1]);
+    const kth = exactIds.map((rows, i) => {
+      const top = scorer.search(
+        query(i),
+        k,
+        [...rows].sort((a, b) => a - b),
+      );
+      return top.at(-1)?.score ?? Number.NEGATIVE_INFINITY;
+    });
+    const tieRecall = (found: number[][]): number => {
+      let hit = 0;
+      let total = 0;
+      found.forEach((row, i) => {
+        for (const score of row.slice(0, k)) if (score >= (kth[i] as number)) hit += 1;
+        total += Math.min(k, exactIds[i]?.length ?? 0);
+      });
+      return total === 0 ? 1 : hit / total;
+    };
+    tieRecallAt10 = tieRecall(scores);
+    for (const s of sweep) Object.assign(s, { tieRecallAt10: tieRecall(s.scores) });
+  }
+  for (const s of sweep) delete (s as Partial<Sweep[number]>).scores;
   process.stdout.write(
     JSON.stringify({
+      tieRecallAt10,
+      calibration: engine.calibration,
       buildS,
       latenciesMs,
       totalS,
