@@ -150,11 +150,11 @@ export function buildProgram(): Command {
     .requiredOption('--rules <json>', 'filter rules (filters.json)')
     .requiredOption('--out <dir>', 'index directory (replaced whole when the build succeeds)')
     .option('--model <dir>', 'local model directory (default: the built-in tiny model)')
-    .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
     .option(
       '--embeddings <npy>',
       "the products' vectors as a float .npy (row i = product i) instead of embedding them; --model then embeds queries only",
     )
+    .option('--batch-size <n>', 'products per embedding call', parsePositiveInt)
     .action(async (opts: SearchIndexFlags) => {
       const { runIndexCommand } = await import('../workloads/search/index/build/index-command.js');
       emit(
@@ -163,8 +163,8 @@ export function buildProgram(): Command {
           rules: opts.rules,
           out: opts.out,
           ...(opts.model ? { model: opts.model } : {}),
-          ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
           ...(opts.embeddings ? { embeddings: opts.embeddings } : {}),
+          ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
         }),
       );
     });

@@ -31,7 +31,7 @@ describe('workloads/search/service/suggestions-command', function () {
     env = { SEARCH_VALKEY_URL: server.url, SEARCH_CACHE_KEY_PREFIX: `cmd:${(prefixCounter += 1)}:` };
     const cache = ValkeyCache.connect({
       url: server.url,
-      keyPrefix: env.SEARCH_CACHE_KEY_PREFIX as string,
+      keyPrefix: env.SEARCH_CACHE_KEY_PREFIX,
       log: silentLog,
       halfLifeMs: 24 * 3600 * 1000,
       maxEntries: 100,
