@@ -25,7 +25,7 @@ const COMMAND_TIMEOUT_MS = 50;
  * slow answer into a failed test. The service's tests keep the production-like deadline above.
  */
 const STORE_COMMAND_TIMEOUT_MS = 5000;
-/** The seed's promise while the cache is down or hung: no request waits over a second. */
+/** Fault isolation: while the cache is down or hung, no request waits over a second. */
 const MAX_WAIT_MS = 1000;
 
 describe('ValkeyCache on a real redis-server', function () {
