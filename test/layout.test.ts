@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importsOf, REPO_ROOT, reachableFiles } from './helpers/import-graph.js';
+import { importsOf, packagesOf, REPO_ROOT, reachableFiles } from './helpers/import-graph.js';
 
 /** Folders of development tooling: never loaded by what runs in a pod, never copied into the image. */
 const TOOLING = ['tools/', 'test/', 'bench/'];
@@ -54,5 +54,14 @@ describe('the repository layout', () => {
       [],
       'tooling copied into the image',
     );
+  });
+
+  it('declares as dependencies exactly the packages the image runs; everything else is a devDependency', () => {
+    // The image installs with `npm ci --omit=dev`: a package the runtime loads must be a dependency, and a
+    // dependency nothing in the image loads (cdk8s, say) only makes the image bigger.
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    assert.deepEqual([...packagesOf(runtime)].sort(), Object.keys(manifest.dependencies).sort());
   });
 });
