@@ -5,6 +5,8 @@ import { importsOf, packagesOf, REPO_ROOT, reachableFiles } from './helpers/impo
 
 /** Folders of development tooling: never loaded by what runs in a pod, never copied into the image. */
 const TOOLING = ['tools/', 'test/', 'bench/'];
+/** The manifests' code (`roleplane synth`): run from a checkout, not in the image. */
+const SYNTH = ['charts/', 'imports/', 'cli/synth.ts'];
 
 /** The sources the Dockerfile copies into the runtime image (`COPY <source> <dest>`, npm files aside). */
 function imageSources(): string[] {
@@ -54,6 +56,19 @@ describe('the repository layout', () => {
       [],
       'tooling copied into the image',
     );
+  });
+
+  it('leaves synth out of the image: the CLI loads it only behind the guard, and charts/ and imports/ are not copied', () => {
+    assert.deepEqual(
+      [...runtime].filter((file) => SYNTH.some((part) => file.startsWith(part))),
+      [],
+      'synth code reached outside the guard',
+    );
+    const synthImports = importsOf('cli/main.ts').filter((edge) => SYNTH.some((part) => edge.to.startsWith(part)));
+    assert.ok(synthImports.length > 0, 'the synth command imports cli/synth.ts');
+    for (const edge of synthImports) assert.ok(edge.isOptional, `cli/main.ts imports ${edge.to} outside component()`);
+    const copied = imageSources().filter((source) => SYNTH.some((part) => `${source}/`.startsWith(part)));
+    assert.deepEqual(copied, [], 'synth copied into the image');
   });
 
   it('declares as dependencies exactly the packages the image runs; everything else is a devDependency', () => {
