@@ -10,7 +10,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # dependencies are what the image runs; synth (cdk8s), tests and lint are devDependencies, used from a checkout.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# Pruned (measured by `du`, about 375 MB of packages down to 110 MB), each line a part Node never loads here:
+# Pruned (measured by `du`, 375 MB of packages down to 112 MB), each line a part Node never loads here:
 # - other platforms' native builds of onnxruntime-node and usearch, and usearch's C/C++ sources;
 # - browser bundles: transformers.js runs its src/ on onnxruntime-node under Node; onnxruntime-web is imported
 #   (its main, dist/ort-web.node.js) but never runs, so its WebAssembly builds go; protobufjs's code generator;

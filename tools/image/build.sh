@@ -38,7 +38,13 @@ started=$SECONDS
 build_bases
 echo "image: bases ready in $((SECONDS - started)) s"
 step=$SECONDS
-podman build --pull=never --layers -t "$image" -f Dockerfile .
+# The deps stage gets a tag of its own so that removing older builds' untagged images (last line) keeps the cache
+# of its `npm ci`. Only images carrying this build's label are ever removed.
+label=io.roleplane.image-build=1
+podman build --pull=never --layers --label "$label" --target deps -t localhost/roleplane-image-cache:deps \
+  -f Dockerfile . >/dev/null
+podman build --pull=never --layers --label "$label" -t "$image" -f Dockerfile .
+podman image prune -f --filter "label=$label" >/dev/null
 echo "image: $image built in $((SECONDS - step)) s ($((SECONDS - started)) s in all)"
 size=$(podman image inspect --format '{{.Size}}' "$image")
 echo "image: $image is $((size / 1000000)) MB ($size bytes)"
