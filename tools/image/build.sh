@@ -42,7 +42,7 @@ step=$SECONDS
 # of its `npm ci`. Only images carrying this build's label are ever removed.
 label=io.roleplane.image-build=1
 podman build --pull=never --layers --label "$label" --target deps -t localhost/roleplane-image-cache:deps \
-  -f Dockerfile . >/dev/null
+  -f Dockerfile .
 podman build --pull=never --layers --label "$label" -t "$image" -f Dockerfile .
 podman image prune -f --filter "label=$label" >/dev/null
 echo "image: $image built in $((SECONDS - step)) s ($((SECONDS - started)) s in all)"
