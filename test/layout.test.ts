@@ -1,10 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importsOf, REPO_ROOT, reachableFiles } from './helpers/import-graph.js';
+import { importsOf, packagesOf, REPO_ROOT, reachableFiles } from './helpers/import-graph.js';
 
 /** Folders of development tooling: never loaded by what runs in a pod, never copied into the image. */
 const TOOLING = ['tools/', 'test/', 'bench/'];
+/** The manifests' code (`roleplane synth`): run from a checkout, not in the image. */
+const SYNTH = ['charts/', 'imports/', 'cli/synth.ts'];
 
 /** The sources the Dockerfile copies into the runtime image (`COPY <source> <dest>`, npm files aside). */
 function imageSources(): string[] {
@@ -54,5 +56,27 @@ describe('the repository layout', () => {
       [],
       'tooling copied into the image',
     );
+  });
+
+  it('leaves synth out of the image: the CLI loads it only behind the guard, and charts/ and imports/ are not copied', () => {
+    assert.deepEqual(
+      [...runtime].filter((file) => SYNTH.some((part) => file.startsWith(part))),
+      [],
+      'synth code reached outside the guard',
+    );
+    const synthImports = importsOf('cli/main.ts').filter((edge) => SYNTH.some((part) => edge.to.startsWith(part)));
+    assert.ok(synthImports.length > 0, 'the synth command imports cli/synth.ts');
+    for (const edge of synthImports) assert.ok(edge.isOptional, `cli/main.ts imports ${edge.to} outside component()`);
+    const copied = imageSources().filter((source) => SYNTH.some((part) => `${source}/`.startsWith(part)));
+    assert.deepEqual(copied, [], 'synth copied into the image');
+  });
+
+  it('declares as dependencies exactly the packages the image runs; everything else is a devDependency', () => {
+    // The image installs with `npm ci --omit=dev`: a package the runtime loads must be a dependency, and a
+    // dependency nothing in the image loads (cdk8s, say) only makes the image bigger.
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    assert.deepEqual([...packagesOf(runtime)].sort(), Object.keys(manifest.dependencies).sort());
   });
 });

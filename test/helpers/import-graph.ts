@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** The repository root, for paths relative to it. */
@@ -39,4 +40,22 @@ export function reachableFiles(entries: readonly string[]): Set<string> {
     for (const edge of importsOf(file)) if (!edge.isOptional) pending.push(edge.to);
   }
   return seen;
+}
+
+// Bare specifiers: `from '…'`, `import('…')`, `require('…')` and `require.resolve('…')` (createRequire).
+const BARE =
+  /(?:^\s*(?:import(?!\s+type\b)|export)\b[^'"]*?from\s*|import\s*\(\s*|\brequire(?:\.resolve)?\(\s*)['"]([^./'"][^'"]*)['"]/gm;
+
+/** The npm packages `files` load at run time (`@scope/name` or `name`), Node's built-in modules left out. */
+export function packagesOf(files: Iterable<string>): Set<string> {
+  const packages = new Set<string>();
+  for (const file of files) {
+    for (const match of readFileSync(join(REPO_ROOT, file), 'utf8').matchAll(BARE)) {
+      const specifier = match[1] as string;
+      if (isBuiltin(specifier)) continue;
+      const parts = specifier.split('/');
+      packages.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string));
+    }
+  }
+  return packages;
 }
