@@ -74,6 +74,8 @@ function cdn() {
     privatePathPrefixes: ['/account', '/cart', '/checkout'],
     sessionCookie: 'session',
     cacheSize: '1Gi',
+    pageTimeoutSeconds: 5,
+    privateTimeoutSeconds: 60,
   };
 }
 

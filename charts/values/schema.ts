@@ -174,6 +174,13 @@ const cdn = z.strictObject({
   /** Requests carrying this cookie are user-specific: never served from or stored in a cache. */
   sessionCookie: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a cookie name'),
   cacheSize: byteQuantity,
+  /**
+   * Longest a visitor of a page or asset waits for a hung app (nginx's read and send timeouts) before a stored copy
+   * or a 504: a few seconds, because a shopper gives up long before nginx's default minute.
+   */
+  pageTimeoutSeconds: z.number().int().min(1).max(60),
+  /** The same for the API and private paths, which have no stored copy and may be slow on purpose (a checkout). */
+  privateTimeoutSeconds: z.number().int().min(1).max(600),
 });
 
 const web = z.strictObject({

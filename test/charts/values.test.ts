@@ -70,6 +70,12 @@ describe('values', () => {
       assert.match(invalid('dev', { valkey: { image: 'valkey/valkey' } }).join(), /valkey\.image: must pin a tag/);
     });
 
+    it('for a page timeout longer than a minute (a shopper has long gone)', () => {
+      assert.deepEqual(invalid('prod', { web: { cdn: { pageTimeoutSeconds: 61 } } }), [
+        'web.cdn.pageTimeoutSeconds: Too big: expected number to be <=60 (got 61)',
+      ]);
+    });
+
     it('for an unknown key (a typo)', () => {
       assert.deepEqual(invalid('prod', { web: { replicaz: 3 } }), ['web.replicaz: unknown key (typo?)']);
     });

@@ -1,14 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CDN_TIERS, NGINX_PORT, renderNginxConf } from '../../charts/web-nginx-conf.js';
+import { CDN_TIERS, NGINX_PORT } from '../../charts/web-nginx-conf.js';
 import { requireBinary } from '../helpers/binaries.js';
 import { find, objectsOf, podTemplates, testValues } from '../helpers/manifests.js';
+import { nginxConfOf, type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { freePort } from '../helpers/ports.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { waitUntil } from '../helpers/wait.js';
 
 describe('WebChart', () => {
   const objects = objectsOf('prod');
@@ -21,7 +18,7 @@ describe('WebChart', () => {
       ['nginx', 'app'],
     );
     assert.equal(pod.spec.containers[1]!.image, testValues('prod').web.image);
-    const conf = (find(objects, 'ConfigMap', 'web-nginx', 'web').data as Record<string, string>)['nginx.conf']!;
+    const conf = nginxConfOf(objects);
     assert.ok(pod.spec.containers[0]!.volumeMounts!.some((m) => m.mountPath === '/etc/nginx/nginx.conf'));
     assert.match(conf, /proxy_cache_path \/var\/cache\/nginx\/pages .* max_size=1024m/);
   });
@@ -58,9 +55,15 @@ describe('WebChart', () => {
     );
   });
 
+  it('takes the page cache timeouts from values', () => {
+    const conf = nginxConfOf(objectsOf('prod', { web: { cdn: { pageTimeoutSeconds: 3, privateTimeoutSeconds: 90 } } }));
+    assert.match(conf, /^ {2}proxy_read_timeout 3s;$/m);
+    assert.match(conf, /location \^~ \/checkout \{[^}]*proxy_read_timeout 90s;/);
+  });
+
   describe('the page cache, run in a real nginx', function () {
     this.timeout(30_000);
-    let nginx: ChildProcess | undefined;
+    let nginx: RunningNginx | undefined;
     let app: Server | undefined;
     let base = '';
     let appHits = 0;
@@ -73,35 +76,19 @@ describe('WebChart', () => {
         'the page-cache tiers are tested in a real nginx',
       );
       const appPort = await freePort();
-      const nginxPort = await freePort();
       app = createServer((req, res) => {
         appHits++;
         res.setHeader('Cache-Control', 'public, max-age=999');
         res.end(`app ${req.url} ${appHits}`);
       });
       await new Promise<void>((r) => app!.listen(appPort, '127.0.0.1', r));
-      const dir = runDir();
-      mkdirSync(join(dir, 'cache'));
-      // Run as root, nginx's workers drop to "nobody": let them write the cache as the pod's non-root user would.
-      chmodSync(dir, 0o777);
-      chmodSync(join(dir, 'cache'), 0o777);
-      const conf = renderNginxConf({ ...testValues('prod').web, appPort })
-        .replaceAll('/tmp/', `${dir}/`)
-        .replaceAll('/var/cache/nginx', join(dir, 'cache'))
-        .replaceAll(/\/dev\/std(err|out)/g, join(dir, 'std$1.log'))
-        .replace(`listen ${NGINX_PORT};`, `listen 127.0.0.1:${nginxPort};`)
-        .replace(`listen [::]:${NGINX_PORT};`, '')
-        .replace('worker_processes auto;', 'worker_processes 1;\ndaemon off;');
-      writeFileSync(join(dir, 'nginx.conf'), conf);
-      nginx = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-        stdio: 'ignore',
-      });
-      base = `http://127.0.0.1:${nginxPort}`;
-      await waitUntil('nginx to answer /nginx-health', 15_000, async () => (await fetch(`${base}/nginx-health`)).ok);
+      // The config the chart synthesized, as the pod runs it (only paths and ports are moved to loopback).
+      nginx = await startNginx(binary, nginxConfOf(objects), runDir(), appPort);
+      base = nginx.url;
     });
 
     after(async () => {
-      nginx?.kill('SIGTERM');
+      await nginx?.stop();
       await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
     });
 
