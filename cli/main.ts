@@ -119,7 +119,9 @@ export function buildProgram(): Command {
   const schedule = program.command('schedule').description('PowerSchedule timespans, offline');
   schedule
     .command('explain')
-    .description('evaluate a schedule at an instant; prints {"awake": bool, "nextTransition": UTC RFC3339 | null}')
+    .description(
+      'evaluate a schedule at an instant; prints {"awake": bool, "nextTransition": UTC RFC3339 | null, "meaning": [each item in words]}',
+    )
     .option('--uptime <spec>', 'timespans during which namespaces are awake, e.g. "Mon-Fri 07:00-20:00"')
     .option('--downtime <spec>', 'timespans during which namespaces are asleep')
     .option('--time-zone <zone>', 'IANA zone for timespans that name none (default UTC)')

@@ -1,16 +1,15 @@
 /**
  * Evaluates parsed timespans against the clock: is an instant inside a spec, and when does that next change.
  *
- * Weekly spans are laid out day by day in local wall time and converted to instants with ZoneClock, whose one
- * rule gives the DST behaviour: a boundary maps to the first instant the wall clock reads it, or to the jump
- * past it when a spring-forward gap skips it. So on Berlin's spring-forward day `02:30-03:30` runs from 03:00
- * CEST (the jump, 01:00Z) to 03:30 CEST; on the fall-back day it runs from the first 02:30 (CEST, 00:30Z)
- * through the repeated hour to 03:30 CET (02:30Z). A span that ends inside the repeated hour ends at the first
- * occurrence of its end; the repeat does not reopen it.
+ * Weekly items are read off the wall clock, as kube-downscaler reads them: an instant is inside when the
+ * local weekday and local time of day it shows match. So on Berlin's spring-forward day `02:30-03:30` runs
+ * from the jump (03:00 CEST, 01:00Z) to 03:30 CEST, since 02:30 is never shown; on the fall-back day, when
+ * 02:00-02:59 is shown twice, it runs 00:30Z-01:00Z (the first 02:30-02:59, CEST) and again 01:30Z-02:30Z
+ * (the second 02:30 to 03:30 CET). A span wholly inside a gap does not happen; one inside a repeat happens twice.
  *
  * Rather than stepping through time, each call builds the set of active intervals over the window it needs
- * (a few days for `isActiveAt`, the horizon for `nextChange`) and reads the answer off it: a 366-day search is
- * a few hundred interval computations.
+ * (a few days for `isActiveAt`, the horizon for `nextChange`) and reads the answer off it: the wall-clock
+ * stretches of each local day, turned into instants piece by piece between the zone's offset changes.
  */
 import type { IsoWeekday, ParsedSchedule, TimespanRule, WeeklyRule } from './grammar.js';
 import {
@@ -29,9 +28,9 @@ import { DAY_MS, MINUTE_MS, ZoneClock } from './zone-clock.js';
 export const DEFAULT_HORIZON_DAYS = 366;
 
 /**
- * Local days laid out either side of a window. A span starting on day D ends on D+1 at the latest (a wrap
- * like `22:00-06:00`, or a `24:00` end), and DST moves wall time by hours, not days; two days is ample.
- * Spans cut off by the window only produce edges outside it, which the callers never read.
+ * Local days laid out either side of a window. A span ends on the day after its start at the latest (`…+1`),
+ * and UTC offsets are within a day of zero; two days is ample. Spans cut off by the window only produce
+ * edges outside it, which the callers never read.
  */
 const MARGIN_DAYS = 2;
 
@@ -56,16 +55,40 @@ class Clocks {
   }
 }
 
+/** The stretches of local wall time (local epoch ms) a weekly rule covers that belong to local day `day`'s listing. */
+function wallSpansOfDay(rule: WeeklyRule, day: number): Interval[] {
+  if (!rule.weekdays.includes(isoWeekdayOf(day))) return [];
+  const midnight = day * DAY_MS;
+  const start = midnight + rule.startMinute * MINUTE_MS;
+  if (rule.endsNextDay) return [[start, midnight + DAY_MS + rule.endMinute * MINUTE_MS]];
+  const end = midnight + rule.endMinute * MINUTE_MS;
+  if (rule.endMinute > rule.startMinute) return [[start, end]];
+  // Reversed (kube-downscaler): the listed day's start of day up to the end, and the start up to 24:00.
+  return [
+    [midnight, end],
+    [start, midnight + DAY_MS],
+  ];
+}
+
+/**
+ * The instants in [fromMs, toMs) (widened by the margin) whose local wall time a weekly rule covers. Within
+ * one offset segment wall time is the instant plus a constant, so each wall stretch maps to one interval by
+ * subtracting it; a repeated hour lies in two segments and so is found twice, a skipped one in none.
+ */
 function weeklyIntervals(rule: WeeklyRule, clock: ZoneClock, fromMs: number, toMs: number): Interval[] {
   const out: Interval[] = [];
-  const wraps = rule.endMinute <= rule.startMinute;
-  const lastDay = clock.localDayOf(toMs) + MARGIN_DAYS;
-  for (let day = clock.localDayOf(fromMs) - MARGIN_DAYS; day <= lastDay; day++) {
-    if (!rule.weekdays.includes(isoWeekdayOf(day))) continue;
-    const midnight = day * DAY_MS;
-    const start = clock.toInstant(midnight + rule.startMinute * MINUTE_MS);
-    const end = clock.toInstant(midnight + (wraps ? DAY_MS : 0) + rule.endMinute * MINUTE_MS);
-    out.push([start, end]);
+  const segments = clock.offsetSegments(fromMs - MARGIN_DAYS * DAY_MS, toMs + MARGIN_DAYS * DAY_MS);
+  for (const { startMs, endMs, offsetMs } of segments) {
+    // Days whose spans can reach into the segment: a `+1` span reaches one day past its listing day.
+    const firstDay = Math.floor((startMs + offsetMs) / DAY_MS) - 1;
+    const lastDay = Math.floor((endMs + offsetMs) / DAY_MS);
+    for (let day = firstDay; day <= lastDay; day++) {
+      for (const [wallStart, wallEnd] of wallSpansOfDay(rule, day)) {
+        const start = Math.max(wallStart - offsetMs, startMs);
+        const end = Math.min(wallEnd - offsetMs, endMs);
+        if (start < end) out.push([start, end]);
+      }
+    }
   }
   return out;
 }

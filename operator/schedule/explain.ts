@@ -6,11 +6,14 @@
 import { DEFAULT_TIME_ZONE } from '../api/power-schedule.js';
 import { DEFAULT_HORIZON_DAYS, desiredAwake, nextTransition } from './evaluate.js';
 import {
+  type IsoWeekday,
   type ParsedSchedule,
   parseSchedule,
   parseTimespan,
   ScheduleSyntaxError,
   type ScheduleText,
+  type TimespanRule,
+  type WeeklyRule,
 } from './grammar.js';
 import { formatRfc3339Utc, parseRfc3339 } from './rfc3339.js';
 import { assertTimeZone } from './zone-clock.js';
@@ -24,6 +27,8 @@ export interface Explanation {
   awake: boolean;
   /** First instant after `at` at which `awake` changes, as `2026-03-30T05:00:00Z`; null if none within 366 days. */
   nextTransition: string | null;
+  /** What each item of the spec (uptime or downtime, whichever is set) means, in words, in the order written. */
+  meaning: string[];
 }
 
 /**
@@ -37,7 +42,52 @@ export function explainSchedule(input: ExplainInput): Explanation {
 
 function explainParsed(schedule: ParsedSchedule, at: Date): Explanation {
   const next = nextTransition(schedule, at, DEFAULT_HORIZON_DAYS);
-  return { awake: desiredAwake(schedule, at), nextTransition: next === null ? null : formatRfc3339Utc(next.getTime()) };
+  const rules = [...(schedule.uptime ?? []), ...(schedule.downtime ?? [])];
+  return {
+    awake: desiredAwake(schedule, at),
+    nextTransition: next === null ? null : formatRfc3339Utc(next.getTime()),
+    meaning: rules.map((rule) => describeRule(rule, schedule.timeZone)),
+  };
+}
+
+const DAY_NAMES = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+
+function clock(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+}
+
+function days(weekdays: readonly IsoWeekday[]): string {
+  return weekdays.length === 7 ? 'every day' : `on ${weekdays.map((day) => DAY_NAMES[day]).join(', ')}`;
+}
+
+function describeWeekly(rule: WeeklyRule, defaultZone: string): string {
+  const zone = `wall-clock time in ${rule.timeZone ?? defaultZone}`;
+  const [start, end] = [clock(rule.startMinute), clock(rule.endMinute)];
+  if (rule.endsNextDay) return `${days(rule.weekdays)}, from ${start} to ${end} the next day, ${zone}`;
+  if (rule.endMinute > rule.startMinute) return `${days(rule.weekdays)}, ${start} to ${end} ${zone}`;
+  return (
+    `${days(rule.weekdays)}, 00:00 to ${end} and ${start} to 24:00 ${zone} ` +
+    `(weekday and time of day checked apart, as kube-downscaler does; "${start}-${end}+1" would run each night into the next day)`
+  );
+}
+
+/** One item in words: which days and hours, in which zone, or which instants. */
+export function describeRule(rule: TimespanRule, defaultZone: string): string {
+  const what = ((): string => {
+    switch (rule.kind) {
+      case 'always':
+        return 'always';
+      case 'never':
+        return 'never';
+      case 'weekly':
+        return describeWeekly(rule, defaultZone);
+      case 'absolute':
+        if (rule.startMs === -Infinity) return `until ${formatRfc3339Utc(rule.endMs)} (exclusive)`;
+        if (rule.endMs === Infinity) return `from ${formatRfc3339Utc(rule.startMs)} on`;
+        return `from ${formatRfc3339Utc(rule.startMs)} to ${formatRfc3339Utc(rule.endMs)} (end exclusive)`;
+    }
+  })();
+  return `"${rule.text}": ${what}`;
 }
 
 /** The command's flags as commander hands them over (all strings, unset ones undefined). */
@@ -63,7 +113,7 @@ function usageError(message: string): CommandResult {
 
 /**
  * Runs `roleplane schedule explain --uptime "<spec>" | --downtime "<spec>" [--time-zone <IANA>] --at <RFC3339>`.
- * Success: exit 0 and one JSON line `{"awake":…,"nextTransition":…}`. Bad input: exit 2 and a message on
+ * Success: exit 0 and one JSON line `{"awake":…,"nextTransition":…,"meaning":[…]}`. Bad input: exit 2 and a message on
  * stderr that names the flag and the bad part.
  */
 export function runExplain(options: ExplainOptions): CommandResult {

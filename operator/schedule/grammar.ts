@@ -6,11 +6,21 @@
  *   [<days>] <HH:MM>-<HH:MM> [<zone>]   weekly, e.g. `Mon-Fri 07:30-20:30 Europe/Berlin`
  *       <days>  `Mon-Fri`, a wrapping range `Fri-Mon`, or one day `Sat`; 3-letter names, any case.
  *               Omitted: every day (kube-downscaler needs DEFAULT_WEEKFRAME for this form; here it is Mon-Sun).
- *       times   start inclusive, end exclusive; `24:00` only as an end; an end before the start wraps over
- *               midnight (`22:00-06:00` runs from 22:00 on each listed day to 06:00 the next day); an end
- *               equal to the start is an error (kube-downscaler silently never matches `00:00-00:00`).
- *       <zone>  IANA name (`America/Port-au-Prince`, `Etc/GMT+1`); omitted: the schedule's `timeZone`.
- *   <RFC3339>-<RFC3339>, <RFC3339> - <RFC3339>   absolute, start inclusive, end exclusive
+ *       times   start inclusive, end exclusive; `24:00` only as an end; an end equal to the start is an error
+ *               (kube-downscaler silently never matches `00:00-00:00`).
+ *       meaning as in kube-downscaler: a moment is inside when its local weekday is one of <days> AND its local
+ *               time of day is in the range, each checked on its own. A reversed range (`20:00-08:00`, the
+ *               form GoKubeDownscaler documents; py-kube-downscaler accepts it but never matches it) is inside from 00:00 to the end and from the start to 24:00
+ *               of each listed day: `Mon-Fri 20:00-08:00` covers Monday 00:00-08:00 and Friday 20:00-24:00,
+ *               not Saturday morning. Being a wall-clock test, a fall-back repeated hour counts both times it
+ *               is shown and a spring-forward gap is never inside.
+ *   [<days>] <HH:MM>-<HH:MM>+1 [<zone>]  roleplane only: each span starts on a listed day and ends at the
+ *               end time on the next day, e.g. `Mon-Fri 20:00-08:00+1` is the five nights starting Monday to
+ *               Friday (Friday night runs to Saturday 08:00; Monday 00:00-08:00 is outside). Equal times
+ *               (`09:00-09:00+1`) make 24 hours; `24:00+1` is refused. Evaluated by the wall clock too: the
+ *               instants whose local wall time lies between the start and the end on the next day.
+ *   <RFC3339>-<RFC3339>, <RFC3339> - <RFC3339>   absolute, start inclusive, end exclusive (as GoKubeDownscaler;
+ *                                                py-kube-downscaler also counts the end instant itself)
  *   from <RFC3339>, until <RFC3339>              open-ended (`from-…`/`until-…` too, as GoKubeDownscaler writes)
  *   always, never                                (`true`/`false` too, as GoKubeDownscaler accepts)
  *
@@ -31,12 +41,17 @@ export interface WeeklyRule {
   readonly kind: 'weekly';
   /** The item as written, for messages. */
   readonly text: string;
-  /** The days a span starts on, ascending, no duplicates. */
+  /** The listed days (the local weekday a moment must fall on; with `endsNextDay`, the days a span starts on), ascending, no duplicates. */
   readonly weekdays: readonly IsoWeekday[];
   /** Minutes after local midnight, 0–1439. */
   readonly startMinute: number;
-  /** Minutes after local midnight, 1–1440, never equal to `startMinute`; below it means the span ends the next day. */
+  /**
+   * Minutes after local midnight, 0–1440. Without `endsNextDay`: never equal to `startMinute`, and below it
+   * means the reversed, kube-downscaler reading (00:00 to the end and the start to 24:00 of each listed day).
+   */
   readonly endMinute: number;
+  /** Written `…+1`: each span runs from the start on a listed day to the end on the day after. Absent otherwise. */
+  readonly endsNextDay?: true;
   /** IANA zone; undefined means the schedule's default zone. */
   readonly timeZone?: string;
 }
@@ -135,8 +150,15 @@ function parseWeekly(item: string): WeeklyRule {
   }
   const weekdays = daysToken === undefined ? ([1, 2, 3, 4, 5, 6, 7] as const) : parseWeekdays(daysToken, item);
   if (rangeToken === undefined) throw new ScheduleSyntaxError(`missing time range (HH:MM-HH:MM) in "${item}"`, item);
-  const { startMinute, endMinute } = parseTimeRange(rangeToken, item);
-  const rule: WeeklyRule = { kind: 'weekly', text: item, weekdays, startMinute, endMinute };
+  const { startMinute, endMinute, endsNextDay } = parseTimeRange(rangeToken, item);
+  const rule: WeeklyRule = {
+    kind: 'weekly',
+    text: item,
+    weekdays,
+    startMinute,
+    endMinute,
+    ...(endsNextDay ? { endsNextDay } : {}),
+  };
   return zoneToken === undefined ? rule : { ...rule, timeZone: assertTimeZone(zoneToken, item) };
 }
 
@@ -170,19 +192,36 @@ function parseWeekdays(token: string, item: string): readonly IsoWeekday[] {
   return days.sort((a, b) => a - b);
 }
 
-function parseTimeRange(token: string, item: string): { startMinute: number; endMinute: number } {
+function parseTimeRange(token: string, item: string): { startMinute: number; endMinute: number; endsNextDay: boolean } {
   const parts = token.split('-');
   if (parts.length !== 2)
     throw new ScheduleSyntaxError(`invalid time range "${token}" in "${item}": expected HH:MM-HH:MM`, item);
+  const dayOffset = /\+(\d+)$/.exec(parts[1]!);
+  if (dayOffset !== null && dayOffset[1] !== '1') {
+    throw new ScheduleSyntaxError(
+      `invalid day offset "+${dayOffset[1]}" in "${item}": only "+1" (the end is on the next day) is supported`,
+      item,
+    );
+  }
+  const endsNextDay = dayOffset !== null;
   const startMinute = parseClockTime(parts[0]!, item, 'start');
-  const endMinute = parseClockTime(parts[1]!, item, 'end');
+  const endText = endsNextDay ? parts[1]!.slice(0, -2) : parts[1]!;
+  const endMinute = parseClockTime(endText, item, 'end');
+  if (endsNextDay) {
+    if (endMinute === 1440)
+      throw new ScheduleSyntaxError(
+        `invalid time "24:00+1" in "${item}": with "+1" the end is 00:00 to 23:59 of the next day`,
+        item,
+      );
+    return { startMinute, endMinute, endsNextDay };
+  }
   if (startMinute === endMinute) {
     throw new ScheduleSyntaxError(
       `empty time range "${token}" in "${item}": start equals end (a whole day is 00:00-24:00)`,
       item,
     );
   }
-  return { startMinute, endMinute };
+  return { startMinute, endMinute, endsNextDay };
 }
 
 /** `HH:MM` (or `H:MM`) → minutes after midnight; `24:00` is 1440 and allowed only as an end. */

@@ -104,17 +104,21 @@ function yearOffsets(zone: IANAZone, year: number): YearOffsets {
   return found;
 }
 
+/** A stretch of time over which a zone keeps one UTC offset: instants [startMs, endMs). */
+export interface OffsetSegment {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly offsetMs: number;
+}
+
 /**
- * Converts between instants (epoch ms) and local wall time in one zone. Wall time is expressed as "local
- * epoch ms": the epoch ms the wall-clock reading would have in UTC, so local day N starts at N * DAY_MS.
+ * Converts instants (epoch ms) to local wall time in one zone. Wall time is expressed as "local epoch ms":
+ * the epoch ms the wall-clock reading would have in UTC, so local day N starts at N * DAY_MS.
  *
- * The one rule for wall time → instant: a wall-clock time T on a day maps to the FIRST instant at which the
- * zone's clock reads T, or, if the clock never reads T, the instant it jumps past T. Hence:
- * - spring forward (Berlin 02:00 → 03:00): every time in 02:00–02:59 maps to the jump, 03:00 CEST (01:00Z);
- * - fall back (Berlin 03:00 → 02:00): a time in the repeated hour maps to its first occurrence, in summer
- *   time (02:30 → 00:30Z, not 01:30Z).
- * The rule is monotone, so a span never gets a negative length; it can get zero length (02:15–02:45 on the
- * spring-forward day never shows on the clock, so that day the span does not happen).
+ * There is deliberately no general wall time → instant function: a wall-clock reading in a fall-back repeat
+ * belongs to two instants and one in a spring-forward gap to none. Callers that need the instants showing a
+ * stretch of wall time take the zone's offset segments (`offsetSegments`) and, within each, subtract its
+ * one offset; that gives every occurrence and nothing in a gap.
  */
 export class ZoneClock {
   private readonly zone: IANAZone;
@@ -148,31 +152,26 @@ export class ZoneClock {
     return epochMs + this.offsetAt(epochMs);
   }
 
-  /** The local calendar day (days since 1970-01-01 local) an instant falls on. */
-  localDayOf(epochMs: number): number {
-    return Math.floor(this.toLocal(epochMs) / DAY_MS);
-  }
-
-  /** The instant for a wall time, by the first-occurrence / jump-past rule in the class comment. */
-  toInstant(localMs: number): number {
-    // The offsets a day either side cover every offset that can apply to this wall time (given one change a day).
-    const offsetBeforeMs = this.offsetAt(localMs - DAY_MS);
-    const offsetAfterMs = this.offsetAt(localMs + DAY_MS);
-    let first = Infinity;
-    for (const offsetMs of [offsetBeforeMs, offsetAfterMs]) {
-      const candidate = localMs - offsetMs;
-      if (this.offsetAt(candidate) === offsetMs) first = Math.min(first, candidate);
+  /**
+   * The instants [fromMs, toMs) cut where the zone's offset changes, ascending, with the offset of each piece.
+   * Both ends must be finite.
+   */
+  offsetSegments(fromMs: number, toMs: number): OffsetSegment[] {
+    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs)))
+      throw new RangeError(`offsetSegments needs finite bounds (got ${fromMs}, ${toMs})`);
+    const segments: OffsetSegment[] = [];
+    let startMs = fromMs;
+    let offsetMs = this.offsetAt(fromMs);
+    const lastYear = new Date(toMs).getUTCFullYear();
+    for (let year = new Date(fromMs).getUTCFullYear(); year <= lastYear; year++) {
+      for (const change of yearOffsets(this.zone, year).changes) {
+        if (change.atMs <= fromMs || change.atMs >= toMs || change.offsetMs === offsetMs) continue;
+        segments.push({ startMs, endMs: change.atMs, offsetMs });
+        startMs = change.atMs;
+        offsetMs = change.offsetMs;
+      }
     }
-    if (first !== Infinity) return first;
-    // No instant shows this wall time: it is in a spring-forward gap. The clock jumps past it at the change,
-    // which lies in (localMs - after, localMs - before]; find that change's exact instant.
-    let lo = localMs - offsetAfterMs;
-    let hi = localMs - offsetBeforeMs;
-    while (hi - lo > 1) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      if (this.offsetAt(mid) === offsetAfterMs) hi = mid;
-      else lo = mid;
-    }
-    return hi;
+    if (startMs < toMs) segments.push({ startMs, endMs: toMs, offsetMs });
+    return segments;
   }
 }

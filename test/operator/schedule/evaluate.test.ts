@@ -99,21 +99,44 @@ const cases: Case[] = [
     active: false,
     next: '2026-10-25T00:30:00Z',
   },
-  // 01:15Z is 02:15 CET, the second pass; the span runs on through the repeat to 03:30 CET = 02:30Z.
+  // The first pass of 02:30-02:59 (CEST) ends when the clock falls back to 02:00 CET at 01:00Z.
   {
-    name: 'stays active through the repeated hour until the end in winter time (Berlin)',
+    name: 'leaves a span when the clock falls back out of it (Berlin)',
+    spec: 'Sun 02:30-03:30 Europe/Berlin',
+    at: '2026-10-25T00:30:00Z',
+    active: true,
+    next: '2026-10-25T01:00:00Z',
+  },
+  // 01:15Z is 02:15 CET, the second pass, before the start; the second 02:30 is CET = 01:30Z.
+  {
+    name: 'enters the span again at the second 02:30 (Berlin)',
     spec: 'Sun 02:30-03:30 Europe/Berlin',
     at: '2026-10-25T01:15:00Z',
+    active: false,
+    next: '2026-10-25T01:30:00Z',
+  },
+  // From the second 02:30 the span runs to 03:30 CET = 02:30Z.
+  {
+    name: 'runs from the second 02:30 to the end in winter time (Berlin)',
+    spec: 'Sun 02:30-03:30 Europe/Berlin',
+    at: '2026-10-25T01:30:00Z',
     active: true,
     next: '2026-10-25T02:30:00Z',
   },
-  // Ends at the first 02:30 (00:30Z); the second pass of 02:15 (01:15Z) does not reopen it. Next: Sun 1 Nov 00:00 CET = 31 Oct 23:00Z.
+  // Ends at the first 02:30 (00:30Z); the clock reads 02:00 again at 01:00Z (CET), inside 00:00-02:30, until 02:30 CET = 01:30Z.
   {
-    name: 'does not reopen a span whose end was passed before the clock fell back',
+    name: 'reopens a span for the second pass of the repeated hour, as the wall clock is inside it again',
+    spec: 'Sun 00:00-02:30 Europe/Berlin',
+    at: '2026-10-25T00:30:00Z',
+    active: false,
+    next: '2026-10-25T01:00:00Z',
+  },
+  {
+    name: 'ends the reopened span at the second 02:30',
     spec: 'Sun 00:00-02:30 Europe/Berlin',
     at: '2026-10-25T01:15:00Z',
-    active: false,
-    next: '2026-10-31T23:00:00Z',
+    active: true,
+    next: '2026-10-25T01:30:00Z',
   },
 
   // --- New York: 8 Mar 2026 02:00 EST → 03:00 EDT at 07:00Z; 1 Nov 02:00 EDT → 01:00 EST at 06:00Z ---
@@ -139,6 +162,21 @@ const cases: Case[] = [
     at: '2026-11-01T05:00:00Z',
     active: false,
     next: '2026-11-01T05:30:00Z',
+  },
+  // 06:00Z: the clock falls back from 02:00 EDT to 01:00 EST, before the start; the second 01:30 is EST = 06:30Z.
+  {
+    name: 'leaves that New York span when the clock falls back to 01:00',
+    spec: 'Sun 01:30-03:00 America/New_York',
+    at: '2026-11-01T05:30:00Z',
+    active: true,
+    next: '2026-11-01T06:00:00Z',
+  },
+  {
+    name: 'enters that New York span again at the second 01:30',
+    spec: 'Sun 01:30-03:00 America/New_York',
+    at: '2026-11-01T06:00:00Z',
+    active: false,
+    next: '2026-11-01T06:30:00Z',
   },
   // 06:45Z is 01:45 EST (second pass); the span ends 03:00 EST (-5) = 08:00Z.
   {
@@ -213,12 +251,61 @@ const cases: Case[] = [
     active: false,
     next: '2026-04-04T15:30:00Z',
   },
+  // At 16:00Z the clock falls back from 03:00 AEDT to 02:00 AEST, before the start; the second 02:30 is 16:30Z.
   {
-    name: 'keeps that Sydney span active for two hours, through the repeat',
+    name: 'leaves that Sydney span when the clock falls back',
     spec: 'Sat-Sun 02:30-03:30 Australia/Sydney',
     at: '2026-04-04T15:30:00Z',
     active: true,
+    next: '2026-04-04T16:00:00Z',
+  },
+  {
+    name: 'runs that Sydney span again from the second 02:30 to 03:30 standard time',
+    spec: 'Sat-Sun 02:30-03:30 Australia/Sydney',
+    at: '2026-04-04T16:30:00Z',
+    active: true,
     next: '2026-04-04T17:30:00Z',
+  },
+
+  // --- Lord Howe: 30-minute shifts. 5 Apr 2026 02:00 +11 → 01:30 +10:30 at 4 Apr 15:00Z; 4 Oct 02:00 +10:30 → 02:30 +11 at 3 Oct 15:30Z ---
+  // First 01:45 is +11 = 4 Apr 14:45Z; at 15:00Z the clock reads 01:30 again, inside; 02:00 +10:30 = 15:30Z ends it.
+  {
+    name: 'keeps a Lord Howe span through both passes of the repeated half hour',
+    spec: 'Sun 01:30-02:00 Australia/Lord_Howe',
+    at: '2026-04-04T14:45:00Z',
+    active: true,
+    next: '2026-04-04T15:30:00Z',
+  },
+  // 01:45-02:15: first pass 14:45Z-15:00Z; the clock reads 01:30 at 15:00Z (outside), 01:45 again at 15:15Z, 02:15 +10:30 at 15:45Z.
+  {
+    name: 'leaves a Lord Howe span for the quarter hour the clock shows 01:30-01:45 again',
+    spec: 'Sun 01:45-02:15 Australia/Lord_Howe',
+    at: '2026-04-04T14:50:00Z',
+    active: true,
+    next: '2026-04-04T15:00:00Z',
+  },
+  {
+    name: 'enters that Lord Howe span again at the second 01:45 and ends it at 02:15 standard time',
+    spec: 'Sun 01:45-02:15 Australia/Lord_Howe',
+    at: '2026-04-04T15:15:00Z',
+    active: true,
+    next: '2026-04-04T15:45:00Z',
+  },
+  // 4 Oct: 02:00-02:29 never shows. 02:00-02:30 does not happen; next Sunday 11 Oct 02:00 +11 = 10 Oct 15:00Z.
+  {
+    name: 'skips a Lord Howe span that lies wholly in the 30-minute spring-forward gap',
+    spec: 'Sun 02:00-02:30 Australia/Lord_Howe',
+    at: '2026-10-03T15:00:00Z',
+    active: false,
+    next: '2026-10-10T15:00:00Z',
+  },
+  // 01:45 +10:30 = 15:15Z; at 15:30Z the clock jumps to 02:30 +11, inside 01:45-02:45 until 02:45 +11 = 15:45Z.
+  {
+    name: 'runs a Lord Howe span across the 30-minute jump without a break',
+    spec: 'Sun 01:45-02:45 Australia/Lord_Howe',
+    at: '2026-10-03T15:15:00Z',
+    active: true,
+    next: '2026-10-03T15:45:00Z',
   },
   // Santiago skips midnight: Sun 6 Sep 2026 00:00 -04 → 01:00 -03 at 04:00Z. Start at the jump (04:00Z); end 06:00 -03 = 09:00Z.
   {
@@ -235,11 +322,19 @@ const cases: Case[] = [
     active: true,
     next: '2026-09-06T09:00:00Z',
   },
-  // Santiago repeats Saturday 23:00-23:59 at 5 Apr 03:00Z (-03 → -04). First Sat 23:30 is -03 = 02:30Z; Sun 00:00 is -04 = 04:00Z.
+  // Santiago repeats Saturday 23:00-23:59 at 5 Apr 03:00Z (-03 → -04). First Sat 23:30 is -03 = 02:30Z; at 03:00Z the
+  // clock reads 23:00 again (outside); the second 23:30 is -04 = 03:30Z, and Sun 00:00 -04 = 04:00Z ends it.
   {
-    name: 'runs a Santiago span ending at 24:00 through the repeated last hour of Saturday',
+    name: 'leaves a Santiago span ending at 24:00 when the clock falls back to 23:00',
     spec: 'Sat 23:30-24:00 America/Santiago',
     at: '2026-04-05T02:30:00Z',
+    active: true,
+    next: '2026-04-05T03:00:00Z',
+  },
+  {
+    name: 'runs that Santiago span again from the second 23:30 to midnight',
+    spec: 'Sat 23:30-24:00 America/Santiago',
+    at: '2026-04-05T03:30:00Z',
     active: true,
     next: '2026-04-05T04:00:00Z',
   },
@@ -304,43 +399,112 @@ const cases: Case[] = [
     next: '2026-03-09T00:00:00Z',
   },
 
-  // --- overnight ranges ---
+  // --- overnight ranges: kube-downscaler's reading (local weekday and time of day checked apart) ---
+  // Fri 22:00-06:00 is Friday 00:00-06:00 and 22:00-24:00; Saturday morning is outside. Next: Fri 13 Mar 00:00Z.
   {
-    name: 'runs an overnight span from Friday into Saturday morning',
+    name: 'leaves Saturday morning alone for Fri 22:00-06:00, since Saturday is not listed',
     spec: 'Fri 22:00-06:00 UTC',
+    at: '2026-03-07T05:59:59Z',
+    active: false,
+    next: '2026-03-13T00:00:00Z',
+  },
+  {
+    name: 'ends Friday night at 24:00 for Fri 22:00-06:00',
+    spec: 'Fri 22:00-06:00 UTC',
+    at: '2026-03-06T23:00:00Z',
+    active: true,
+    next: '2026-03-07T00:00:00Z',
+  },
+  {
+    name: 'covers Friday early morning for Fri 22:00-06:00',
+    spec: 'Fri 22:00-06:00 UTC',
+    at: '2026-03-06T03:00:00Z',
+    active: true,
+    next: '2026-03-06T06:00:00Z',
+  },
+  {
+    name: 'leaves Saturday early morning alone for Mon-Fri 22:00-06:00 and starts again at Monday 00:00',
+    spec: 'Mon-Fri 22:00-06:00 UTC',
+    at: '2026-03-07T03:00:00Z',
+    active: false,
+    next: '2026-03-09T00:00:00Z',
+  },
+  {
+    name: 'covers Monday early morning for Mon-Fri 22:00-06:00, since Monday is listed',
+    spec: 'Mon-Fri 22:00-06:00 UTC',
+    at: '2026-03-09T03:00:00Z',
+    active: true,
+    next: '2026-03-09T06:00:00Z',
+  },
+  // Tue 00:00-06:00 and Mon 22:00-24:00 touch at midnight: one night Mon 22:00 → Tue 06:00.
+  {
+    name: 'joins one listed evening to the next listed morning',
+    spec: 'Mon-Fri 22:00-06:00 UTC',
+    at: '2026-03-09T22:00:00Z',
+    active: true,
+    next: '2026-03-10T06:00:00Z',
+  },
+  // Sat 28 Mar 22:00 CET = 21:00Z to Sat 24:00 = Sun 00:00 CET = 23:00Z.
+  {
+    name: 'ends a reversed range at 24:00 on the listed day before the spring-forward night',
+    spec: 'Sat 22:00-06:00 Europe/Berlin',
+    at: '2026-03-28T21:00:00Z',
+    active: true,
+    next: '2026-03-28T23:00:00Z',
+  },
+
+  // --- overnight ranges with "+1": each night belongs to the day it starts ---
+  {
+    name: 'runs a "+1" span from Friday into Saturday morning',
+    spec: 'Fri 22:00-06:00+1 UTC',
     at: '2026-03-07T05:59:59Z',
     active: true,
     next: '2026-03-07T06:00:00Z',
   },
+  {
+    name: 'leaves Friday early morning alone for Fri 22:00-06:00+1',
+    spec: 'Fri 22:00-06:00+1 UTC',
+    at: '2026-03-06T03:00:00Z',
+    active: false,
+    next: '2026-03-06T22:00:00Z',
+  },
   // Sun 8 Mar 22:00 CET = 21:00Z to Mon 9 Mar 06:00 CET = 05:00Z.
   {
-    name: 'runs an overnight span from Sunday across the week end into Monday',
-    spec: 'Sun 22:00-06:00 Europe/Berlin',
+    name: 'runs a "+1" span from Sunday across the week end into Monday',
+    spec: 'Sun 22:00-06:00+1 Europe/Berlin',
     at: '2026-03-09T04:00:00Z',
     active: true,
     next: '2026-03-09T05:00:00Z',
   },
   {
-    name: "keeps Friday night's Mon-Fri overnight span running into Saturday",
-    spec: 'Mon-Fri 22:00-06:00 UTC',
+    name: "keeps Friday night's Mon-Fri 22:00-06:00+1 running into Saturday",
+    spec: 'Mon-Fri 22:00-06:00+1 UTC',
     at: '2026-03-07T03:00:00Z',
     active: true,
     next: '2026-03-07T06:00:00Z',
   },
   {
-    name: 'leaves Monday early morning alone for Mon-Fri 22:00-06:00, since Sunday is not listed',
-    spec: 'Mon-Fri 22:00-06:00 UTC',
+    name: 'leaves Monday early morning alone for Mon-Fri 22:00-06:00+1, since Sunday is not listed',
+    spec: 'Mon-Fri 22:00-06:00+1 UTC',
     at: '2026-03-09T03:00:00Z',
     active: false,
     next: '2026-03-09T22:00:00Z',
   },
   // Sat 28 Mar 22:00 CET = 21:00Z to Sun 29 Mar 06:00 CEST = 04:00Z: a 7-hour night.
   {
-    name: 'ends an overnight span on the spring-forward night at 06:00 summer time',
-    spec: 'Sat 22:00-06:00 Europe/Berlin',
+    name: 'ends a "+1" span on the spring-forward night at 06:00 summer time',
+    spec: 'Sat 22:00-06:00+1 Europe/Berlin',
     at: '2026-03-28T21:00:00Z',
     active: true,
     next: '2026-03-29T04:00:00Z',
+  },
+  // Mon 2 Mar 09:00Z to Tue 3 Mar 09:00Z, then Tue's own span runs on to Wed 09:00Z.
+  {
+    name: 'makes 24 hours of a "+1" span with equal times, and joins consecutive days',
+    spec: 'Mon-Tue 09:00-09:00+1 UTC',
+    at: '2026-03-02T09:00:00Z',
+    active: true,
+    next: '2026-03-04T09:00:00Z',
   },
 
   // --- comma lists ---
@@ -523,25 +687,26 @@ describe('nextChange', () => {
     );
   });
 
-  it('searches a 366-day horizon of three zones with no change day by day, not minute by minute', () => {
+  it('searches a 366-day horizon of three zones with no change offset piece by offset piece, not minute by minute', () => {
     const rules = parseTimespan(
       'Mon-Sun 00:00-12:00 Europe/Berlin, Mon-Sun 12:00-24:00 Europe/Berlin, Mon-Fri 10:00-17:00 Asia/Kathmandu, Sat-Sun 22:00-06:00 America/Santiago',
     );
-    // Counted, not timed: the work is the wall-clock readings turned into instants.
-    const toInstant = Reflect.get<ZoneClock, 'toInstant'>(ZoneClock.prototype, 'toInstant');
-    let conversions = 0;
-    ZoneClock.prototype.toInstant = function (this: ZoneClock, localMs: number) {
-      conversions++;
-      return toInstant.call(this, localMs);
+    // Counted, not timed: the zone work is one cut of the window into offset pieces per weekly item.
+    const offsetSegments = Reflect.get<ZoneClock, 'offsetSegments'>(ZoneClock.prototype, 'offsetSegments');
+    let pieces = 0;
+    ZoneClock.prototype.offsetSegments = function (this: ZoneClock, fromMs: number, toMs: number) {
+      const found = offsetSegments.call(this, fromMs, toMs);
+      pieces += found.length;
+      return found;
     };
     try {
       assert.equal(nextChange(rules, new Date('2026-01-01T00:00:00Z'), 'UTC'), null);
     } finally {
-      ZoneClock.prototype.toInstant = toInstant;
+      ZoneClock.prototype.offsetSegments = offsetSegments;
     }
-    // At most a start and an end per rule per local day of the horizon and its margins (4 × 2 × 371); stepping
-    // through the year minute by minute would take some 527,000.
-    assert.ok(conversions > 0 && conversions <= 4 * 2 * 371, `${conversions} conversions`);
+    // Berlin and Santiago change twice a year, Kathmandu never: at most 3 + 3 + 1 + 3 pieces, plus one per
+    // rule if the window's margins reach a further change. Stepping minute by minute would take some 527,000.
+    assert.ok(pieces > 0 && pieces <= 14, `${pieces} pieces`);
   });
 
   it('rejects a negative horizon', () => {
@@ -691,28 +856,36 @@ describe('nextTransition', () => {
   });
 });
 
-describe('isActiveAt, cross-checked against the wall clock', () => {
-  /**
-   * An independent reading: convert the instant to local time with luxon and test weekday and minute, the way
-   * kube-downscaler does. The two agree everywhere except in a fall-back repeated hour, where a boundary
-   * that falls in it is, by design, taken at its first occurrence; these specs have no boundary there.
-   */
-  function wallClockSays(
-    spec: { weekdays: readonly number[]; startMinute: number; endMinute: number; zone: string },
-    epochMs: number,
-  ): boolean {
-    const local = DateTime.fromMillis(epochMs, { zone: spec.zone });
-    const minute = local.hour * 60 + local.minute;
-    const yesterday = local.weekday === 1 ? 7 : local.weekday - 1;
-    if (spec.endMinute > spec.startMinute)
-      return spec.weekdays.includes(local.weekday) && minute >= spec.startMinute && minute < spec.endMinute;
-    return (
-      (spec.weekdays.includes(local.weekday) && minute >= spec.startMinute) ||
-      (spec.weekdays.includes(yesterday) && minute < spec.endMinute)
-    );
+describe('isActiveAt and nextChange, cross-checked against the wall clock', () => {
+  interface OracleSpec {
+    text: string;
+    weekdays: readonly number[];
+    startMinute: number;
+    endMinute: number;
+    /** Written `…+1`: the span ends on the day after a listed day. */
+    endsNextDay?: boolean;
+    zone: string;
   }
 
-  const specs = [
+  /**
+   * An independent reading, kube-downscaler's: convert the instant to local time with luxon and test the local
+   * weekday and local minute of the day, each on its own (GoKubeDownscaler's isTimeInSpan; py-kube-downscaler's
+   * _matches_recurring_time_spec for ranges that do not wrap). A `+1` span instead asks whether the local
+   * reading lies between the start on a listed day and the end on the day after.
+   */
+  function wallClockSays(spec: OracleSpec, epochMs: number): boolean {
+    const local = DateTime.fromMillis(epochMs, { zone: spec.zone });
+    const minute = local.hour * 60 + local.minute;
+    const today = spec.weekdays.includes(local.weekday);
+    if (spec.endsNextDay) {
+      const yesterday = spec.weekdays.includes(local.weekday === 1 ? 7 : local.weekday - 1);
+      return (today && minute >= spec.startMinute) || (yesterday && minute < spec.endMinute);
+    }
+    if (spec.endMinute > spec.startMinute) return today && minute >= spec.startMinute && minute < spec.endMinute;
+    return today && (minute >= spec.startMinute || minute < spec.endMinute);
+  }
+
+  const specs: OracleSpec[] = [
     {
       text: 'Mon-Fri 07:30-20:30 Europe/Berlin',
       weekdays: [1, 2, 3, 4, 5],
@@ -728,6 +901,13 @@ describe('isActiveAt, cross-checked against the wall clock', () => {
       zone: 'America/New_York',
     },
     {
+      text: 'Mon-Fri 20:00-08:00 Europe/Berlin',
+      weekdays: [1, 2, 3, 4, 5],
+      startMinute: 1200,
+      endMinute: 480,
+      zone: 'Europe/Berlin',
+    },
+    {
       text: 'Sat-Sun 00:00-24:00 Australia/Sydney',
       weekdays: [6, 7],
       startMinute: 0,
@@ -735,28 +915,245 @@ describe('isActiveAt, cross-checked against the wall clock', () => {
       zone: 'Australia/Sydney',
     },
     { text: 'Tue 09:15-09:45 Asia/Kathmandu', weekdays: [2], startMinute: 555, endMinute: 585, zone: 'Asia/Kathmandu' },
+    // Boundaries inside the repeated and the skipped hours.
+    {
+      text: 'Mon-Sun 01:00-01:30 America/New_York',
+      weekdays: [1, 2, 3, 4, 5, 6, 7],
+      startMinute: 60,
+      endMinute: 90,
+      zone: 'America/New_York',
+    },
+    { text: 'Sun 02:30-03:30 Europe/Berlin', weekdays: [7], startMinute: 150, endMinute: 210, zone: 'Europe/Berlin' },
+    {
+      text: 'Sat-Sun 01:45-02:15 Australia/Lord_Howe',
+      weekdays: [6, 7],
+      startMinute: 105,
+      endMinute: 135,
+      zone: 'Australia/Lord_Howe',
+    },
+    {
+      text: 'Sun 02:15-01:45 Australia/Lord_Howe',
+      weekdays: [7],
+      startMinute: 135,
+      endMinute: 105,
+      zone: 'Australia/Lord_Howe',
+    },
+    {
+      text: 'Mon-Fri 20:00-08:00+1 America/New_York',
+      weekdays: [1, 2, 3, 4, 5],
+      startMinute: 1200,
+      endMinute: 480,
+      endsNextDay: true,
+      zone: 'America/New_York',
+    },
+    {
+      text: 'Sat-Sun 01:45-01:30+1 Australia/Lord_Howe',
+      weekdays: [6, 7],
+      startMinute: 105,
+      endMinute: 90,
+      endsNextDay: true,
+      zone: 'Australia/Lord_Howe',
+    },
   ];
-  // Four weeks around each 2026 change of Europe, the US and Australia, every 15 minutes.
+  // Five days from two days before each 2026 change of Europe, the US and Australia (Sydney and Lord Howe change
+  // on the same days), plus a week with no change.
   const windows = [
-    '2026-03-01T00:00:00Z',
-    '2026-03-25T00:00:00Z',
-    '2026-04-01T00:00:00Z',
-    '2026-09-28T00:00:00Z',
-    '2026-10-22T00:00:00Z',
-    '2026-10-29T00:00:00Z',
+    '2026-03-06T00:00:00Z',
+    '2026-03-27T00:00:00Z',
+    '2026-04-02T00:00:00Z',
+    '2026-10-01T00:00:00Z',
+    '2026-10-23T00:00:00Z',
+    '2026-10-30T00:00:00Z',
+    '2026-06-10T00:00:00Z',
   ];
+  const STEP_MS = 15 * 60_000; // every boundary here is a multiple of 15 minutes in UTC
+  const WINDOW_MS = 5 * 86_400_000;
+  const HORIZON_DAYS = 3;
+
   for (const spec of specs) {
-    it(`agrees with a 15-minute reading of the local clock around DST changes for "${spec.text}"`, () => {
+    it(`agrees with the local clock read every 15 minutes around DST changes for "${spec.text}"`, () => {
       const rules = parseTimespan(spec.text);
       const disagreements: string[] = [];
       for (const window of windows) {
         const from = Date.parse(window);
-        for (let t = from; t < from + 7 * 86_400_000; t += 15 * 60_000) {
-          if (isActiveAt(rules, new Date(t), 'UTC') !== wallClockSays(spec, t))
-            disagreements.push(new Date(t).toISOString());
+        const until = from + WINDOW_MS + HORIZON_DAYS * 86_400_000;
+        const says: boolean[] = [];
+        const edges: number[] = [];
+        for (let t = from; t <= until; t += STEP_MS) {
+          says.push(wallClockSays(spec, t));
+          if (says.length > 1 && says[says.length - 1] !== says[says.length - 2]) edges.push(t);
+        }
+        for (let i = 0; from + i * STEP_MS < from + WINDOW_MS; i++) {
+          // On a boundary, and halfway between two, where nothing may change.
+          for (const t of [from + i * STEP_MS, from + i * STEP_MS + STEP_MS / 2]) {
+            const at = new Date(t);
+            if (isActiveAt(rules, at, 'UTC') !== says[i])
+              disagreements.push(`${at.toISOString()} isActiveAt ${String(!says[i])}`);
+            const edge = edges.find((e) => e > t);
+            const expected = edge !== undefined && edge <= t + HORIZON_DAYS * 86_400_000 ? edge : null;
+            const got = nextChange(rules, at, 'UTC', HORIZON_DAYS);
+            if ((got?.getTime() ?? null) !== expected)
+              disagreements.push(
+                `${at.toISOString()} nextChange ${iso(got)}, wall clock ${iso(expected === null ? null : new Date(expected))}`,
+              );
+          }
         }
       }
       assert.deepEqual(disagreements, []);
     });
+  }
+});
+
+describe('kube-downscaler strings mean what they mean in kube-downscaler', () => {
+  it('reads Mon-Fri 20:00-08:00 as Monday 00:00-08:00 and Friday 20:00-24:00, not Saturday 00:00-08:00', () => {
+    const rules = parseTimespan('Mon-Fri 20:00-08:00 UTC');
+    const inside = (at: string) => isActiveAt(rules, new Date(at), 'UTC');
+    // Mon 2 Mar 2026 00:00-08:00: inside.
+    assert.equal(inside('2026-03-02T00:00:00Z'), true);
+    assert.equal(inside('2026-03-02T07:59:59Z'), true);
+    assert.equal(inside('2026-03-02T08:00:00Z'), false);
+    // Fri 6 Mar 20:00-24:00: inside.
+    assert.equal(inside('2026-03-06T19:59:59Z'), false);
+    assert.equal(inside('2026-03-06T20:00:00Z'), true);
+    assert.equal(inside('2026-03-06T23:59:59Z'), true);
+    // Sat 7 Mar 00:00-08:00: outside.
+    assert.equal(inside('2026-03-07T00:00:00Z'), false);
+    assert.equal(inside('2026-03-07T07:59:59Z'), false);
+    // Sun 8 Mar 20:00-24:00: outside.
+    assert.equal(inside('2026-03-08T21:00:00Z'), false);
+    // Friday's night ends at 24:00; the next change after it is Monday 00:00.
+    assert.equal(iso(nextChange(rules, new Date('2026-03-06T20:00:00Z'), 'UTC')), '2026-03-07T00:00:00Z');
+    assert.equal(iso(nextChange(rules, new Date('2026-03-07T00:00:00Z'), 'UTC')), '2026-03-09T00:00:00Z');
+  });
+
+  it('counts both 01:15s of 1 Nov 2026 in New York (EDT and EST) inside 01:00-01:30', () => {
+    const rules = parseTimespan('01:00-01:30 America/New_York');
+    // 01:15 EDT (-4) = 05:15Z; 01:15 EST (-5) = 06:15Z.
+    assert.equal(isActiveAt(rules, new Date('2026-11-01T01:15:00-04:00'), 'UTC'), true);
+    assert.equal(isActiveAt(rules, new Date('2026-11-01T01:15:00-05:00'), 'UTC'), true);
+    assert.equal(isActiveAt(rules, new Date('2026-11-01T01:45:00-04:00'), 'UTC'), false);
+    // Two spans that day: 05:00Z-05:30Z and 06:00Z-06:30Z.
+    const changes: string[] = [];
+    for (let at: Date | null = new Date('2026-11-01T04:00:00Z'); changes.length < 4 && at !== null;) {
+      at = nextChange(rules, at, 'UTC');
+      if (at !== null) changes.push(iso(at)!);
+    }
+    assert.deepEqual(changes, [
+      '2026-11-01T05:00:00Z',
+      '2026-11-01T05:30:00Z',
+      '2026-11-01T06:00:00Z',
+      '2026-11-01T06:30:00Z',
+    ]);
+  });
+
+  /**
+   * Each row: a string kube-downscaler accepts, an instant, and what kube-downscaler says (worked out from
+   * GoKubeDownscaler's timespan.go and py-kube-downscaler's helper.py: local weekday in the day range, and
+   * local time of day in [start, end), or for a reversed range in [start, 24:00) or [00:00, end)).
+   */
+  const table: { spec: string; at: string; inside: boolean; why: string }[] = [
+    { spec: 'Mon-Fri 07:30-20:30 Europe/Berlin', at: '2026-03-30T05:30:00Z', inside: true, why: 'Mon 07:30 CEST' },
+    {
+      spec: 'Mon-Fri 07:30-20:30 Europe/Berlin',
+      at: '2026-03-30T18:30:00Z',
+      inside: false,
+      why: 'Mon 20:30 CEST, end exclusive',
+    },
+    {
+      spec: 'Sat-Sun 00:00-24:00 CET',
+      at: '2026-03-28T23:30:00Z',
+      inside: true,
+      why: 'CET is an IANA zone; Sun 00:30',
+    },
+    { spec: 'Sat-Sun 00:00-24:00 CET', at: '2026-03-27T22:59:59Z', inside: false, why: 'Fri 23:59:59 CET' },
+    { spec: 'Fri-Fri 20:00-24:00 CET', at: '2026-03-27T19:00:00Z', inside: true, why: 'Fri 20:00 CET' },
+    {
+      spec: 'Sun-Fri 08:00-17:00 Asia/Jerusalem',
+      at: '2026-03-01T06:00:00Z',
+      inside: true,
+      why: 'Sun 08:00 IST, wrapping day range',
+    },
+    { spec: 'Sun-Fri 08:00-17:00 Asia/Jerusalem', at: '2026-03-07T06:00:00Z', inside: false, why: 'Sat 08:00' },
+    {
+      spec: 'Mon-Fri 20:00-08:00 Australia/Sydney',
+      at: '2026-03-01T20:00:00Z',
+      inside: true,
+      why: 'Mon 2 Mar 07:00 AEDT',
+    },
+    {
+      spec: 'Mon-Fri 20:00-08:00 Australia/Sydney',
+      at: '2026-03-06T20:00:00Z',
+      inside: false,
+      why: 'Sat 7 Mar 07:00 AEDT',
+    },
+    { spec: 'Mon-Fri 20:00-08:00 Australia/Sydney', at: '2026-03-06T12:00:00Z', inside: true, why: 'Fri 23:00 AEDT' },
+    {
+      spec: 'Sat-Sun 00:00-24:00 Europe/Berlin, Mon-Fri 20:00-08:00 Europe/Berlin',
+      at: '2026-03-30T04:00:00Z',
+      inside: true,
+      why: 'Mon 06:00 CEST',
+    },
+    {
+      spec: 'Mon-Fri 23:30-24:00 Europe/Berlin,Mon-Fri 00:00-09:30 Europe/Berlin',
+      at: '2026-03-28T00:00:00Z',
+      inside: false,
+      why: 'Sat 01:00 CET',
+    },
+    {
+      spec: 'Mon-Fri 23:30-24:00 Europe/Berlin,Mon-Fri 00:00-09:30 Europe/Berlin',
+      at: '2026-03-27T23:00:00Z',
+      inside: false,
+      why: 'Sat 00:00 CET',
+    },
+    {
+      spec: 'Mon-Fri 23:30-24:00 Europe/Berlin,Mon-Fri 00:00-09:30 Europe/Berlin',
+      at: '2026-03-27T22:45:00Z',
+      inside: true,
+      why: 'Fri 23:45 CET',
+    },
+    {
+      spec: 'Sun-Sun 02:00-03:00 America/New_York',
+      at: '2026-03-08T07:00:00Z',
+      inside: false,
+      why: '03:00 EDT: 02:00-02:59 never shown',
+    },
+    {
+      spec: 'Sun-Sun 01:00-02:00 America/New_York',
+      at: '2026-11-01T06:30:00Z',
+      inside: true,
+      why: '01:30 EST, the repeat',
+    },
+    {
+      spec: '2019-01-01T00:00:00+00:00-2019-01-02T12:34:56+00:00',
+      at: '2019-01-01T00:00:00Z',
+      inside: true,
+      why: 'start inclusive',
+    },
+    {
+      spec: '2019-01-01T00:00:00+00:00-2019-01-02T12:34:56+00:00',
+      at: '2019-01-02T12:34:55Z',
+      inside: true,
+      why: 'before the end',
+    },
+    {
+      spec: '2024-07-29T08:30:00Z - 2024-07-29T16:00:00+02:00',
+      at: '2024-07-29T13:59:59Z',
+      inside: true,
+      why: 'GoKubeDownscaler form',
+    },
+    {
+      spec: '2024-07-29T08:30:00Z - 2024-07-29T16:00:00+02:00',
+      at: '2024-07-29T14:00:00Z',
+      inside: false,
+      why: 'end exclusive (GoKubeDownscaler)',
+    },
+    { spec: 'always', at: '2026-03-02T00:00:00Z', inside: true, why: 'always' },
+    { spec: 'never', at: '2026-03-02T00:00:00Z', inside: false, why: 'never' },
+    { spec: 'true', at: '2026-03-02T00:00:00Z', inside: true, why: 'GoKubeDownscaler boolean' },
+    { spec: 'false', at: '2026-03-02T00:00:00Z', inside: false, why: 'GoKubeDownscaler boolean' },
+  ];
+  for (const row of table) {
+    it(`"${row.spec}" at ${row.at} is ${row.inside ? 'inside' : 'outside'} (${row.why})`, () =>
+      assert.equal(isActiveAt(parseTimespan(row.spec), new Date(row.at), 'UTC'), row.inside));
   }
 });

@@ -10,6 +10,9 @@ describe('explainSchedule', () => {
       {
         awake: false,
         nextTransition: '2026-03-30T05:00:00Z',
+        meaning: [
+          '"Mon-Fri 07:00-20:00 Europe/Berlin": on Mon, Tue, Wed, Thu, Fri, 07:00 to 20:00 wall-clock time in Europe/Berlin',
+        ],
       },
     );
   });
@@ -18,6 +21,7 @@ describe('explainSchedule', () => {
     assert.deepEqual(explainSchedule({ uptime: 'Mon-Fri 07:00-20:00', at: new Date('2026-03-30T06:00:00Z') }), {
       awake: false,
       nextTransition: '2026-03-30T07:00:00Z',
+      meaning: ['"Mon-Fri 07:00-20:00": on Mon, Tue, Wed, Thu, Fri, 07:00 to 20:00 wall-clock time in UTC'],
     });
   });
 
@@ -29,7 +33,11 @@ describe('explainSchedule', () => {
         timeZone: 'Asia/Kolkata',
         at: new Date('2026-03-02T06:00:00Z'),
       }),
-      { awake: true, nextTransition: '2026-03-02T14:30:00Z' },
+      {
+        awake: true,
+        nextTransition: '2026-03-02T14:30:00Z',
+        meaning: ['"Mon-Fri 07:00-20:00": on Mon, Tue, Wed, Thu, Fri, 07:00 to 20:00 wall-clock time in Asia/Kolkata'],
+      },
     );
   });
 
@@ -37,7 +45,11 @@ describe('explainSchedule', () => {
     // Sat 28 Mar 00:00 CET (+1) = 27 Mar 23:00Z.
     assert.deepEqual(
       explainSchedule({ downtime: 'Sat-Sun 00:00-24:00 Europe/Berlin', at: new Date('2026-03-27T12:00:00Z') }),
-      { awake: true, nextTransition: '2026-03-27T23:00:00Z' },
+      {
+        awake: true,
+        nextTransition: '2026-03-27T23:00:00Z',
+        meaning: ['"Sat-Sun 00:00-24:00 Europe/Berlin": on Sat, Sun, 00:00 to 24:00 wall-clock time in Europe/Berlin'],
+      },
     );
   });
 
@@ -45,11 +57,80 @@ describe('explainSchedule', () => {
     assert.deepEqual(explainSchedule({ downtime: 'always', at: new Date('2026-03-27T12:00:00Z') }), {
       awake: false,
       nextTransition: null,
+      meaning: ['"always": always'],
     });
     assert.deepEqual(explainSchedule({ uptime: 'from 2027-06-01T00:00:00Z', at: new Date('2026-03-27T12:00:00Z') }), {
       awake: false,
       nextTransition: null,
+      meaning: ['"from 2027-06-01T00:00:00Z": from 2027-06-01T00:00:00Z on'],
     });
+  });
+
+  it('reads Mon-Fri 20:00-08:00 as kube-downscaler does and says so: Monday 00:00-08:00 asleep, Saturday morning awake', () => {
+    const explain = (at: string) =>
+      explainSchedule({ downtime: 'Mon-Fri 20:00-08:00', timeZone: 'Europe/Berlin', at: new Date(at) });
+    // Mon 2 Mar 2026 07:00 CET = 06:00Z: inside downtime, which ends at 08:00 CET = 07:00Z.
+    assert.deepEqual(explain('2026-03-02T06:00:00Z'), {
+      awake: false,
+      nextTransition: '2026-03-02T07:00:00Z',
+      meaning: [
+        '"Mon-Fri 20:00-08:00": on Mon, Tue, Wed, Thu, Fri, 00:00 to 08:00 and 20:00 to 24:00 wall-clock time in Europe/Berlin (weekday and time of day checked apart, as kube-downscaler does; "20:00-08:00+1" would run each night into the next day)',
+      ],
+    });
+    // Sat 7 Mar 07:00 CET = 06:00Z: awake; the next sleep is Mon 9 Mar 00:00 CET = 8 Mar 23:00Z.
+    assert.deepEqual(explain('2026-03-07T06:00:00Z'), {
+      awake: true,
+      nextTransition: '2026-03-08T23:00:00Z',
+      meaning: explain('2026-03-02T06:00:00Z').meaning,
+    });
+  });
+
+  it('reads Mon-Fri 20:00-08:00+1 as nights that start on the listed days', () => {
+    // Sat 7 Mar 07:00 CET = 06:00Z: Friday's night, asleep until 08:00 CET = 07:00Z.
+    assert.deepEqual(
+      explainSchedule({
+        downtime: 'Mon-Fri 20:00-08:00+1',
+        timeZone: 'Europe/Berlin',
+        at: new Date('2026-03-07T06:00:00Z'),
+      }),
+      {
+        awake: false,
+        nextTransition: '2026-03-07T07:00:00Z',
+        meaning: [
+          '"Mon-Fri 20:00-08:00+1": on Mon, Tue, Wed, Thu, Fri, from 20:00 to 08:00 the next day, wall-clock time in Europe/Berlin',
+        ],
+      },
+    );
+  });
+
+  it('counts both 01:15s of the New York fall-back night inside 01:00-01:30', () => {
+    const explain = (at: string) =>
+      explainSchedule({ downtime: '01:00-01:30', timeZone: 'America/New_York', at: new Date(at) });
+    // 01:15 EDT = 05:15Z, asleep until 01:30 EDT = 05:30Z; 01:15 EST = 06:15Z, asleep until 01:30 EST = 06:30Z.
+    assert.deepEqual(
+      [explain('2026-11-01T01:15:00-04:00'), explain('2026-11-01T01:15:00-05:00')].map(({ awake, nextTransition }) => ({
+        awake,
+        nextTransition,
+      })),
+      [
+        { awake: false, nextTransition: '2026-11-01T05:30:00Z' },
+        { awake: false, nextTransition: '2026-11-01T06:30:00Z' },
+      ],
+    );
+  });
+
+  it('describes absolute, open-ended and constant items', () => {
+    assert.deepEqual(
+      explainSchedule({
+        uptime: '2019-01-01T00:00:00+00:00-2019-01-02T12:34:56+00:00, until 2019-01-01T00:00:00Z, never',
+        at: new Date('2026-03-27T12:00:00Z'),
+      }).meaning,
+      [
+        '"2019-01-01T00:00:00+00:00-2019-01-02T12:34:56+00:00": from 2019-01-01T00:00:00Z to 2019-01-02T12:34:56Z (end exclusive)',
+        '"until 2019-01-01T00:00:00Z": until 2019-01-01T00:00:00Z (exclusive)',
+        '"never": never',
+      ],
+    );
   });
 
   it('throws a ScheduleSyntaxError naming the field for a bad spec', () => {
@@ -63,7 +144,8 @@ describe('explainSchedule', () => {
 describe('runExplain', () => {
   it('prints one JSON line and exits 0', () => {
     assert.deepEqual(runExplain({ uptime: 'Mon-Fri 07:00-20:00 Europe/Berlin', at: '2026-03-28T12:00:00Z' }), {
-      stdout: '{"awake":false,"nextTransition":"2026-03-30T05:00:00Z"}\n',
+      stdout:
+        '{"awake":false,"nextTransition":"2026-03-30T05:00:00Z","meaning":["\\"Mon-Fri 07:00-20:00 Europe/Berlin\\": on Mon, Tue, Wed, Thu, Fri, 07:00 to 20:00 wall-clock time in Europe/Berlin"]}\n',
       stderr: '',
       exitCode: 0,
     });
@@ -74,14 +156,14 @@ describe('runExplain', () => {
     assert.equal(
       runExplain({ downtime: 'Sat-Sun 00:00-24:00', timeZone: 'Europe/Berlin', at: '2026-03-28T13:00:00.250+01:00' })
         .stdout,
-      '{"awake":false,"nextTransition":"2026-03-29T22:00:00Z"}\n',
+      '{"awake":false,"nextTransition":"2026-03-29T22:00:00Z","meaning":["\\"Sat-Sun 00:00-24:00\\": on Sat, Sun, 00:00 to 24:00 wall-clock time in Europe/Berlin"]}\n',
     );
   });
 
   it('prints null for a schedule that never changes', () => {
     assert.equal(
       runExplain({ uptime: 'always', at: '2026-03-28T12:00:00Z' }).stdout,
-      '{"awake":true,"nextTransition":null}\n',
+      '{"awake":true,"nextTransition":null,"meaning":["\\"always\\": always"]}\n',
     );
   });
 

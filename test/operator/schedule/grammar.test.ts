@@ -78,7 +78,7 @@ describe('parseTimespan', () => {
       ],
     },
     {
-      name: 'keeps a reversed time range as is, to wrap over midnight',
+      name: 'keeps a reversed time range as is (kube-downscaler: 00:00 to the end and the start to 24:00 of each listed day)',
       text: 'Mon-Fri 22:00-06:00 Europe/Berlin',
       rules: [
         {
@@ -88,6 +88,43 @@ describe('parseTimespan', () => {
           startMinute: 1320,
           endMinute: 360,
           timeZone: 'Europe/Berlin',
+        },
+      ],
+    },
+    {
+      name: 'reads "+1" as a span that ends on the day after each listed day',
+      text: 'Mon-Fri 20:00-08:00+1 Europe/Berlin',
+      rules: [
+        {
+          kind: 'weekly',
+          text: 'Mon-Fri 20:00-08:00+1 Europe/Berlin',
+          weekdays: [1, 2, 3, 4, 5],
+          startMinute: 1200,
+          endMinute: 480,
+          endsNextDay: true,
+          timeZone: 'Europe/Berlin',
+        },
+      ],
+    },
+    {
+      name: 'reads "+1" with equal times as 24 hours, and with a later end as more',
+      text: 'Sat 09:00-09:00+1, Sun 08:00-10:00+1',
+      rules: [
+        {
+          kind: 'weekly',
+          text: 'Sat 09:00-09:00+1',
+          weekdays: [6],
+          startMinute: 540,
+          endMinute: 540,
+          endsNextDay: true,
+        },
+        {
+          kind: 'weekly',
+          text: 'Sun 08:00-10:00+1',
+          weekdays: [7],
+          startMinute: 480,
+          endMinute: 600,
+          endsNextDay: true,
         },
       ],
     },
@@ -335,6 +372,21 @@ describe('parseTimespan', () => {
       name: 'rejects 00:00-00:00, which kube-downscaler silently never matches',
       text: 'Sat 00:00-00:00',
       message: 'empty time range "00:00-00:00" in "Sat 00:00-00:00": start equals end (a whole day is 00:00-24:00)',
+    },
+    {
+      name: 'rejects a day offset other than +1',
+      text: 'Fri 20:00-08:00+2',
+      message: 'invalid day offset "+2" in "Fri 20:00-08:00+2": only "+1" (the end is on the next day) is supported',
+    },
+    {
+      name: 'rejects 24:00+1',
+      text: 'Fri 20:00-24:00+1',
+      message: 'invalid time "24:00+1" in "Fri 20:00-24:00+1": with "+1" the end is 00:00 to 23:59 of the next day',
+    },
+    {
+      name: 'rejects +1 on the start',
+      text: 'Fri 20:00+1-08:00',
+      message: 'invalid time "20:00+1" in "Fri 20:00+1-08:00": expected HH:MM',
     },
     {
       name: 'rejects an unknown time zone',
