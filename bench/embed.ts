@@ -20,15 +20,15 @@
  * Every query in a run is distinct; the cold runs count what the service reports (`cache.embedding`) and warn
  * about any answer that was not a miss.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, homedir, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AutoTokenizer } from '@xenova/transformers';
 import { percentile, positiveIntArg, printTable } from './common/report.js';
+import { indexDemoCatalog } from './common/demo-index.js';
+import { startService } from './common/service.js';
 import {
   BERT_BASE_SHAPE,
   BERT_SHAPED_MODEL_FORMAT,
@@ -37,19 +37,14 @@ import {
 } from '../tools/tiny-model/bert-shaped-model.js';
 import { demoRules } from '../tools/search-demo/generate-catalog.js';
 import { ADJECTIVES, CATEGORIES, vocabularyTexts } from '../tools/search-demo/vocabulary.js';
-import { writeDemoCatalog } from '../tools/search-demo/write-demo-catalog.js';
 import type { Embedder } from '../workloads/search/embedder/embedder.js';
 import { loadLocalEmbedder, useLocalModelsOnly } from '../workloads/search/embedder/local-model.js';
 import { TINY_MODEL_DIR } from '../workloads/search/embedder/tiny-model.js';
-import { INDEX_FILES } from '../workloads/search/index/format/files.js';
-import { runIndexCommand } from '../workloads/search/index/build/index-command.js';
 import { Prng } from '../workloads/search/index/serve/ann/prng.js';
 import { extractFilters } from '../workloads/search/query/extract-filters.js';
 import { normalizeQuery } from '../workloads/search/query/normalize.js';
 import { compileRules } from '../workloads/search/query/rules.js';
 import { QueryEmbeddings } from '../workloads/search/service/cache/query-embeddings.js';
-import { freePort } from '../test/helpers/ports.js';
-import { waitUntil } from '../test/helpers/wait.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,7 +71,6 @@ const WARM_UP = 5;
 /** The issue's goal: with 32 concurrent misses, at least twice the throughput of one at a time. */
 const GOAL_RATIO = 2;
 
-const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 const since = (started: number): number => (performance.now() - started) / 1000;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -263,23 +257,10 @@ async function meanTokens(modelDir: string, queries: readonly string[]): Promise
 
 // -- the service -------------------------------------------------------------------------------------------------
 
+/** The demo catalog indexed with the int8 model: embedded once, then cached. */
 async function ensureIndex(cacheDir: string, modelDir: string): Promise<string> {
   const indexDir = join(cacheDir, `index-n${PRODUCTS}`);
-  if (existsSync(join(indexDir, INDEX_FILES.manifest))) {
-    log(`reusing ${indexDir}`);
-    return indexDir;
-  }
-  const started = performance.now();
-  const catalog = await writeDemoCatalog({ outDir: join(cacheDir, `catalog-n${PRODUCTS}`), count: PRODUCTS });
-  log(`indexing ${catalog.count} demo products with the int8 model (the catalog is embedded once, then cached)`);
-  const indexed = await runIndexCommand({
-    catalog: catalog.catalogPath,
-    rules: catalog.rulesPath,
-    out: indexDir,
-    model: modelDir,
-  });
-  if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
-  log(`  ${indexed.stdout.trim()} (${since(started).toFixed(0)} s)`);
+  await indexDemoCatalog({ n: PRODUCTS, catalogDir: join(cacheDir, `catalog-n${PRODUCTS}`), indexDir, modelDir, log });
   return indexDir;
 }
 
@@ -394,25 +375,10 @@ async function modelCalls(port: number): Promise<number> {
 }
 
 async function serviceRuns(indexDir: string, modelDir: string, next: () => string): Promise<HttpRun[]> {
-  const port = await freePort();
-  log(`starting roleplane search serve on 127.0.0.1:${port}`);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      join(REPO, 'bin', 'roleplane.js'),
-      ...['search', 'serve', '--data', indexDir, '--model', modelDir],
-      ...['--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  log('starting roleplane search serve');
+  const service = await startService({ indexDir, modelDir, readyTimeoutMs: 600_000 });
+  const port = Number(new URL(service.base).port);
   try {
-    await waitUntil('the service to be ready', 600_000, async () => {
-      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
-      return fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-    });
     const fresh = (count: number): string[] => Array.from({ length: count }, next);
     await httpRun('warm-up', port, fresh(WARM_UP), 1);
 
@@ -432,8 +398,7 @@ async function serviceRuns(indexDir: string, modelDir: string, next: () => strin
     const warm = await httpRun('warm (hits), 1 connection', port, sequential, 1);
     return [{ ...one, modelCalls: oneCalls }, { ...many, modelCalls: manyCalls }, hits, warm];
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    await service.stop();
   }
 }
 

@@ -13,18 +13,14 @@
  *  3. the price of page-cache rows: the same searches over the same index with its rows in memory and in the page
  *     cache: unfiltered (the graph's candidates re-scored) and filtered (exact scans over the passing rows).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { percentile, positiveIntArg, printTable } from './common/report.js';
 import { procMemory, type ProcMemory } from './memory/proc-memory.js';
-import { writeDemoCatalog } from '../tools/search-demo/write-demo-catalog.js';
-import { buildTinyModel } from '../tools/tiny-model/build-tiny-model.js';
-import { tinyModelOptions } from '../tools/tiny-model/tiny-model.js';
-import { runIndexCommand } from '../workloads/search/index/build/index-command.js';
+import { demoIndex } from './common/demo-index.js';
+import { startService, type ServiceProcess } from './common/service.js';
 import { INDEX_FILES } from '../workloads/search/index/format/files.js';
 import { loadSearchIndex, type SearchIndex } from '../workloads/search/index/serve/load-index.js';
 import {
@@ -33,8 +29,6 @@ import {
 } from '../workloads/search/index/serve/embeddings-residence.js';
 import { loadLocalEmbedder } from '../workloads/search/embedder/local-model.js';
 import { extractFilters } from '../workloads/search/query/extract-filters.js';
-import { freePort } from '../test/helpers/ports.js';
-import { waitUntil } from '../test/helpers/wait.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,25 +62,7 @@ interface Prepared {
 
 /** bench:http's cache layout: the same model, catalog and index serve both benchmarks. */
 async function prepare(): Promise<Prepared> {
-  const dir = args.dir ?? join(homedir(), '.cache', 'roleplane-bench', `http-n${N}-d${DIM}`);
-  mkdirSync(dir, { recursive: true });
-  const modelDir = join(dir, 'model');
-  if (!existsSync(join(modelDir, 'config.json'))) {
-    log(`building the tiny model with ${DIM} dimensions in ${modelDir}`);
-    await buildTinyModel({ ...tinyModelOptions(), dims: DIM, outDir: modelDir });
-  }
-  const indexDir = join(dir, 'index');
-  if (!existsSync(join(indexDir, INDEX_FILES.manifest))) {
-    const catalog = await writeDemoCatalog({ outDir: join(dir, 'catalog'), count: N });
-    log(`indexing ${catalog.count} demo products (embeddings + graph)`);
-    const indexed = await runIndexCommand({
-      catalog: catalog.catalogPath,
-      rules: catalog.rulesPath,
-      out: indexDir,
-      model: modelDir,
-    });
-    if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
-  } else log(`reusing ${indexDir}`);
+  const { modelDir, indexDir } = await demoIndex({ n: N, dim: DIM, ...(args.dir ? { dir: args.dir } : {}), log });
   return { modelDir, indexDir };
 }
 
@@ -134,56 +110,21 @@ function breakdown(prepared: Prepared, residence: EmbeddingsResidence): Stage[] 
     .map((line) => JSON.parse(line) as Stage);
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly base: string;
-}
-
-async function startServer(prepared: Prepared, residence: EmbeddingsResidence): Promise<Server> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO, 'bin', 'roleplane.js'),
-      'search',
-      'serve',
-      '--data',
-      prepared.indexDir,
-      '--model',
-      prepared.modelDir,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--embeddings-in',
-      residence,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  await waitUntil(`the service on ${base} to be ready`, 300_000, async () => {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was ready`);
-    return fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  });
-  for (let i = 0; i < 200; i += 1) {
-    const q = WARM_QUERIES[i % WARM_QUERIES.length] as string;
-    const response = await fetch(`${base}/search?q=${encodeURIComponent(`${q} ${i % 25}`)}&limit=10`);
-    if (!response.ok) throw new Error(`GET /search?q=${q}: ${response.status} ${await response.text()}`);
-    await response.arrayBuffer();
+/** A real `search serve` with its rows where `residence` says, warmed with 200 searches. */
+async function startServer(prepared: Prepared, residence: EmbeddingsResidence): Promise<ServiceProcess> {
+  const server = await startService({ ...prepared, env: { SEARCH_EMBEDDINGS_IN: residence } });
+  try {
+    for (let i = 0; i < 200; i += 1) {
+      const q = WARM_QUERIES[i % WARM_QUERIES.length] as string;
+      const response = await fetch(`${server.base}/search?q=${encodeURIComponent(`${q} ${i % 25}`)}&limit=10`);
+      if (!response.ok) throw new Error(`GET /search?q=${q}: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    }
+  } catch (err) {
+    await server.stop();
+    throw err;
   }
-  return { child, base };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  server.child.kill('SIGTERM');
-  await new Promise((resolve) =>
-    server.child.exitCode !== null ? resolve(undefined) : server.child.once('exit', resolve),
-  );
+  return server;
 }
 
 /** MiB of `path` resident in the page cache (fincore from util-linux), or undefined without fincore. */
@@ -202,7 +143,7 @@ interface ProcessesResult {
 }
 
 async function processes(prepared: Prepared, residence: EmbeddingsResidence): Promise<ProcessesResult[]> {
-  const servers: Server[] = [];
+  const servers: ServiceProcess[] = [];
   const results: ProcessesResult[] = [];
   try {
     for (let count = 1; count <= WORKERS; count += 1) {
@@ -218,7 +159,7 @@ async function processes(prepared: Prepared, residence: EmbeddingsResidence): Pr
       });
     }
   } finally {
-    for (const server of servers) await stopServer(server);
+    for (const server of servers) await server.stop();
   }
   return results;
 }

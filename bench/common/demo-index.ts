@@ -25,18 +25,35 @@ export async function demoIndex(options: {
     await buildTinyModel({ ...tinyModelOptions(), dims: options.dim, outDir: modelDir });
   }
   const indexDir = join(dir, 'index');
-  if (!existsSync(join(indexDir, INDEX_FILES.manifest))) {
-    const started = performance.now();
-    const catalog = await writeDemoCatalog({ outDir: join(dir, 'catalog'), count: options.n });
-    options.log(`indexing ${catalog.count} demo products (embeddings + graph)`);
-    const indexed = await runIndexCommand({
-      catalog: catalog.catalogPath,
-      rules: catalog.rulesPath,
-      out: indexDir,
-      model: modelDir,
-    });
-    if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
-    options.log(`  ${indexed.stdout.trim()} (catalog + index ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  } else options.log(`reusing ${indexDir}`);
+  await indexDemoCatalog({ n: options.n, catalogDir: join(dir, 'catalog'), indexDir, modelDir, log: options.log });
   return { dir, indexDir, modelDir };
+}
+
+/**
+ * `n` demo products written to `catalogDir` and indexed into `indexDir` with the model in `modelDir`, unless an
+ * index is there already (a finished build: `search index` replaces its output directory whole).
+ */
+export async function indexDemoCatalog(options: {
+  readonly n: number;
+  readonly catalogDir: string;
+  readonly indexDir: string;
+  readonly modelDir: string;
+  readonly log: (message: string) => void;
+}): Promise<void> {
+  const { indexDir, log } = options;
+  if (existsSync(join(indexDir, INDEX_FILES.manifest))) {
+    log(`reusing ${indexDir}`);
+    return;
+  }
+  const started = performance.now();
+  const catalog = await writeDemoCatalog({ outDir: options.catalogDir, count: options.n });
+  log(`indexing ${catalog.count} demo products with ${options.modelDir}`);
+  const indexed = await runIndexCommand({
+    catalog: catalog.catalogPath,
+    rules: catalog.rulesPath,
+    out: indexDir,
+    model: options.modelDir,
+  });
+  if (indexed.exitCode !== 0) throw new Error(indexed.stderr);
+  log(`  ${indexed.stdout.trim()} (catalog + index ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
