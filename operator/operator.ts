@@ -7,12 +7,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { LEASE_NAME } from './api/keys.js';
-import type { NamespacePhase } from './api/power-schedule.js';
 import type { Clock } from './clock.js';
 import { WorkQueue } from './controller/queue.js';
 import { reconcile } from './controller/reconcile.js';
 import { RETRY_AFTER_ERROR_MS } from './controller/requeue.js';
+import type { WrittenStatus } from './controller/schedule-status.js';
 import { selects } from './controller/select-namespaces.js';
+import type { NamespaceMemory } from './controller/transitions.js';
 import { startHealthServers } from './health.js';
 import type { KubeApi } from './kube/api.js';
 import { clientNodeKubeApi } from './kube/client-node.js';
@@ -67,7 +68,8 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
   const count = (verb: string) => metrics.apiRequests.inc({ verb });
   const api = deps.api ?? clientNodeKubeApi(kubeConfig, { instance: options.identity, count });
   const inFlight = new Map<string, string>();
-  const phases = new Map<string, NamespacePhase>();
+  const transitions = new Map<string, NamespaceMemory>();
+  const statuses = new Map<string, WrittenStatus>();
 
   let informers: Informers | undefined;
   let queue: WorkQueue | undefined;
@@ -75,8 +77,11 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
   let controllerStarted: Promise<void> | undefined;
   let standbyReady = !options.leaderElect;
 
+  // Until every informer has listed, a reconcile would see a schedule without (all of) its namespaces or workloads
+  // and settle on a state that is not there; the schedules are queued once the lists are in.
+  let listed = false;
   const enqueueFor = (event: CacheEvent): void => {
-    if (!informers || !queue) return;
+    if (!informers || !queue || !listed) return;
     if (event.kind === 'schedule') {
       queue.add(event.name);
       return;
@@ -106,7 +111,8 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
           log,
           metrics,
           inFlight,
-          phases,
+          transitions,
+          statuses,
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         });
         end({ result: 'ok' });
@@ -118,6 +124,7 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
       }
     });
     await informers.start();
+    listed = true;
     for (const schedule of cache.schedules()) queue.add(schedule.metadata.name);
   }
 

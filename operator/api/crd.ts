@@ -57,7 +57,8 @@ const spec: Schema = {
     timeZone: {
       type: 'string',
       maxLength: 64,
-      description: `IANA time zone for timespans that name none. Default ${DEFAULT_TIME_ZONE}.`,
+      default: DEFAULT_TIME_ZONE,
+      description: `IANA time zone for timespans that name none, and of the local times in the status. Default ${DEFAULT_TIME_ZONE}.`,
     },
     uptime: {
       type: 'string',
@@ -112,6 +113,8 @@ const status: Schema = {
     observedGeneration: { type: 'integer', format: 'int64' },
     nextSleep: rfc3339,
     nextWake: rfc3339,
+    nextSleepLocal: { type: 'string', description: "nextSleep in the schedule's time zone, for people." },
+    nextWakeLocal: { type: 'string', description: "nextWake in the schedule's time zone, for people." },
     namespaces: {
       type: 'array',
       'x-kubernetes-list-type': 'map',
@@ -126,6 +129,21 @@ const status: Schema = {
           nextWake: rfc3339,
           managed: managedCounts,
           lastError: { type: 'string' },
+          asleepSince: rfc3339,
+          gracePeriods: {
+            type: 'array',
+            description:
+              'Workloads created while the namespace was asleep, left running until their grace period ends.',
+            items: {
+              type: 'object',
+              required: ['kind', 'name', 'until'],
+              properties: {
+                kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'CronJob'] },
+                name: { type: 'string' },
+                until: rfc3339,
+              },
+            },
+          },
         },
       },
     },
@@ -177,8 +195,11 @@ export function powerScheduleCrd(): Record<string, unknown> {
             { name: 'Zone', type: 'string', jsonPath: '.spec.timeZone' },
             { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend' },
             { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-            { name: 'Next Sleep', type: 'date', jsonPath: '.status.nextSleep' },
-            { name: 'Next Wake', type: 'date', jsonPath: '.status.nextWake' },
+            // `date` columns print an age, which a time in the future cannot have (kubectl shows <invalid>).
+            { name: 'Next Sleep', type: 'string', jsonPath: '.status.nextSleepLocal' },
+            { name: 'Next Wake', type: 'string', jsonPath: '.status.nextWakeLocal' },
+            { name: 'Next Sleep (UTC)', type: 'string', jsonPath: '.status.nextSleep', priority: 1 },
+            { name: 'Next Wake (UTC)', type: 'string', jsonPath: '.status.nextWake', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

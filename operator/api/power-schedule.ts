@@ -48,6 +48,14 @@ export interface ManagedCounts {
   cronJobs: number;
 }
 
+/** A workload left running because it was created while its namespace was asleep. */
+export interface GraceStatus {
+  kind: WorkloadKind;
+  name: string;
+  /** When its grace period ends and it is put to sleep (RFC3339). */
+  until: string;
+}
+
 export interface NamespaceStatus {
   name: string;
   phase: NamespacePhase;
@@ -55,6 +63,10 @@ export interface NamespaceStatus {
   nextWake?: string;
   managed: ManagedCounts;
   lastError?: string;
+  /** When the operator began to put the namespace to sleep (RFC3339); unset while it is awake. */
+  asleepSince?: string;
+  /** Workloads a grace period keeps running, each with its end. */
+  gracePeriods?: GraceStatus[];
 }
 
 export interface Condition {
@@ -70,6 +82,9 @@ export interface PowerScheduleStatus {
   observedGeneration?: number;
   nextSleep?: string;
   nextWake?: string;
+  /** `nextSleep`/`nextWake` as local times in the schedule's zone, for people (`kubectl get`). */
+  nextSleepLocal?: string;
+  nextWakeLocal?: string;
   namespaces?: NamespaceStatus[];
   conditions?: Condition[];
 }

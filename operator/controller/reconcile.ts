@@ -7,7 +7,7 @@
  * (patch-workloads.ts), its phase and transitions (transitions.ts), the schedule's status (schedule-status.ts).
  */
 import type { Logger } from 'pino';
-import type { NamespacePhase, NamespaceStatus, PowerSchedule } from '../api/power-schedule.js';
+import type { NamespaceStatus, PowerSchedule, PowerScheduleStatus } from '../api/power-schedule.js';
 import { gracePeriodOf } from '../api/power-schedule.js';
 import type { Clock } from '../clock.js';
 import type { ClusterCache, KubeApi, WorkloadObject } from '../kube/api.js';
@@ -18,9 +18,15 @@ import { mapLimit } from './map-limit.js';
 import { type NamespaceDesire, namespaceDesire, parseDurationMs, scheduleDesire } from './namespace-state.js';
 import { patchWorkloads } from './patch-workloads.js';
 import { earliest, RETRY_AFTER_CONFLICT_MS } from './requeue.js';
-import { invalidScheduleStatus, scheduleStatus, writeStatus } from './schedule-status.js';
+import {
+  currentStatus,
+  invalidScheduleStatus,
+  scheduleStatus,
+  type WrittenStatus,
+  writeStatus,
+} from './schedule-status.js';
 import { selectedNamespaces } from './select-namespaces.js';
-import { namespacePhase, recordTransition, reportPhases } from './transitions.js';
+import { type NamespaceMemory, namespacePhase, recordTransition, reportPhases } from './transitions.js';
 import { isExcluded } from './workloads.js';
 
 /** Namespaces worked on at once; each has up to `concurrency` patches in flight. */
@@ -38,10 +44,15 @@ export interface ReconcileDeps {
    */
   readonly inFlight: Map<string, string>;
   /**
-   * The phase last reported per `schedule/namespace`. The cached status lags our own status writes, so
-   * transitions (events, metrics) are detected against this, not against the cache.
+   * Per `schedule/namespace`: the state it last settled in and the workloads patched since. Transitions (events,
+   * metrics, log lines) are detected against this, not against the cached status, which lags our own writes.
    */
-  readonly phases: Map<string, NamespacePhase>;
+  readonly transitions: Map<string, NamespaceMemory>;
+  /**
+   * The status last written per schedule. The cache lags our own status writes, so a new status is compared with
+   * this: one write per real change.
+   */
+  readonly statuses: Map<string, WrittenStatus>;
   /** Patches in flight at once within one namespace. @default - OPERATOR_DEFAULTS.concurrency (operator/config.ts) */
   readonly concurrency?: number;
 }
@@ -60,6 +71,8 @@ interface NamespaceOutcome {
 /** What a reconcile knows about the schedule before it looks at any namespace; the same for each of them. */
 interface ScheduleInView {
   readonly schedule: PowerSchedule;
+  /** Its status as last written (see currentStatus). */
+  readonly current: PowerScheduleStatus | undefined;
   readonly parsed: ParsedSchedule;
   readonly graceMs: number;
   /** What the schedule alone wants now, before each namespace's override annotations. */
@@ -69,24 +82,28 @@ interface ScheduleInView {
 
 export async function reconcile(name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const schedule = deps.cache.schedule(name);
-  if (!schedule) return { requeueAfterMs: null };
+  if (!schedule) {
+    deps.statuses.delete(name);
+    return { requeueAfterMs: null };
+  }
   const now = deps.clock.now();
+  const current = currentStatus(schedule, deps.statuses);
 
   const spec = parseSpec(schedule);
   if ('err' in spec) {
     // An invalid schedule does nothing at all: no workload is touched until it is fixed.
     deps.log.child({ schedule: name }).warn({ err: spec.err }, 'invalid schedule');
     const message = spec.err instanceof Error ? spec.err.message : String(spec.err);
-    await writeStatus(schedule, invalidScheduleStatus(schedule, message, now), deps);
+    await writeStatus(schedule, invalidScheduleStatus(schedule, message, now, current), deps);
     return { requeueAfterMs: null };
   }
 
-  const view: ScheduleInView = { schedule, ...spec, base: scheduleDesire(spec.parsed, now), now };
+  const view: ScheduleInView = { schedule, current, ...spec, base: scheduleDesire(spec.parsed, now), now };
   const names = selectedNamespaces(schedule.spec, deps.cache.namespaces());
   const outcomes = await mapLimit(names, NAMESPACES_IN_PARALLEL, (ns) => reconcileNamespace(view, ns, deps));
   const statuses = outcomes.map((o) => o.status);
   reportPhases(name, statuses, deps.metrics);
-  await writeStatus(schedule, scheduleStatus(schedule, statuses, now), deps);
+  await writeStatus(schedule, scheduleStatus(schedule, statuses, now, current), deps);
 
   const wakeAt = earliest(...outcomes.map((o) => o.wakeAt));
   return { requeueAfterMs: wakeAt === null ? null : Math.max(0, wakeAt - deps.clock.now().getTime()) };
@@ -126,8 +143,21 @@ async function reconcileNamespace(view: ScheduleInView, name: string, deps: Reco
   if (management.by !== 'this-schedule')
     return { status: handsOffStatus(name, management, times, managed), wakeAt: null };
 
+  const previous = view.current?.namespaces?.find((s) => s.name === name);
+  // The namespace went to sleep when the operator first acted on a wish for sleep; that moment is kept (in the
+  // status) while it stays asleep, whatever the schedule is edited to meanwhile.
+  const asleepSince = desire.awake ? undefined : (previous?.asleepSince ?? now.toISOString());
   const work = await patchWorkloads(
-    { schedule, parsed: view.parsed, namespace: name, workloads, desire, graceMs: view.graceMs, now },
+    {
+      schedule,
+      namespace: name,
+      workloads,
+      desire,
+      graceMs: view.graceMs,
+      asleepSince: asleepSince === undefined ? null : Date.parse(asleepSince),
+      announcedGrace: previous?.gracePeriods ?? [],
+      now,
+    },
     deps,
   );
   const errors = [...desire.problems, ...work.errors];
@@ -138,7 +168,8 @@ async function reconcileNamespace(view: ScheduleInView, name: string, deps: Reco
       schedule: schedule.metadata.name,
       namespace: name,
       phase,
-      statusPhase: schedule.status?.namespaces?.find((s) => s.name === name)?.phase,
+      awake: desire.awake,
+      previous,
       changed: work.changed,
       source: desire.source,
     },
@@ -151,6 +182,8 @@ async function reconcileNamespace(view: ScheduleInView, name: string, deps: Reco
       phase,
       managed,
       ...times,
+      ...(asleepSince !== undefined ? { asleepSince } : {}),
+      ...(work.grace.length > 0 ? { gracePeriods: [...work.grace] } : {}),
       ...(errors.length > 0 ? { lastError: errors.join('; ').slice(0, 1024) } : {}),
     },
     wakeAt: earliest(
@@ -158,7 +191,7 @@ async function reconcileNamespace(view: ScheduleInView, name: string, deps: Reco
       work.graceEnds,
       work.retryAt,
       // Not done yet (a write the watch has not shown, or a conflict): look again soon even if no event comes.
-      work.pending ? deps.clock.now().getTime() + 2 * RETRY_AFTER_CONFLICT_MS : null,
+      work.pending || work.awaitingWatch ? deps.clock.now().getTime() + 2 * RETRY_AFTER_CONFLICT_MS : null,
     ),
   };
 }

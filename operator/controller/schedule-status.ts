@@ -1,10 +1,31 @@
 /**
  * A PowerSchedule's status: its conditions (ScheduleValid, Ready), the next sleep and wake over its namespaces, and
- * each namespace's status; written only when it differs from what the cache holds.
+ * each namespace's status; written only when it differs from the status the operator last wrote (the cache lags
+ * those writes).
  */
 import type { Condition, NamespaceStatus, PowerSchedule, PowerScheduleStatus } from '../api/power-schedule.js';
+import { timeZoneOf } from '../api/power-schedule.js';
+import { formatLocalTime } from '../schedule/local-time.js';
 import type { ReconcileDeps } from './reconcile.js';
 import { earliest } from './requeue.js';
+
+/** The status this operator last wrote for one PowerSchedule (by uid, so a re-created schedule starts afresh). */
+export interface WrittenStatus {
+  readonly uid: string | undefined;
+  readonly status: PowerScheduleStatus;
+}
+
+/**
+ * The schedule's status as it stands: what this operator last wrote if it has written one, else what the cache
+ * holds (written before a restart or by the previous leader).
+ */
+export function currentStatus(
+  schedule: PowerSchedule,
+  written: ReadonlyMap<string, WrittenStatus>,
+): PowerScheduleStatus | undefined {
+  const memo = written.get(schedule.metadata.name);
+  return memo && memo.uid === schedule.metadata.uid ? memo.status : schedule.status;
+}
 
 export function condition(
   type: Condition['type'],
@@ -29,12 +50,17 @@ export function condition(
 }
 
 /** An invalid schedule: the parser's message, the namespaces as they were last reported, nothing done. */
-export function invalidScheduleStatus(schedule: PowerSchedule, message: string, now: Date): PowerScheduleStatus {
+export function invalidScheduleStatus(
+  schedule: PowerSchedule,
+  message: string,
+  now: Date,
+  current: PowerScheduleStatus | undefined = schedule.status,
+): PowerScheduleStatus {
   const generation = schedule.metadata.generation;
-  const previous = schedule.status?.conditions;
+  const previous = current?.conditions;
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    namespaces: schedule.status?.namespaces ?? [],
+    namespaces: current?.namespaces ?? [],
     conditions: [
       condition('ScheduleValid', false, 'InvalidSchedule', message, previous, now, generation),
       condition(
@@ -55,16 +81,22 @@ export function scheduleStatus(
   schedule: PowerSchedule,
   statuses: readonly NamespaceStatus[],
   now: Date,
+  current: PowerScheduleStatus | undefined = schedule.status,
 ): PowerScheduleStatus {
   const generation = schedule.metadata.generation;
-  const previous = schedule.status?.conditions;
+  const previous = current?.conditions;
   const failed = statuses.filter((s) => s.lastError);
   const nextSleep = earliest(...statuses.map((s) => (s.nextSleep ? Date.parse(s.nextSleep) : null)));
   const nextWake = earliest(...statuses.map((s) => (s.nextWake ? Date.parse(s.nextWake) : null)));
+  const zone = timeZoneOf(schedule.spec);
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    ...(nextSleep !== null ? { nextSleep: new Date(nextSleep).toISOString() } : {}),
-    ...(nextWake !== null ? { nextWake: new Date(nextWake).toISOString() } : {}),
+    ...(nextSleep !== null
+      ? { nextSleep: new Date(nextSleep).toISOString(), nextSleepLocal: formatLocalTime(nextSleep, zone) }
+      : {}),
+    ...(nextWake !== null
+      ? { nextWake: new Date(nextWake).toISOString(), nextWakeLocal: formatLocalTime(nextWake, zone) }
+      : {}),
     namespaces: [...statuses],
     conditions: [
       condition('ScheduleValid', true, 'Parsed', 'the schedule is valid', previous, now, generation),
@@ -92,15 +124,19 @@ function stableJson(value: unknown): string {
   );
 }
 
-/** Writes the status only when it differs, so a quiet reconcile sends no request. */
+/**
+ * Writes the status only when it differs from the current one (`currentStatus`: the last one written), so a quiet
+ * reconcile sends no request and each real change one; remembers what it wrote.
+ */
 export async function writeStatus(
   schedule: PowerSchedule,
   status: PowerScheduleStatus,
   deps: ReconcileDeps,
 ): Promise<void> {
-  if (stableJson(schedule.status ?? {}) === stableJson(status)) return;
+  if (stableJson(currentStatus(schedule, deps.statuses) ?? {}) === stableJson(status)) return;
   try {
     await deps.api.patchScheduleStatus(schedule.metadata.name, status);
+    deps.statuses.set(schedule.metadata.name, { uid: schedule.metadata.uid, status });
   } catch (err) {
     deps.log.warn({ err }, 'could not write status');
   }

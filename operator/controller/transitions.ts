@@ -9,41 +9,72 @@ import type { PatchOutcome } from './patch-workloads.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 /**
- * Awake or Asleep once every workload is done; Waking or Sleeping while a patch failed, is pending, or (asleep)
- * a workload created while asleep still has grace time.
+ * Awake or Asleep once every workload is done; Waking or Sleeping while a patch failed or met a conflict, or
+ * (asleep) a workload created while asleep still has grace time. A write of ours the cache does not show yet is
+ * done: the phase does not flap back while the watch catches up.
  */
-export function namespacePhase(awake: boolean, work: Omit<PatchOutcome, 'changed' | 'retryAt'>): NamespacePhase {
+export function namespacePhase(
+  awake: boolean,
+  work: Pick<PatchOutcome, 'pending' | 'errors' | 'graceEnds'>,
+): NamespacePhase {
   const done = !work.pending && work.errors.length === 0;
   if (awake) return done ? 'Awake' : 'Waking';
   return done && work.graceEnds === null ? 'Asleep' : 'Sleeping';
+}
+
+/** What the operator remembers of one namespace between reconciles (by `schedule/namespace`). */
+export interface NamespaceMemory {
+  /** The last finished state it saw or announced; unset until it has seen one. */
+  readonly settled: 'Awake' | 'Asleep' | undefined;
+  /** The state being worked towards, and the workloads patched for it since it was last settled. */
+  readonly awake: boolean;
+  readonly changed: number;
 }
 
 export interface Transition {
   readonly schedule: string;
   readonly namespace: string;
   readonly phase: NamespacePhase;
-  /** The phase the status last showed, if the operator has not reported one since it started. */
-  readonly statusPhase: NamespacePhase | undefined;
+  /** What the namespace should be now. */
+  readonly awake: boolean;
+  /** The namespace's status as last written (by this operator, else as cached); undefined if none. */
+  readonly previous: Pick<NamespaceStatus, 'phase' | 'gracePeriods' | 'lastError'> | undefined;
   /** Workloads patched by this reconcile. */
   readonly changed: number;
   readonly source: NamespaceDesire['source'];
 }
 
+function settledOf(phase: NamespacePhase | undefined): NamespaceMemory['settled'] {
+  return phase === 'Awake' || phase === 'Asleep' ? phase : undefined;
+}
+
+/** The state a status shows as settled: Sleeping only for grace periods is asleep but for workloads created since. */
+function settledIn(status: Transition['previous']): NamespaceMemory['settled'] {
+  if (status?.phase === 'Sleeping' && (status.gracePeriods?.length ?? 0) > 0 && !status.lastError) return 'Asleep';
+  return settledOf(status?.phase);
+}
+
 /**
- * Remembers the phase and, when the namespace has just become Awake or Asleep, says so. The cached status lags our
- * own status writes, so the phase is compared with the one last reported (`deps.phases`). A namespace first seen
- * already Awake or Asleep with nothing changed is not a transition.
+ * Remembers the phase and, when the namespace has just become Awake or Asleep, says so: a metric, a log line and
+ * an Event, all three for every transition, the operator's first pass included. A transition is a finished state
+ * other than the one last settled, reached by patching workloads or from a known other state. A namespace first
+ * seen already Awake or Asleep with nothing changed is not one.
  */
 export async function recordTransition(t: Transition, deps: ReconcileDeps): Promise<void> {
   const key = `${t.schedule}/${t.namespace}`;
-  const before = deps.phases.get(key) ?? t.statusPhase;
-  deps.phases.set(key, t.phase);
-  const finished = t.phase === 'Awake' || t.phase === 'Asleep';
-  if (!finished || before === t.phase || (t.changed === 0 && before === undefined)) return;
-  const asleep = t.phase === 'Asleep';
-  deps.metrics?.transitions.inc({ schedule: t.schedule, namespace: t.namespace, to: t.phase });
+  const memory = deps.transitions.get(key) ?? { settled: settledIn(t.previous), awake: t.awake, changed: 0 };
+  const changed = (memory.awake === t.awake ? memory.changed : 0) + t.changed;
+  const finished = settledOf(t.phase);
+  if (finished === undefined) {
+    deps.transitions.set(key, { settled: memory.settled, awake: t.awake, changed });
+    return;
+  }
+  deps.transitions.set(key, { settled: finished, awake: t.awake, changed: 0 });
+  if (finished === memory.settled || (changed === 0 && memory.settled === undefined)) return;
+  const asleep = finished === 'Asleep';
+  deps.metrics?.transitions.inc({ schedule: t.schedule, namespace: t.namespace, to: finished });
   deps.log.info(
-    { schedule: t.schedule, namespace: t.namespace, phase: t.phase, changed: t.changed, source: t.source },
+    { schedule: t.schedule, namespace: t.namespace, phase: finished, changed, source: t.source },
     asleep ? 'namespace asleep' : 'namespace awake',
   );
   await deps.api
@@ -52,7 +83,7 @@ export async function recordTransition(t: Transition, deps: ReconcileDeps): Prom
       type: 'Normal',
       reason: asleep ? 'Slept' : 'Woke',
       action: asleep ? 'Sleep' : 'Wake',
-      note: `${asleep ? 'put to sleep' : 'woken'} by PowerSchedule ${t.schedule} (${t.source}); ${t.changed} workload(s) changed`,
+      note: `${asleep ? 'put to sleep' : 'woken'} by PowerSchedule ${t.schedule} (${t.source}); ${changed} workload(s) changed`,
     })
     .catch((err: unknown) => deps.log.warn({ err }, 'could not record event'));
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CRD_NAME } from '../../operator/api/keys.js';
+import { DEFAULT_TIME_ZONE } from '../../operator/api/power-schedule.js';
 import { OPERATOR_DEFAULTS, OPERATOR_ENV } from '../../operator/config.js';
 import { find, objectsOf, podTemplates } from '../helpers/manifests.js';
 
@@ -47,6 +48,31 @@ describe('OperatorChart', () => {
       assert.ok(field in spec.properties, `spec.${field}`);
     }
     assert.equal(spec['x-kubernetes-validations'].length, 2);
+  });
+
+  it('prints readable next sleep and wake times, and fills the spec columns before the operator has run', () => {
+    const version = (
+      find(objects, 'CustomResourceDefinition', CRD_NAME).spec as {
+        versions: Array<{
+          additionalPrinterColumns: Array<{ name: string; type: string; jsonPath: string; priority?: number }>;
+          schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, { default?: unknown }> } } } };
+        }>;
+      }
+    ).versions[0]!;
+    const column = (name: string) => version.additionalPrinterColumns.find((c) => c.name === name)!;
+    // A `date` column prints the age of a time, and a time in the future has none: kubectl shows <invalid>.
+    assert.deepEqual(
+      version.additionalPrinterColumns.filter((c) => c.type === 'date').map((c) => c.name),
+      ['Age'],
+    );
+    assert.deepEqual(
+      [column('Next Sleep').jsonPath, column('Next Wake').jsonPath],
+      ['.status.nextSleepLocal', '.status.nextWakeLocal'],
+    );
+    assert.equal(column('Next Sleep (UTC)').priority, 1);
+    // Zone and Suspended read the spec; schema defaults fill them when the manifest leaves them out.
+    const spec = version.schema.openAPIV3Schema.properties.spec.properties;
+    assert.deepEqual([spec.timeZone!.default, spec.suspend!.default], [DEFAULT_TIME_ZONE, false]);
   });
 
   it('grants only what the operator needs: no wildcards, no delete, no secrets', () => {

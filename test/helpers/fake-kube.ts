@@ -23,6 +23,9 @@ export class FakeKube implements KubeApi, ClusterCache {
   private readonly workloadMap = new Map<string, WorkloadObject>();
   private readonly hpaList: HpaObject[] = [];
   private rv = 100;
+  /** While set (`lagWorkloads`), what the informers show: our patches reach it only through `deliverWatchEvent`. */
+  private cachedWorkloads?: Map<string, WorkloadObject>;
+  private readonly watchBacklog: WorkloadObject[] = [];
   /** Return an error to make the next matching patch fail. */
   failPatch?: (patch: WorkloadPatch) => KubeApiError | undefined;
 
@@ -45,6 +48,7 @@ export class FakeKube implements KubeApi, ClusterCache {
       },
     };
     this.workloadMap.set(this.key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
+    this.cachedWorkloads?.set(this.key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
     return obj;
   }
   addHpa(namespace: string, targetKind: string, targetName: string): void {
@@ -68,6 +72,17 @@ export class FakeKube implements KubeApi, ClusterCache {
       ...change,
       metadata: { ...w.metadata, resourceVersion: String(++this.rv) },
     });
+  }
+  /** From now on the cache shows workload patches only when `deliverWatchEvent` hands them over, one at a time. */
+  lagWorkloads(): void {
+    this.cachedWorkloads = new Map(this.workloadMap);
+  }
+  /** Hands the oldest patched workload to the cache, as its watch event would; false when none is waiting. */
+  deliverWatchEvent(): boolean {
+    const next = this.watchBacklog.shift();
+    if (!next || !this.cachedWorkloads) return false;
+    this.cachedWorkloads.set(this.key(next.kind, next.metadata.namespace, next.metadata.name), next);
+    return true;
   }
   /** Makes our last written status visible to the next reconcile, as the watch would. */
   syncStatus(): void {
@@ -103,6 +118,7 @@ export class FakeKube implements KubeApi, ClusterCache {
       metadata: { ...current.metadata, annotations, resourceVersion: String(++this.rv) },
     };
     this.workloadMap.set(key, updated);
+    if (this.cachedWorkloads) this.watchBacklog.push(updated);
     return updated;
   }
   async patchScheduleStatus(name: string, status: PowerScheduleStatus): Promise<void> {
@@ -126,7 +142,7 @@ export class FakeKube implements KubeApi, ClusterCache {
     return this.namespaceMap.get(name);
   }
   workloads(namespace: string): readonly WorkloadObject[] {
-    return [...this.workloadMap.values()].filter((w) => w.metadata.namespace === namespace);
+    return [...(this.cachedWorkloads ?? this.workloadMap).values()].filter((w) => w.metadata.namespace === namespace);
   }
   hpas(namespace: string): readonly HpaObject[] {
     return this.hpaList.filter((h) => h.metadata.namespace === namespace);

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import {
   ASLEEP_UNTIL_ANNOTATION,
   AWAKE_UNTIL_ANNOTATION,
@@ -7,9 +9,12 @@ import {
   ORIGINAL_REPLICAS_ANNOTATION,
   ORIGINAL_SUSPEND_ANNOTATION,
 } from '../../../operator/api/keys.js';
-import type { NamespacePhase, PowerSchedule, PowerScheduleSpec } from '../../../operator/api/power-schedule.js';
+import type { PowerSchedule, PowerScheduleSpec } from '../../../operator/api/power-schedule.js';
 import { reconcile } from '../../../operator/controller/reconcile.js';
+import type { WrittenStatus } from '../../../operator/controller/schedule-status.js';
+import type { NamespaceMemory } from '../../../operator/controller/transitions.js';
 import { KubeApiError } from '../../../operator/kube/api.js';
+import { OperatorMetrics } from '../../../operator/metrics.js';
 import { FakeKube } from '../../helpers/fake-kube.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
@@ -24,7 +29,33 @@ const FRIDAY_NIGHT = '2026-11-27T19:00:00Z'; // 20:00 Berlin: the boundary itsel
 const MONDAY_MORNING = '2026-11-30T06:00:00Z'; // 07:00 Berlin
 
 function schedule(spec: PowerScheduleSpec = OFFICE_HOURS, name = 'office-hours'): PowerSchedule {
-  return { apiVersion: 'roleplane.io/v1alpha1', kind: 'PowerSchedule', metadata: { name, generation: 1 }, spec };
+  return {
+    apiVersion: 'roleplane.io/v1alpha1',
+    kind: 'PowerSchedule',
+    metadata: { name, generation: 1, uid: `uid-${name}` },
+    spec,
+  };
+}
+
+/** The operator's memory between reconciles; a new one is a restarted operator. */
+function memory() {
+  return {
+    inFlight: new Map<string, string>(),
+    transitions: new Map<string, NamespaceMemory>(),
+    statuses: new Map<string, WrittenStatus>(),
+  };
+}
+
+/** A logger whose lines (parsed JSON) the test can read. */
+function capturedLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, stream), lines };
 }
 
 function setup(spec?: PowerScheduleSpec) {
@@ -41,8 +72,7 @@ function setup(spec?: PowerScheduleSpec) {
     cache: kube,
     clock,
     log: pino({ level: 'silent' }),
-    inFlight: new Map<string, string>(),
-    phases: new Map<string, NamespacePhase>(),
+    ...memory(),
   };
   // Each step sees the objects as the watch would deliver them after our writes.
   const run = async (at: string) => {
@@ -315,5 +345,166 @@ describe('reconcile', () => {
     const status = lastStatus(kube);
     assert.match(status.namespaces![0]!.lastError!, /HTTP 500: etcd timeout/);
     assert.equal(status.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+  });
+
+  describe('state you can see', () => {
+    it('shows the next sleep and wake as local times in the schedule zone, beside RFC 3339', async () => {
+      const { kube, run } = setup();
+      await run(FRIDAY_NOON);
+      const status = lastStatus(kube);
+      assert.deepEqual(
+        [status.nextSleep, status.nextSleepLocal, status.nextWake, status.nextWakeLocal],
+        [
+          '2026-11-27T19:00:00.000Z',
+          'Fri 2026-11-27 20:00 +01:00',
+          '2026-11-30T06:00:00.000Z',
+          'Mon 2026-11-30 07:00 +01:00',
+        ],
+      );
+    });
+
+    it('announces the first pass that puts a namespace to sleep, and the wake: Event, transitions metric and log line each', async () => {
+      const { kube, deps, run } = setup();
+      const { log, lines } = capturedLog();
+      const metrics = new OperatorMetrics(new Registry());
+      Object.assign(deps, { log, metrics });
+      await run(FRIDAY_NIGHT); // the operator's first pass
+      await run(MONDAY_MORNING);
+      assert.deepEqual(
+        kube.events.map((e) => `${e.reason} ${e.regarding.name}: ${e.note}`),
+        [
+          'Slept dev: put to sleep by PowerSchedule office-hours (schedule); 4 workload(s) changed',
+          'Woke dev: woken by PowerSchedule office-hours (schedule); 4 workload(s) changed',
+        ],
+      );
+      const counted = (await metrics.transitions.get()).values.map((v) => [v.labels.namespace, v.labels.to, v.value]);
+      assert.deepEqual(counted, [
+        ['dev', 'Asleep', 1],
+        ['dev', 'Awake', 1],
+      ]);
+      assert.deepEqual(
+        lines.filter((l) => l.namespace === 'dev').map((l) => [l.msg, l.changed]),
+        [
+          ['namespace asleep', 4],
+          ['namespace awake', 4],
+        ],
+      );
+    });
+
+    it('announces a sleep once even when its patches show up in the cache later (the phase does not flap)', async () => {
+      const { kube, deps, clock } = setup();
+      clock.set(FRIDAY_NIGHT);
+      kube.lagWorkloads();
+      await reconcile('office-hours', deps);
+      while (kube.deliverWatchEvent()) await reconcile('office-hours', deps);
+      assert.deepEqual(
+        kube.events.map((e) => e.reason),
+        ['Slept'],
+      );
+      assert.deepEqual(
+        kube.statusWrites.map((w) => w.status.namespaces![0]!.phase),
+        ['Asleep'],
+      );
+    });
+
+    it('is no transition when a restarted operator finds a namespace already asleep', async () => {
+      const { kube, deps, run } = setup();
+      await run(FRIDAY_NIGHT);
+      Object.assign(deps, memory());
+      await run('2026-11-27T23:00:00Z');
+      assert.deepEqual(
+        kube.events.map((e) => e.reason),
+        ['Slept'],
+      );
+    });
+
+    it('writes the status once per real change while the cache lags its writes: two namespaces to sleep and back', async () => {
+      const { kube, deps, clock } = setup({ ...OFFICE_HOURS, namespaces: ['dev', 'staging'] });
+      kube.addNamespace('staging');
+      kube.addWorkload({ kind: 'Deployment', metadata: { name: 'web', namespace: 'staging' }, replicas: 2 });
+      kube.addWorkload({ kind: 'StatefulSet', metadata: { name: 'valkey', namespace: 'staging' }, replicas: 1 });
+      kube.addWorkload({ kind: 'CronJob', metadata: { name: 'report', namespace: 'staging' }, suspend: false });
+      clock.set(FRIDAY_NOON);
+      await reconcile('office-hours', deps);
+      kube.syncStatus();
+      kube.lagWorkloads();
+      // Each workload's watch event runs a reconcile; the status watch comes in half way.
+      const transition = async (at: string) => {
+        const before = kube.statusWrites.length;
+        clock.set(at);
+        await reconcile('office-hours', deps);
+        for (let delivered = 0; kube.deliverWatchEvent(); delivered++) {
+          if (delivered === 3) kube.syncStatus();
+          await reconcile('office-hours', deps);
+        }
+        kube.syncStatus();
+        await reconcile('office-hours', deps);
+        return kube.statusWrites.slice(before).map((w) => w.status.namespaces!.map((n) => n.phase).join(','));
+      };
+      assert.deepEqual(await transition(FRIDAY_NIGHT), ['Asleep,Asleep']);
+      assert.deepEqual(await transition(MONDAY_MORNING), ['Awake,Awake']);
+      assert.equal(kube.patches.length, 14, 'one patch per workload and transition');
+    });
+
+    it('gives no grace to workloads created while the namespace was awake, though the schedule edited since says asleep', async () => {
+      const { kube, run } = setup({ namespaces: ['dev'], uptime: 'always', gracePeriod: '15m' });
+      await run('2026-11-27T12:00:00Z');
+      for (const name of ['api', 'worker'])
+        kube.addWorkload({
+          kind: 'Deployment',
+          metadata: { name, namespace: 'dev', creationTimestamp: '2026-11-27T12:00:00.000Z' },
+          replicas: 2,
+        });
+      await run('2026-11-27T12:10:00Z');
+      kube.addSchedule(schedule({ namespaces: ['dev'], uptime: 'never', gracePeriod: '15m' }));
+      await run('2026-11-27T12:10:30Z');
+      assert.deepEqual(
+        [kube.get('Deployment', 'dev', 'api').replicas, kube.get('Deployment', 'dev', 'worker').replicas],
+        [0, 0],
+      );
+      const ns = lastStatus(kube).namespaces![0]!;
+      assert.deepEqual([ns.phase, ns.asleepSince, ns.gracePeriods], ['Asleep', '2026-11-27T12:10:30.000Z', undefined]);
+      assert.ok(!kube.events.some((e) => e.reason === 'GracePeriod'));
+    });
+
+    it('says when a grace period holds a workload, and until when: a status entry and one Event', async () => {
+      const { kube, deps, run } = setup({ ...OFFICE_HOURS, gracePeriod: '15m' });
+      await run(FRIDAY_NIGHT);
+      kube.addWorkload({
+        kind: 'Deployment',
+        metadata: { name: 'hotfix', namespace: 'dev', creationTimestamp: '2026-11-27T22:00:00.000Z' },
+        replicas: 1,
+      });
+      await run('2026-11-27T22:05:00Z');
+      await run('2026-11-27T22:10:00Z');
+      Object.assign(deps, memory()); // a restart neither forgets the grace nor says it twice
+      await run('2026-11-27T22:11:00Z');
+      const ns = lastStatus(kube).namespaces![0]!;
+      assert.deepEqual(
+        [ns.phase, ns.asleepSince, ns.gracePeriods],
+        [
+          'Sleeping',
+          '2026-11-27T19:00:00.000Z',
+          [{ kind: 'Deployment', name: 'hotfix', until: '2026-11-27T22:15:00.000Z' }],
+        ],
+      );
+      const grace = kube.events.filter((e) => e.reason === 'GracePeriod');
+      assert.deepEqual(
+        grace.map((e) => `${e.type} ${e.regarding.kind}/${e.regarding.name}`),
+        ['Normal Deployment/hotfix'],
+      );
+      assert.match(
+        grace[0]!.note,
+        /created while namespace dev was asleep .*left running until 2026-11-27T22:15:00.000Z/,
+      );
+      await run('2026-11-27T22:15:00Z');
+      assert.equal(kube.get('Deployment', 'dev', 'hotfix').replicas, 0);
+      assert.equal(lastStatus(kube).namespaces![0]!.gracePeriods, undefined);
+      assert.deepEqual(
+        kube.events.filter((e) => e.regarding.kind === 'Namespace').map((e) => e.reason),
+        ['Slept'],
+        'the grace period ending is no new transition',
+      );
+    });
   });
 });
