@@ -5,6 +5,7 @@ import {
   DEFAULT_TIME_ZONE,
   NAMESPACE_PHASES,
 } from './power-schedule.js';
+import { HOLIDAY_PATTERN, MAX_HOLIDAYS } from '../schedule/holidays.js';
 
 type Schema = Record<string, unknown>;
 
@@ -96,6 +97,14 @@ const spec: Schema = {
       default: DEFAULT_GRACE_PERIOD,
       description: 'Workloads created while asleep are left running this long.',
     },
+    holidays: {
+      type: 'array',
+      maxItems: MAX_HOLIDAYS,
+      'x-kubernetes-list-type': 'set',
+      items: { type: 'string', maxLength: 22, pattern: HOLIDAY_PATTERN },
+      description:
+        'Days on which the namespaces stay asleep all day whatever uptime or downtime say, from local midnight to local midnight in timeZone: "2026-12-24" or "2026-12-24..2026-12-26" (both days inclusive). Entries may not overlap. Override annotations (awake-until) still win.',
+    },
   },
   'x-kubernetes-validations': [
     { rule: 'has(self.uptime) != has(self.downtime)', message: 'set exactly one of uptime or downtime' },
@@ -112,6 +121,11 @@ const status: Schema = {
     observedGeneration: { type: 'integer', format: 'int64' },
     nextSleep: rfc3339,
     nextWake: rfc3339,
+    nextHoliday: {
+      type: 'string',
+      format: 'date',
+      description: 'First day of the holiday in progress, or else of the next one, in spec.timeZone.',
+    },
     namespaces: {
       type: 'array',
       'x-kubernetes-list-type': 'map',

@@ -37,6 +37,12 @@ export interface PowerScheduleSpec {
   excludedWorkloads?: WorkloadRef[];
   /** Workloads created while asleep are left running this long. @default "15m" */
   gracePeriod?: string;
+  /**
+   * Days on which the namespaces stay asleep all day, whatever uptime or downtime say: `YYYY-MM-DD` or
+   * `YYYY-MM-DD..YYYY-MM-DD` (both inclusive), local midnight to local midnight in `timeZone`. Override
+   * annotations (`roleplane wake`) still win. @default - none
+   */
+  holidays?: string[];
 }
 
 export const NAMESPACE_PHASES = ['Awake', 'Asleep', 'Waking', 'Sleeping', 'Suspended', 'Excluded', 'Failed'] as const;
@@ -70,6 +76,8 @@ export interface PowerScheduleStatus {
   observedGeneration?: number;
   nextSleep?: string;
   nextWake?: string;
+  /** First day (`YYYY-MM-DD`, in `spec.timeZone`) of the holiday in progress or else the next one; absent if none. */
+  nextHoliday?: string;
   namespaces?: NamespaceStatus[];
   conditions?: Condition[];
 }

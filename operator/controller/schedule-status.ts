@@ -3,6 +3,9 @@
  * each namespace's status; written only when it differs from what the cache holds.
  */
 import type { Condition, NamespaceStatus, PowerSchedule, PowerScheduleStatus } from '../api/power-schedule.js';
+import type { ParsedSchedule } from '../schedule/grammar.js';
+import { currentOrNextHoliday, formatDay } from '../schedule/holidays.js';
+import { ZoneClock } from '../schedule/zone-clock.js';
 import type { ReconcileDeps } from './reconcile.js';
 import { earliest } from './requeue.js';
 
@@ -50,11 +53,22 @@ export function invalidScheduleStatus(schedule: PowerSchedule, message: string, 
   };
 }
 
+/**
+ * The holiday in progress at `now` or else the next one: its first day (`status.nextHoliday`, YYYY-MM-DD) and the
+ * instant it ends, when that status changes; undefined when the schedule has none to come.
+ */
+export function nextHolidayOf(parsed: ParsedSchedule, now: Date): { day: string; endsAtMs: number } | undefined {
+  if (parsed.holidays === undefined) return undefined;
+  const found = currentOrNextHoliday(parsed.holidays, new ZoneClock(parsed.timeZone), now.getTime());
+  return found === null ? undefined : { day: formatDay(found.holiday.firstDay), endsAtMs: found.endMs };
+}
+
 /** A valid schedule after its namespaces were reconciled: Ready unless a namespace reported an error. */
 export function scheduleStatus(
   schedule: PowerSchedule,
   statuses: readonly NamespaceStatus[],
   now: Date,
+  nextHoliday?: string,
 ): PowerScheduleStatus {
   const generation = schedule.metadata.generation;
   const previous = schedule.status?.conditions;
@@ -65,6 +79,7 @@ export function scheduleStatus(
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     ...(nextSleep !== null ? { nextSleep: new Date(nextSleep).toISOString() } : {}),
     ...(nextWake !== null ? { nextWake: new Date(nextWake).toISOString() } : {}),
+    ...(nextHoliday !== undefined ? { nextHoliday } : {}),
     namespaces: [...statuses],
     conditions: [
       condition('ScheduleValid', true, 'Parsed', 'the schedule is valid', previous, now, generation),
