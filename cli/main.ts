@@ -126,7 +126,11 @@ export function buildProgram(): Command {
     .option('--downtime <spec>', 'timespans during which namespaces are asleep')
     .option('--time-zone <zone>', 'IANA zone for timespans that name none (default UTC)')
     .option('--at <time>', 'RFC3339 instant to evaluate at')
-    .action(async (opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string }) => {
+    .option(
+      '--holidays <dates>',
+      'days asleep all day in the time zone, comma list of YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD (inclusive); adds "holidays" and "nextHoliday" to the output',
+    )
+    .action(async (opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string; holidays?: string }) => {
       const { runExplain } = await import('../operator/schedule/explain.js');
       emit(runExplain(opts));
     });

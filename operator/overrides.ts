@@ -42,8 +42,8 @@ function scheduledEnd(
   const mine = schedules.filter((s) => selects(s.spec, { metadata: { name: namespace, labels } }, namespace));
   if (mine.length === 0) throw new Error(`no PowerSchedule selects namespace ${namespace}; give --for <duration>`);
   const schedule = mine[0]!;
-  const { uptime, downtime, timeZone } = schedule.spec;
-  const parsed = parseSchedule({ uptime, downtime, timeZone });
+  const { uptime, downtime, timeZone, holidays } = schedule.spec;
+  const parsed = parseSchedule({ uptime, downtime, timeZone, holidays });
   const wantAwake = mode === 'wake';
   const next = nextTransition(parsed, now);
   if (desiredAwake(parsed, now) === wantAwake) {

@@ -5,6 +5,7 @@ import {
   DEFAULT_TIME_ZONE,
   NAMESPACE_PHASES,
 } from './power-schedule.js';
+import { HOLIDAY_PATTERN, MAX_HOLIDAYS } from '../schedule/holidays.js';
 
 type Schema = Record<string, unknown>;
 
@@ -97,6 +98,14 @@ const spec: Schema = {
       default: DEFAULT_GRACE_PERIOD,
       description: 'Workloads created while asleep are left running this long.',
     },
+    holidays: {
+      type: 'array',
+      maxItems: MAX_HOLIDAYS,
+      'x-kubernetes-list-type': 'set',
+      items: { type: 'string', maxLength: 22, pattern: HOLIDAY_PATTERN },
+      description:
+        'Days on which the namespaces stay asleep all day whatever uptime or downtime say, from local midnight to local midnight in timeZone: "2026-12-24" or "2026-12-24..2026-12-26" (both days inclusive). Entries may not overlap. Override annotations (awake-until) still win.',
+    },
   },
   'x-kubernetes-validations': [
     { rule: 'has(self.uptime) != has(self.downtime)', message: 'set exactly one of uptime or downtime' },
@@ -115,6 +124,11 @@ const status: Schema = {
     nextWake: rfc3339,
     nextSleepLocal: { type: 'string', description: "nextSleep in the schedule's time zone, for people." },
     nextWakeLocal: { type: 'string', description: "nextWake in the schedule's time zone, for people." },
+    nextHoliday: {
+      type: 'string',
+      format: 'date',
+      description: 'First day of the holiday in progress, or else of the next one, in spec.timeZone.',
+    },
     namespaces: {
       type: 'array',
       'x-kubernetes-list-type': 'map',
@@ -200,6 +214,7 @@ export function powerScheduleCrd(): Record<string, unknown> {
             { name: 'Next Wake', type: 'string', jsonPath: '.status.nextWakeLocal' },
             { name: 'Next Sleep (UTC)', type: 'string', jsonPath: '.status.nextSleep', priority: 1 },
             { name: 'Next Wake (UTC)', type: 'string', jsonPath: '.status.nextWake', priority: 1 },
+            { name: 'Next Holiday', type: 'string', jsonPath: '.status.nextHoliday', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

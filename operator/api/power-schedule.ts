@@ -37,6 +37,12 @@ export interface PowerScheduleSpec {
   excludedWorkloads?: WorkloadRef[];
   /** Workloads created while asleep are left running this long. @default "15m" */
   gracePeriod?: string;
+  /**
+   * Days on which the namespaces stay asleep all day, whatever uptime or downtime say: `YYYY-MM-DD` or
+   * `YYYY-MM-DD..YYYY-MM-DD` (both inclusive), local midnight to local midnight in `timeZone`. Override
+   * annotations (`roleplane wake`) still win. @default - none
+   */
+  holidays?: string[];
 }
 
 export const NAMESPACE_PHASES = ['Awake', 'Asleep', 'Waking', 'Sleeping', 'Suspended', 'Excluded', 'Failed'] as const;
@@ -85,6 +91,8 @@ export interface PowerScheduleStatus {
   /** `nextSleep`/`nextWake` as local times in the schedule's zone, for people (`kubectl get`). */
   nextSleepLocal?: string;
   nextWakeLocal?: string;
+  /** First day (`YYYY-MM-DD`, in `spec.timeZone`) of the holiday in progress or else the next one; absent if none. */
+  nextHoliday?: string;
   namespaces?: NamespaceStatus[];
   conditions?: Condition[];
 }

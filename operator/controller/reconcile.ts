@@ -21,6 +21,7 @@ import { earliest, RETRY_AFTER_CONFLICT_MS } from './requeue.js';
 import {
   currentStatus,
   invalidScheduleStatus,
+  nextHolidayOf,
   scheduleStatus,
   type WrittenStatus,
   writeStatus,
@@ -103,17 +104,19 @@ export async function reconcile(name: string, deps: ReconcileDeps): Promise<Reco
   const outcomes = await mapLimit(names, NAMESPACES_IN_PARALLEL, (ns) => reconcileNamespace(view, ns, deps));
   const statuses = outcomes.map((o) => o.status);
   reportPhases(name, statuses, deps.metrics);
-  await writeStatus(schedule, scheduleStatus(schedule, statuses, now, current), deps);
+  const holiday = nextHolidayOf(view.parsed, now);
+  await writeStatus(schedule, scheduleStatus(schedule, statuses, now, current, holiday?.day), deps);
 
-  const wakeAt = earliest(...outcomes.map((o) => o.wakeAt));
+  // A holiday's end changes status.nextHoliday even when no namespace changes then.
+  const wakeAt = earliest(...outcomes.map((o) => o.wakeAt), holiday?.endsAtMs);
   return { requeueAfterMs: wakeAt === null ? null : Math.max(0, wakeAt - deps.clock.now().getTime()) };
 }
 
 function parseSpec(schedule: PowerSchedule): { parsed: ParsedSchedule; graceMs: number } | { err: unknown } {
   try {
-    const { uptime, downtime, timeZone } = schedule.spec;
+    const { uptime, downtime, timeZone, holidays } = schedule.spec;
     return {
-      parsed: parseSchedule({ uptime, downtime, timeZone }),
+      parsed: parseSchedule({ uptime, downtime, timeZone, holidays }),
       graceMs: parseDurationMs(gracePeriodOf(schedule.spec)),
     };
   } catch (err) {

@@ -6,6 +6,9 @@
 import type { Condition, NamespaceStatus, PowerSchedule, PowerScheduleStatus } from '../api/power-schedule.js';
 import { timeZoneOf } from '../api/power-schedule.js';
 import { formatLocalTime } from '../schedule/local-time.js';
+import type { ParsedSchedule } from '../schedule/grammar.js';
+import { currentOrNextHoliday, formatDay } from '../schedule/holidays.js';
+import { ZoneClock } from '../schedule/zone-clock.js';
 import type { ReconcileDeps } from './reconcile.js';
 import { earliest } from './requeue.js';
 
@@ -76,12 +79,23 @@ export function invalidScheduleStatus(
   };
 }
 
+/**
+ * The holiday in progress at `now` or else the next one: its first day (`status.nextHoliday`, YYYY-MM-DD) and the
+ * instant it ends, when that status changes; undefined when the schedule has none to come.
+ */
+export function nextHolidayOf(parsed: ParsedSchedule, now: Date): { day: string; endsAtMs: number } | undefined {
+  if (parsed.holidays === undefined) return undefined;
+  const found = currentOrNextHoliday(parsed.holidays, new ZoneClock(parsed.timeZone), now.getTime());
+  return found === null ? undefined : { day: formatDay(found.holiday.firstDay), endsAtMs: found.endMs };
+}
+
 /** A valid schedule after its namespaces were reconciled: Ready unless a namespace reported an error. */
 export function scheduleStatus(
   schedule: PowerSchedule,
   statuses: readonly NamespaceStatus[],
   now: Date,
   current: PowerScheduleStatus | undefined = schedule.status,
+  nextHoliday?: string,
 ): PowerScheduleStatus {
   const generation = schedule.metadata.generation;
   const previous = current?.conditions;
@@ -97,6 +111,7 @@ export function scheduleStatus(
     ...(nextWake !== null
       ? { nextWake: new Date(nextWake).toISOString(), nextWakeLocal: formatLocalTime(nextWake, zone) }
       : {}),
+    ...(nextHoliday !== undefined ? { nextHoliday } : {}),
     namespaces: [...statuses],
     conditions: [
       condition('ScheduleValid', true, 'Parsed', 'the schedule is valid', previous, now, generation),

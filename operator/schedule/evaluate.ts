@@ -12,6 +12,7 @@
  * stretches of each local day, turned into instants piece by piece between the zone's offset changes.
  */
 import type { IsoWeekday, ParsedSchedule, TimespanRule, WeeklyRule } from './grammar.js';
+import { holidayIntervals } from './holidays.js';
 import {
   complement,
   contains,
@@ -148,15 +149,20 @@ export function nextChange(
 }
 
 /**
- * The instants at which a schedule wants its namespaces awake: inside `uptime` (everywhere if none) and
- * outside `downtime` (nowhere if none). The CRD allows only one of the two; both are honoured the way
- * kube-downscaler combines them.
+ * The instants at which a schedule wants its namespaces awake: inside `uptime` (everywhere if none),
+ * outside `downtime` (nowhere if none) and outside its holidays (whole local days in its `timeZone`). The CRD
+ * allows only one of uptime and downtime; both are honoured the way kube-downscaler combines them.
  */
 function awakeSet(schedule: ParsedSchedule, fromMs: number, toMs: number): IntervalSet {
   const clocks = new Clocks(schedule.timeZone);
   const up = schedule.uptime === undefined ? EVERYTHING : activeSet(schedule.uptime, clocks, fromMs, toMs);
-  if (schedule.downtime === undefined) return up;
-  return intersect(up, complement(activeSet(schedule.downtime, clocks, fromMs, toMs)));
+  const awake =
+    schedule.downtime === undefined
+      ? up
+      : intersect(up, complement(activeSet(schedule.downtime, clocks, fromMs, toMs)));
+  if (schedule.holidays === undefined) return awake;
+  const holidays = holidayIntervals(schedule.holidays, clocks.for(undefined), fromMs, toMs);
+  return intersect(awake, complement(normalize(holidays)));
 }
 
 /** Whether the schedule wants its namespaces awake at `at`. */

@@ -15,8 +15,9 @@ import {
   type TimespanRule,
   type WeeklyRule,
 } from './grammar.js';
+import { currentOrNextHoliday, formatDay, type Holiday, holidayInterval, parseHolidayList } from './holidays.js';
 import { formatRfc3339Utc, parseRfc3339 } from './rfc3339.js';
-import { assertTimeZone } from './zone-clock.js';
+import { assertTimeZone, ZoneClock } from './zone-clock.js';
 
 export interface ExplainInput extends ScheduleText {
   /** The instant to evaluate at. */
@@ -29,6 +30,10 @@ export interface Explanation {
   nextTransition: string | null;
   /** What each item of the spec (uptime or downtime, whichever is set) means, in words, in the order written. */
   meaning: string[];
+  /** Only when holidays are given: each one in words (its days and the instants they span), in the order written. */
+  holidays?: string[];
+  /** Only when holidays are given: first day of the holiday in progress at `at` or else the next one; null if none. */
+  nextHoliday?: string | null;
 }
 
 /**
@@ -43,11 +48,33 @@ export function explainSchedule(input: ExplainInput): Explanation {
 function explainParsed(schedule: ParsedSchedule, at: Date): Explanation {
   const next = nextTransition(schedule, at, DEFAULT_HORIZON_DAYS);
   const rules = [...(schedule.uptime ?? []), ...(schedule.downtime ?? [])];
-  return {
+  const explanation: Explanation = {
     awake: desiredAwake(schedule, at),
     nextTransition: next === null ? null : formatRfc3339Utc(next.getTime()),
     meaning: rules.map((rule) => describeRule(rule, schedule.timeZone)),
   };
+  if (schedule.holidays === undefined) return explanation;
+  const clock = new ZoneClock(schedule.timeZone);
+  const current = currentOrNextHoliday(schedule.holidays, clock, at.getTime());
+  return {
+    ...explanation,
+    holidays: schedule.holidays.map((holiday) => describeHoliday(holiday, clock)),
+    nextHoliday: current === null ? null : formatDay(current.holiday.firstDay),
+  };
+}
+
+/** One holiday in words: its local days and the instants they span (23 or 25 hours on a DST-change day). */
+export function describeHoliday(holiday: Holiday, clock: ZoneClock): string {
+  const [startMs, endMs] = holidayInterval(holiday, clock);
+  const days =
+    holiday.firstDay === holiday.lastDay
+      ? formatDay(holiday.firstDay)
+      : `${formatDay(holiday.firstDay)} to ${formatDay(holiday.lastDay)}`;
+  const hours = (endMs - startMs) / 3_600_000;
+  return (
+    `"${holiday.text}": asleep all day ${days} in ${clock.timeZone}, ` +
+    `from ${formatRfc3339Utc(startMs)} to ${formatRfc3339Utc(endMs)} (${hours} h)`
+  );
 }
 
 const DAY_NAMES = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -96,6 +123,8 @@ export interface ExplainOptions {
   downtime?: string;
   timeZone?: string;
   at?: string;
+  /** Comma list of `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`, in the time zone. */
+  holidays?: string;
 }
 
 export interface CommandResult {
@@ -112,12 +141,14 @@ function usageError(message: string): CommandResult {
 }
 
 /**
- * Runs `roleplane schedule explain --uptime "<spec>" | --downtime "<spec>" [--time-zone <IANA>] --at <RFC3339>`.
- * Success: exit 0 and one JSON line `{"awake":…,"nextTransition":…,"meaning":[…]}`. Bad input: exit 2 and a message on
+ * Runs `roleplane schedule explain --uptime "<spec>" | --downtime "<spec>" [--time-zone <IANA>]
+ * [--holidays <dates>] --at <RFC3339>`. Success: exit 0 and one JSON line
+ * `{"awake":…,"nextTransition":…,"meaning":[…]}`, plus `"holidays":[…],"nextHoliday":…` when holidays are
+ * given. Bad input: exit 2 and a message on
  * stderr that names the flag and the bad part.
  */
 export function runExplain(options: ExplainOptions): CommandResult {
-  const { uptime, downtime, timeZone, at } = options;
+  const { uptime, downtime, timeZone, at, holidays } = options;
   if ((uptime === undefined) === (downtime === undefined))
     return usageError('set exactly one of --uptime or --downtime');
   if (at === undefined)
@@ -129,6 +160,7 @@ export function runExplain(options: ExplainOptions): CommandResult {
       timeZone: flag('--time-zone', () => assertTimeZone(timeZone ?? DEFAULT_TIME_ZONE)),
       ...(uptime !== undefined ? { uptime: flag('--uptime', () => parseTimespan(uptime)) } : {}),
       ...(downtime !== undefined ? { downtime: flag('--downtime', () => parseTimespan(downtime)) } : {}),
+      ...(holidays !== undefined ? { holidays: flag('--holidays', () => parseHolidayList(holidays)) } : {}),
     };
     return { stdout: `${JSON.stringify(explainParsed(schedule, new Date(atMs)))}\n`, stderr: '', exitCode: 0 };
   } catch (err) {

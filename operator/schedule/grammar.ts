@@ -27,6 +27,7 @@
  * Every error is a ScheduleSyntaxError naming the offending item and what is wrong with it.
  */
 import { DEFAULT_TIME_ZONE } from '../api/power-schedule.js';
+import { type Holiday, parseHolidays } from './holidays.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { ScheduleSyntaxError } from './schedule-syntax-error.js';
 import { assertTimeZone } from './zone-clock.js';
@@ -248,14 +249,18 @@ export interface ScheduleText {
   uptime?: string;
   downtime?: string;
   timeZone?: string;
+  /** `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD` entries (holidays.ts). */
+  holidays?: readonly string[];
 }
 
 /** The same, parsed and validated; `timeZone` defaulted. What the evaluator takes. */
 export interface ParsedSchedule {
   readonly uptime?: readonly TimespanRule[];
   readonly downtime?: readonly TimespanRule[];
-  /** Zone for weekly items that name none. */
+  /** Zone for weekly items that name none, and the zone holidays are read in. */
   readonly timeZone: string;
+  /** Days asleep whatever uptime or downtime say; absent when none are listed. */
+  readonly holidays?: readonly Holiday[];
 }
 
 /**
@@ -274,5 +279,12 @@ export function parseSchedule(text: ScheduleText, defaultTimeZone = DEFAULT_TIME
   const { uptime: uptimeText, downtime: downtimeText } = text;
   const uptime = uptimeText === undefined ? undefined : field('uptime', () => parseTimespan(uptimeText));
   const downtime = downtimeText === undefined ? undefined : field('downtime', () => parseTimespan(downtimeText));
-  return { timeZone, ...(uptime ? { uptime } : {}), ...(downtime ? { downtime } : {}) };
+  const { holidays: holidayTexts } = text;
+  const holidays = holidayTexts === undefined ? undefined : field('holidays', () => parseHolidays(holidayTexts));
+  return {
+    timeZone,
+    ...(uptime ? { uptime } : {}),
+    ...(downtime ? { downtime } : {}),
+    ...(holidays && holidays.length > 0 ? { holidays } : {}),
+  };
 }

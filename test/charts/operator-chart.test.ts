@@ -44,6 +44,7 @@ describe('OperatorChart', () => {
       'suspend',
       'excludedWorkloads',
       'gracePeriod',
+      'holidays',
     ]) {
       assert.ok(field in spec.properties, `spec.${field}`);
     }
@@ -73,6 +74,23 @@ describe('OperatorChart', () => {
     // Zone and Suspended read the spec; schema defaults fill them when the manifest leaves them out.
     const spec = version.schema.openAPIV3Schema.properties.spec.properties;
     assert.deepEqual([spec.timeZone!.default, spec.suspend!.default], [DEFAULT_TIME_ZONE, false]);
+  });
+
+  it('validates spec.holidays by pattern and length, and has status.nextHoliday as a date', () => {
+    type Props = { properties: Record<string, Record<string, unknown>> };
+    const crd = find(objects, 'CustomResourceDefinition', CRD_NAME).spec as {
+      versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: Props; status: Props } } } }>;
+    };
+    const { spec, status } = crd.versions[0]!.schema.openAPIV3Schema.properties;
+    const holidays = spec.properties.holidays as { maxItems: number; items: { pattern: string } };
+    assert.equal(holidays.maxItems, 128);
+    const pattern = new RegExp(holidays.items.pattern);
+    assert.ok(pattern.test('2026-12-24') && pattern.test('2026-12-24..2026-12-26'));
+    assert.ok(!pattern.test('24.12.2026') && !pattern.test('2026-12-24 - 2026-12-26'));
+    assert.deepEqual(
+      { type: status.properties.nextHoliday!.type, format: status.properties.nextHoliday!.format },
+      { type: 'string', format: 'date' },
+    );
   });
 
   it('grants only what the operator needs: no wildcards, no delete, no secrets', () => {

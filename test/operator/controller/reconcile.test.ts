@@ -508,3 +508,70 @@ describe('reconcile', () => {
     });
   });
 });
+
+describe('reconcile with holidays', () => {
+  // Thu 24 and Fri 25 Dec 2026 are holidays in Berlin (CET, +1); office hours would have dev awake on both.
+  const CHRISTMAS: PowerScheduleSpec = { ...OFFICE_HOURS, holidays: ['2026-12-24..2026-12-25', '2027-01-01'] };
+
+  it('keeps the namespace awake the day before, and reports the next holiday and the wake after it', async () => {
+    const { kube, run } = setup(CHRISTMAS);
+    const result = await run('2026-12-23T11:00:00Z'); // Wed 12:00 CET
+    assert.deepEqual(kube.patches, []);
+    const status = lastStatus(kube);
+    assert.equal(status.nextHoliday, '2026-12-24');
+    const ns = status.namespaces![0]!;
+    // Sleeps Wed 20:00 CET as usual; the next wake skips Thu, Fri and the weekend: Mon 28 Dec 07:00 CET.
+    assert.deepEqual(
+      [ns.phase, ns.nextSleep, ns.nextWake],
+      ['Awake', '2026-12-23T19:00:00.000Z', '2026-12-28T06:00:00.000Z'],
+    );
+    assert.equal(result.requeueAfterMs, 8 * 3600_000);
+  });
+
+  it('puts the namespace to sleep on a holiday during office hours and wakes it on the next working day', async () => {
+    const { kube, run } = setup(CHRISTMAS);
+    let result = await run('2026-12-24T11:00:00Z'); // Thu 12:00 CET
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+    assert.equal(kube.get('CronJob', 'dev', 'newsletter').suspend, true);
+    const status = lastStatus(kube);
+    assert.deepEqual(
+      [status.namespaces![0]!.phase, status.namespaces![0]!.nextWake],
+      ['Asleep', '2026-12-28T06:00:00.000Z'],
+    );
+    assert.equal(status.nextHoliday, '2026-12-24', 'the holiday in progress');
+    // The holiday ends at Sat 00:00 CET: nothing to patch then, but status.nextHoliday moves on.
+    assert.equal(result.requeueAfterMs, Date.parse('2026-12-25T23:00:00Z') - Date.parse('2026-12-24T11:00:00Z'));
+    const patches = kube.patches.length;
+    result = await run('2026-12-25T23:00:00Z');
+    assert.equal(kube.patches.length, patches);
+    assert.equal(lastStatus(kube).nextHoliday, '2027-01-01');
+    assert.equal(result.requeueAfterMs, Date.parse('2026-12-28T06:00:00Z') - Date.parse('2026-12-25T23:00:00Z'));
+    await run('2026-12-28T06:00:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
+  });
+
+  it('lets awake-until (roleplane wake --for) win over a holiday', async () => {
+    const { kube, run } = setup(CHRISTMAS);
+    kube.addNamespace('dev', { annotations: { [AWAKE_UNTIL_ANNOTATION]: '2026-12-24T13:00:00Z' } });
+    await run('2026-12-24T11:00:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 3);
+    assert.equal(lastStatus(kube).namespaces![0]!.nextSleep, '2026-12-24T13:00:00.000Z');
+    await run('2026-12-24T13:00:00Z');
+    assert.equal(kube.get('Deployment', 'dev', 'web').replicas, 0);
+  });
+
+  it('leaves nextHoliday out once every holiday is over', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, holidays: ['2026-11-26'] });
+    await run(FRIDAY_NOON);
+    assert.equal('nextHoliday' in lastStatus(kube), false);
+  });
+
+  it('sets ScheduleValid=False naming a bad holiday and touches nothing', async () => {
+    const { kube, run } = setup({ ...OFFICE_HOURS, holidays: ['2026-12-24', '2026-02-30'] });
+    await run(FRIDAY_NIGHT);
+    assert.deepEqual(kube.patches, []);
+    const valid = lastStatus(kube).conditions!.find((c) => c.type === 'ScheduleValid')!;
+    assert.equal(valid.status, 'False');
+    assert.equal(valid.message, 'holidays: invalid date "2026-02-30": day 30 does not exist in 2026-02');
+  });
+});

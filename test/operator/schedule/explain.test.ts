@@ -141,6 +141,55 @@ describe('explainSchedule', () => {
   });
 });
 
+describe('explainSchedule with holidays', () => {
+  it('says asleep on a holiday the uptime has awake, describes each holiday and names the one in progress', () => {
+    // Thu 24 Dec 2026 12:00 CET; the range ends at Sun 27 Dec 00:00 CET, the next wake is Mon 28 Dec 07:00 CET.
+    assert.deepEqual(
+      explainSchedule({
+        uptime: 'Mon-Fri 07:00-20:00',
+        timeZone: 'Europe/Berlin',
+        holidays: ['2026-12-31', '2026-12-24..2026-12-26'],
+        at: new Date('2026-12-24T11:00:00Z'),
+      }),
+      {
+        awake: false,
+        nextTransition: '2026-12-28T06:00:00Z',
+        meaning: ['"Mon-Fri 07:00-20:00": on Mon, Tue, Wed, Thu, Fri, 07:00 to 20:00 wall-clock time in Europe/Berlin'],
+        holidays: [
+          '"2026-12-31": asleep all day 2026-12-31 in Europe/Berlin, from 2026-12-30T23:00:00Z to 2026-12-31T23:00:00Z (24 h)',
+          '"2026-12-24..2026-12-26": asleep all day 2026-12-24 to 2026-12-26 in Europe/Berlin, from 2026-12-23T23:00:00Z to 2026-12-26T23:00:00Z (72 h)',
+        ],
+        nextHoliday: '2026-12-24',
+      },
+    );
+  });
+
+  it('shows a 23-hour holiday on a DST day and null as the next holiday once all are over', () => {
+    const explanation = explainSchedule({
+      uptime: 'always',
+      timeZone: 'America/New_York',
+      holidays: ['2026-03-08'],
+      at: new Date('2026-03-08T12:00:00Z'),
+    });
+    assert.deepEqual(explanation.holidays, [
+      '"2026-03-08": asleep all day 2026-03-08 in America/New_York, from 2026-03-08T05:00:00Z to 2026-03-09T04:00:00Z (23 h)',
+    ]);
+    assert.equal(explanation.awake, false);
+    assert.equal(explanation.nextTransition, '2026-03-09T04:00:00Z');
+    assert.equal(
+      explainSchedule({ uptime: 'always', holidays: ['2026-03-08'], at: new Date('2026-06-01T00:00:00Z') }).nextHoliday,
+      null,
+    );
+  });
+
+  it('throws a ScheduleSyntaxError naming the field for a bad holiday', () => {
+    assert.throws(() => explainSchedule({ uptime: 'always', holidays: ['2026-12-26..2026-12-24'], at: new Date() }), {
+      name: 'ScheduleSyntaxError',
+      message: 'holidays: holiday range "2026-12-26..2026-12-24" ends before it starts',
+    });
+  });
+});
+
 describe('runExplain', () => {
   it('prints one JSON line and exits 0', () => {
     assert.deepEqual(runExplain({ uptime: 'Mon-Fri 07:00-20:00 Europe/Berlin', at: '2026-03-28T12:00:00Z' }), {
@@ -167,7 +216,43 @@ describe('runExplain', () => {
     );
   });
 
+  it('takes --holidays as a comma list in the --time-zone and adds holidays and nextHoliday to the line', () => {
+    const result = runExplain({
+      uptime: 'Mon-Fri 07:00-20:00',
+      timeZone: 'Europe/Berlin',
+      holidays: '2026-12-24, 2026-12-25..2026-12-26',
+      at: '2026-12-23T18:00:00Z',
+    });
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      awake: true,
+      nextTransition: '2026-12-23T19:00:00Z',
+      meaning: ['"Mon-Fri 07:00-20:00": on Mon, Tue, Wed, Thu, Fri, 07:00 to 20:00 wall-clock time in Europe/Berlin'],
+      holidays: [
+        '"2026-12-24": asleep all day 2026-12-24 in Europe/Berlin, from 2026-12-23T23:00:00Z to 2026-12-24T23:00:00Z (24 h)',
+        '"2026-12-25..2026-12-26": asleep all day 2026-12-25 to 2026-12-26 in Europe/Berlin, from 2026-12-24T23:00:00Z to 2026-12-26T23:00:00Z (48 h)',
+      ],
+      nextHoliday: '2026-12-24',
+    });
+  });
+
   const failures: { name: string; options: Parameters<typeof runExplain>[0]; stderr: string }[] = [
+    {
+      name: 'refuses --holidays with an impossible date, naming it',
+      options: { uptime: 'always', holidays: '2026-12-24,2026-02-30', at: '2026-03-28T12:00:00Z' },
+      stderr: '--holidays: invalid date "2026-02-30": day 30 does not exist in 2026-02',
+    },
+    {
+      name: 'refuses --holidays with overlapping entries, naming both',
+      options: { uptime: 'always', holidays: '2026-12-24..2026-12-26,2026-12-26', at: '2026-03-28T12:00:00Z' },
+      stderr: '--holidays: holiday "2026-12-26" overlaps "2026-12-24..2026-12-26"',
+    },
+    {
+      name: 'refuses an empty --holidays',
+      options: { uptime: 'always', holidays: '', at: '2026-03-28T12:00:00Z' },
+      stderr:
+        '--holidays: empty holiday at position 1: expected YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD (both days inclusive), e.g. "2026-12-24..2026-12-26"',
+    },
     {
       name: 'refuses both --uptime and --downtime',
       options: { uptime: 'always', downtime: 'never', at: '2026-03-28T12:00:00Z' },
