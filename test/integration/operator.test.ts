@@ -452,12 +452,23 @@ describe('the power-schedule operator on a real control plane', function () {
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       children.push(child);
-      await waitFor(
+      // A child that exits (or never answers) fails the test with its own words, not only a timeout.
+      const said = () => `; its stderr: ${stderr.slice(-2000) || '(empty)'}`;
+      const state = await waitFor(
         `operator ${identity} healthy`,
         30_000,
-        async () => ((await fetch(`http://127.0.0.1:${health}/healthz`).catch(() => undefined))?.ok ? true : undefined),
+        async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+          return (await fetch(`http://127.0.0.1:${health}/healthz`).catch(() => undefined))?.ok ? 'healthy' : undefined;
+        },
         200,
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}${said()}`);
+      });
+      if (state === 'exited')
+        throw new Error(
+          `operator ${identity} exited (${child.exitCode ?? child.signalCode}) before it was healthy${said()}`,
+        );
       return { child, health, metrics, stderr: () => stderr };
     };
     const exitOf = (child: ChildProcess) =>
