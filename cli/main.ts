@@ -116,7 +116,9 @@ export function buildProgram(): Command {
       if (!status.ready) process.exitCode = 3;
     });
 
-  const schedule = program.command('schedule').description('PowerSchedule timespans, offline');
+  const schedule = program
+    .command('schedule')
+    .description("PowerSchedules: explain a timespan offline, show the cluster's with their week");
   schedule
     .command('explain')
     .description(
@@ -133,6 +135,24 @@ export function buildProgram(): Command {
     .action(async (opts: { uptime?: string; downtime?: string; timeZone?: string; at?: string; holidays?: string }) => {
       const { runExplain } = await import('../operator/schedule/explain.js');
       emit(runExplain(opts));
+    });
+  schedule
+    .command('show')
+    .description(
+      'every PowerSchedule: its namespaces, their phase and next sleep/wake, and the week as a strip of awake/asleep hours in its time zone',
+    )
+    .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--ascii', 'draw the week with # . + instead of █ · ▌')
+    .action(async (opts: { kubeconfig?: string; output: string; ascii?: boolean }) => {
+      const { runScheduleShow } = await import('../operator/schedule-show-command.js');
+      emit(
+        await runScheduleShow({
+          output: opts.output,
+          ascii: opts.ascii === true,
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        }),
+      );
     });
 
   const search = program

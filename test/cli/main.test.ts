@@ -51,6 +51,19 @@ describe('roleplane CLI', () => {
     assert.equal(existsSync(join(out, 'dist')), false);
   });
 
+  it('stops `schedule show` with a sentence when there is no kubeconfig', () => {
+    const result = roleplane(['schedule', 'show'], { KUBECONFIG: '', HOME: tempDir(), KUBERNETES_SERVICE_HOST: '' });
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, 'roleplane: no kubeconfig: set KUBECONFIG or --kubeconfig\n');
+  });
+
+  it('rejects an unknown `schedule show --output` with exit code 2', () => {
+    const result = roleplane(['schedule', 'show', '--output', 'yaml']);
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, '--output: expected text or json (got "yaml")\n');
+  });
+
   it('rejects an unknown environment by name', () => {
     const result = roleplane(['synth', '--env', 'qa', '--out', tempDir()]);
     assert.equal(result.status, 1);
