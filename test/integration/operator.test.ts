@@ -20,6 +20,8 @@ import type { PowerSchedule, PowerScheduleSpec } from '../../operator/api/power-
 import { LEASE_DEFAULTS } from '../../operator/leader/lease.js';
 import { systemClock } from '../../operator/clock.js';
 import { type RunningOperator, startOperator } from '../../operator/operator.js';
+import { runScheduleShow } from '../../operator/schedule-show-command.js';
+import type { ShownSchedule } from '../../operator/schedule-show.js';
 import { synth } from '../../cli/synth.js';
 import { freePort } from '../helpers/ports.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -423,6 +425,68 @@ describe('the power-schedule operator on a real control plane', function () {
       });
       assert.match(message, /downtime: .*25:00/);
       assert.equal(await replicas(ns, 'web'), 2);
+    });
+
+    it('is what `roleplane schedule show` lists: phases, overrides, the week; and without the right to read namespaces, the schedules alone', async function () {
+      this.timeout(60_000);
+      const ns = 'op-show';
+      await namespace(ns);
+      await apply(deployment(ns, 'web', 1));
+      await apply(schedule(ns, { namespaces: [ns], uptime: 'never', timeZone: 'Europe/Berlin' }));
+      await waitUntil('op-show reported Asleep', 30_000, async () => (await namespaceStatus(ns))?.phase === 'Asleep');
+      const listed = async (): Promise<ShownSchedule> => {
+        const shown = await runScheduleShow({ kubeconfig: cluster.kubeconfigPath, output: 'json' });
+        assert.equal(shown.exitCode, 0, shown.stderr);
+        const entry = (JSON.parse(shown.stdout) as { schedules: ShownSchedule[] }).schedules.find((e) => e.name === ns);
+        assert.ok(entry, `${ns} listed`);
+        return entry;
+      };
+      const asleep = await listed();
+      assert.equal(asleep.timeZone, 'Europe/Berlin');
+      assert.deepEqual(
+        asleep.namespaces.map((n) => [n.name, n.phase, n.override]),
+        [[ns, 'Asleep', undefined]],
+      );
+      assert.equal(asleep.week?.days.length, 7);
+      // `roleplane wake --for 1h` as a person would run it: the override shows with its end.
+      const until = rfc3339(Date.now() + 3_600_000);
+      await cluster.kubectl.must(['annotate', 'namespace', ns, `${AWAKE_UNTIL_ANNOTATION}=${until}`, '--overwrite']);
+      assert.deepEqual((await listed()).namespaces[0]?.override, { annotation: 'awake-until', until });
+
+      // A reader that may list PowerSchedules but not namespaces (a typical read-only role) still sees them.
+      await apply(
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'schedule-reader', namespace: SA.namespace } },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'schedule-reader' },
+          rules: [{ apiGroups: [GROUP], resources: [PLURAL], verbs: ['list'] }],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'schedule-reader' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'schedule-reader' },
+          subjects: [{ kind: 'ServiceAccount', name: 'schedule-reader', namespace: SA.namespace }],
+        },
+      );
+      const token = (
+        await cluster.kubectl.must(['create', 'token', 'schedule-reader', '-n', SA.namespace, '--duration=1h'])
+      ).trim();
+      const cl = admin.getCurrentCluster()!;
+      const reader = new KubeConfig();
+      reader.loadFromOptions({
+        clusters: [cl],
+        users: [{ name: 'reader', token }],
+        contexts: [{ name: 'reader', cluster: cl.name, user: 'reader' }],
+        currentContext: 'reader',
+      });
+      const readerKubeconfig = join(tempDir(), 'reader.kubeconfig');
+      writeFileSync(readerKubeconfig, reader.exportConfig());
+      const limited = await runScheduleShow({ kubeconfig: readerKubeconfig, output: 'text', ascii: true });
+      assert.equal(limited.exitCode, 0, limited.stderr);
+      assert.match(limited.stdout, new RegExp(`^${ns} {2}\\(Europe/Berlin; uptime "never"\\)$`, 'm'));
+      assert.match(limited.stderr, /^overrides not shown: .*403/);
     });
   });
 
