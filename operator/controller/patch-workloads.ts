@@ -127,8 +127,10 @@ function decider(plan: WorkloadsPlan, deps: ReconcileDeps, outcome: Outcome) {
     // Excluded workloads are never put to sleep, but one excluded while asleep is woken.
     if (desire.awake || isExcluded(w, excluded)) return planWake(w, ctx);
     const created = w.metadata.creationTimestamp ? Date.parse(w.metadata.creationTimestamp) : NaN;
-    // creationTimestamp has whole seconds: one created in the second the namespace went to sleep counts as after.
-    const createdWhileAsleep = asleepSince !== null && created >= Math.floor(asleepSince / 1000) * 1000;
+    // creationTimestamp has whole seconds, so only a later second than the one the namespace went to sleep in proves
+    // a workload came after: one from that same second may be older and is put to sleep with the rest (a grace
+    // period is a courtesy to a deploy at night, never a reason to miss the boundary).
+    const createdWhileAsleep = asleepSince !== null && created >= Math.floor(asleepSince / 1000) * 1000 + 1000;
     if (!isAsleepByUs(w) && createdWhileAsleep && now.getTime() - created < graceMs) {
       // Created while asleep (a deploy at night): left running for the grace period.
       outcome.graceEnds = earliest(outcome.graceEnds, created + graceMs);

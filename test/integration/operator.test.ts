@@ -385,9 +385,14 @@ describe('the power-schedule operator on a real control plane', function () {
       const graceMs = 8_000;
       await namespace(ns);
       await apply(schedule(ns, { namespaces: [ns], downtime: 'always', gracePeriod: `${graceMs / 1000}s` }));
-      await waitFor('the empty namespace reported asleep', 20_000, async () =>
-        (await namespaceStatus(ns))?.phase === 'Asleep' ? true : undefined,
-      );
+      const asleepSince = await waitFor('the empty namespace reported asleep', 20_000, async () => {
+        const status = await namespaceStatus(ns);
+        return status?.phase === 'Asleep' && status.asleepSince ? status.asleepSince : undefined;
+      });
+      // Creation times have whole seconds: only one from a later second than the sleep's is surely a deploy made
+      // while asleep (one from the same second may be older and is put to sleep at once).
+      const laterSecond = Math.floor(Date.parse(asleepSince) / 1000) * 1000 + 1000;
+      await waitUntil('a second later than the sleep began', 5_000, () => Date.now() >= laterSecond);
       await apply(deployment(ns, 'hotfix', 1));
       const hotfix = await apps.readNamespacedDeployment({ name: 'hotfix', namespace: ns });
       const created = new Date(hotfix.metadata!.creationTimestamp!).getTime();

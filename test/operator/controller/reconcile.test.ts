@@ -467,6 +467,31 @@ describe('reconcile', () => {
       assert.ok(!kube.events.some((e) => e.reason === 'GracePeriod'));
     });
 
+    it('gives grace only to a workload from a later second than the sleep began in (creation times have whole seconds)', async () => {
+      const { kube, run } = setup({ namespaces: ['dev'], uptime: 'always', gracePeriod: '15m' });
+      await run('2026-11-27T12:00:00Z');
+      kube.addSchedule(schedule({ namespaces: ['dev'], uptime: 'never', gracePeriod: '15m' }));
+      // Created in the second the sleep begins in (12:10:30.400): it may be older, so it sleeps with the rest.
+      kube.addWorkload({
+        kind: 'Deployment',
+        metadata: { name: 'same-second', namespace: 'dev', creationTimestamp: '2026-11-27T12:10:30Z' },
+        replicas: 2,
+      });
+      await run('2026-11-27T12:10:30.400Z');
+      assert.equal(kube.get('Deployment', 'dev', 'same-second').replicas, 0);
+      // Created the next second, while asleep: a deploy at night, left running for its grace period.
+      kube.addWorkload({
+        kind: 'Deployment',
+        metadata: { name: 'next-second', namespace: 'dev', creationTimestamp: '2026-11-27T12:10:31Z' },
+        replicas: 2,
+      });
+      await run('2026-11-27T12:10:32Z');
+      assert.equal(kube.get('Deployment', 'dev', 'next-second').replicas, 2);
+      assert.deepEqual(lastStatus(kube).namespaces![0]!.gracePeriods, [
+        { kind: 'Deployment', name: 'next-second', until: '2026-11-27T12:25:31.000Z' },
+      ]);
+    });
+
     it('says when a grace period holds a workload, and until when: a status entry and one Event', async () => {
       const { kube, deps, run } = setup({ ...OFFICE_HOURS, gracePeriod: '15m' });
       await run(FRIDAY_NIGHT);
