@@ -20,6 +20,8 @@ const NGINX_UID = 101;
 
 export interface WebChartProps extends ChartProps {
   readonly web: WebValues;
+  /** Where the app finds search (the search Service's URL), given to it as `SEARCH_URL`. */
+  readonly searchUrl: string;
 }
 
 /**
@@ -61,7 +63,10 @@ export class WebChart extends Chart {
           name: 'app',
           image: web.image,
           portNumber: web.appPort,
-          envVariables: { PORT: kplus.EnvValue.fromValue(String(web.appPort)) },
+          envVariables: {
+            PORT: kplus.EnvValue.fromValue(String(web.appPort)),
+            SEARCH_URL: kplus.EnvValue.fromValue(props.searchUrl),
+          },
           readiness: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(5) }),
           liveness: kplus.Probe.fromHttpGet(web.healthPath, {
             port: web.appPort,
