@@ -75,6 +75,10 @@ export interface RunningStack {
   pod(name: string): RunningPod;
   /** Probes a pod until it passes or the deadline, as after a restart. */
   waitReady(name: string, timeoutMs?: number): Promise<void>;
+  /** Kills a container (SIGKILL) and keeps it down, as a crash before the kubelet restarts it. */
+  stopContainer(pod: string, container: string): Promise<void>;
+  /** Starts it again, with the pod's network rules. */
+  startContainer(pod: string, container: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -191,6 +195,12 @@ function seedIndexJob(plan: PodPlan, inputs: IndexInputs): void {
   put(inputs.modelDir, flag(args, '--model', plan.source), true);
 }
 
+/** A locally administered MAC made from the pod's IP (02:…), so it is the same on every start. */
+function macFor(ip: string): string {
+  const octets = ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
+  return `02:52:${octets.join(':')}`;
+}
+
 async function netnsPid(pod: string): Promise<string> {
   const infra = (await podman(['pod', 'inspect', pod, '--format', '{{.InfraContainerID}}'])).trim();
   return (await podman(['inspect', '--format', '{{.State.Pid}}', infra])).trim();
@@ -299,22 +309,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     forwarder?.server.close();
   };
 
-  const play = async (plan: PodPlan): Promise<void> => {
-    materialize(plan);
-    const pod = structuredClone(plan.pod);
-    const aliases = routes.aliases.get(plan.key) ?? [];
-    if (pod.spec && aliases.length > 0) pod.spec.hostAliases = aliases;
-    const file = join(options.stateDir, 'pods', `${plan.namespace}-${plan.name}.yaml`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, stringify(pod));
-    await podman(['kube', 'play', '--network', STACK_NETWORK, '--ip', plan.ip, file]);
-    running.push(plan.name);
-    const pid = await netnsPid(plan.name);
-    for (const r of routes.redirects.filter((x) => x.pod === plan.key))
-      await iptables(pid, [
-        '-t',
-        'nat',
-        '-A',
+  /**
+   * The pod's Service port mappings and the route to the API server, in its network namespace. kube play gives a
+   * pod the exit policy `stop`: when its only container stops, the pod's network namespace goes with it, and a new
+   * one comes with the restart, so a restart applies them again (idempotent: `iptables -C` first).
+   */
+  const networkRules = (plan: PodPlan): string[][] => [
+    ...routes.redirects
+      .filter((x) => x.pod === plan.key)
+      .map((r) => [
         'PREROUTING',
         '-p',
         'tcp',
@@ -324,24 +327,46 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         'REDIRECT',
         '--to-ports',
         String(r.targetPort),
-      ]);
-    if (plan.serviceAccount && forwarder)
-      await iptables(pid, [
-        '-t',
-        'nat',
-        '-A',
-        'OUTPUT',
-        '-p',
-        'tcp',
-        '-d',
-        KUBERNETES_SERVICE_IP,
-        '--dport',
-        '443',
-        '-j',
-        'DNAT',
-        '--to-destination',
-        `${GATEWAY}:${forwarder.port}`,
-      ]);
+      ]),
+    ...(plan.serviceAccount && forwarder
+      ? [
+          [
+            'OUTPUT',
+            '-p',
+            'tcp',
+            '-d',
+            KUBERNETES_SERVICE_IP,
+            '--dport',
+            '443',
+            '-j',
+            'DNAT',
+            '--to-destination',
+            `${GATEWAY}:${forwarder.port}`,
+          ],
+        ]
+      : []),
+  ];
+  const applyNetworkRules = async (plan: PodPlan): Promise<void> => {
+    const pid = await netnsPid(plan.name);
+    for (const rule of networkRules(plan)) {
+      const present = await run('nsenter', ['-t', pid, '-n', 'iptables', '-w', '-t', 'nat', '-C', ...rule]);
+      if (present.status !== 0) await iptables(pid, ['-t', 'nat', '-A', ...rule]);
+    }
+  };
+
+  const play = async (plan: PodPlan): Promise<void> => {
+    materialize(plan);
+    const pod = structuredClone(plan.pod);
+    const aliases = routes.aliases.get(plan.key) ?? [];
+    if (pod.spec && aliases.length > 0) pod.spec.hostAliases = aliases;
+    const file = join(options.stateDir, 'pods', `${plan.namespace}-${plan.name}.yaml`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, stringify(pod));
+    // A fixed MAC with the fixed IP: a pod whose network namespace is made anew on a restart (exit policy `stop`,
+    // below) keeps its address, so its peers' neighbour caches stay right instead of blackholing it for ~30 s.
+    await podman(['kube', 'play', '--network', STACK_NETWORK, '--ip', plan.ip, '--mac-address', macFor(plan.ip), file]);
+    running.push(plan.name);
+    await applyNetworkRules(plan);
     log(`stack: ${plan.source} → pod ${plan.name} at ${plan.ip}`);
   };
 
@@ -415,6 +440,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       waitReady: (name, timeoutMs = readyTimeoutMs) => {
         const plan = byName(name).plan;
         return waitUntil(plan.source, timeoutMs, () => podReady(plan));
+      },
+      stopContainer: async (name, container) => {
+        await podman(['stop', '-t', '0', containerName(byName(name).plan.name, container)]);
+      },
+      startContainer: async (name, container) => {
+        const plan = byName(name).plan;
+        await podman(['start', containerName(plan.name, container)]);
+        await applyNetworkRules(plan);
       },
       stop,
     };
