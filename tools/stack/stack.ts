@@ -249,6 +249,29 @@ async function waitUntil(
   }
 }
 
+/**
+ * The pod's probes, but a container that keeps exiting fails at once instead of at the deadline (a spec that
+ * cannot run, e.g. a path the read-only root forbids, crashes at start).
+ */
+async function readyOrCrashed(plan: PodPlan): Promise<{ ok: boolean; detail: string }> {
+  const outcome = await podReady(plan);
+  if (outcome.ok) return outcome;
+  for (const c of plan.pod.spec?.containers ?? []) {
+    const state = await run('podman', [
+      'inspect',
+      '--format',
+      '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
+      containerName(plan.name, c.name),
+    ]);
+    const [status, restarts, exitCode] = state.stdout.trim().split(' ');
+    if (Number(restarts) >= 2 || status === 'exited' || status === 'stopped')
+      throw new Error(
+        `${plan.source}: container ${c.name} ${status} with exit code ${exitCode} after ${restarts} restarts; it cannot run as synthesized`,
+      );
+  }
+  return outcome;
+}
+
 async function podLogs(plan: PodPlan): Promise<string> {
   const parts: string[] = [];
   for (const c of plan.pod.spec?.containers ?? []) {
@@ -413,7 +436,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     for (const plan of serving) {
-      await waitUntil(`${plan.source}`, readyTimeoutMs, () => podReady(plan)).catch(async (error: Error) => {
+      await waitUntil(`${plan.source}`, readyTimeoutMs, () => readyOrCrashed(plan)).catch(async (error: Error) => {
         throw new Error(`${error.message}\n${await podLogs(plan)}`);
       });
       log(`stack: ${plan.source} ready`);
