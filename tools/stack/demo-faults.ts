@@ -40,15 +40,16 @@ const clusterDir = join(work, 'cluster');
 const started = Date.now();
 const cluster = await clusterUp({ dir: clusterDir, log, out: () => undefined });
 const k = kubectl(cluster.binDir, cluster.kubeconfigPath);
-let failed = true;
+const must = (args: readonly string[], input?: string): Promise<string> => k.must(args, input);
+let failed: boolean;
 try {
-  await prepareControlPlane(k.must, prodDist, devDist);
+  await prepareControlPlane(must, prodDist, devDist);
   const indexInputs = fixtureIndexInputs();
   const stack = await startStack({
     distDir: prodDist,
     stateDir: join(work, 'stack'),
     indexInputs,
-    controlPlane: { kubeconfigPath: cluster.kubeconfigPath, kubectl: k.must },
+    controlPlane: { kubeconfigPath: cluster.kubeconfigPath, kubectl: must },
     log,
   });
   try {
@@ -64,7 +65,7 @@ try {
       log,
     });
     const operator = await operatorKilledMidSleep(stack, {
-      kubectl: k.must,
+      kubectl: must,
       namespace: SLEEP_NAMESPACE,
       timeoutMs: 60_000,
       log,
