@@ -83,7 +83,7 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
       valkey: values.valkey,
     }),
   );
-  add('60-web.yaml', new WebChart(app, `${env}-web`, { ...props('web'), web: values.web }));
+  add('60-web.yaml', new WebChart(app, `${env}-web`, { ...props('web'), web: values.web, environment: env }));
   if (values.campaigns.length > 0) {
     add(
       '70-campaigns.yaml',
