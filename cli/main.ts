@@ -81,6 +81,20 @@ export function buildProgram(): Command {
       for (const dir of written) process.stdout.write(`wrote ${dir}/\n`);
     });
 
+  program
+    .command('diff <envA> <envB>')
+    .description(
+      "every difference between two environments' manifests once names, namespaces, pools, sizes, replica counts and the power schedule are set aside",
+    )
+    .option('-f, --values <file>', 'YAML values file merged over both environments (also $ROLEPLANE_VALUES)')
+    .option('--expected', 'also list each place where an expected difference was set aside')
+    .action(async (a: string, b: string, opts: { values?: string; expected?: boolean }) => {
+      const { runDiffCommand } = await component('diff', () => import('./diff-command.js'));
+      const { VALUES_FILE_ENV } = await component('diff', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      emit(runDiffCommand({ a, b, showExpected: opts.expected === true, ...(valuesFile ? { valuesFile } : {}) }));
+    });
+
   const cluster = program
     .command('cluster')
     .description(
