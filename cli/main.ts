@@ -31,7 +31,7 @@ function packageVersion(): string {
 
 /** A bad values file (exit 2), told apart from other failures without loading the charts to know its class. */
 function isValuesError(err: unknown): err is Error {
-  return err instanceof Error && err.name === 'ValuesError';
+  return err instanceof Error && (err.name === 'ValuesError' || err.name === 'PriceTableError');
 }
 
 /**
@@ -93,6 +93,29 @@ export function buildProgram(): Command {
       const { VALUES_FILE_ENV } = await component('diff', () => import('../charts/values/load.js'));
       const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
       emit(runDiffCommand({ a, b, showExpected: opts.expected === true, ...(valuesFile ? { valuesFile } : {}) }));
+    });
+
+  program
+    .command('cost')
+    .description(
+      'nodes and price per pool from the NodePools and PowerSchedules: always on, with the schedules, and the IPv4 charge IPv6 avoids',
+    )
+    .option('-e, --env <name...>', "environments whose pods are costed (default: all; the pools are always prod's)", [])
+    .option('-f, --values <file>', 'YAML values file merged over the defaults (also $ROLEPLANE_VALUES)')
+    .option('--prices <file>', 'price table (JSON, the shape of cli/cost/price-table.json) instead of the built-in one')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (opts: { env: string[]; values?: string; prices?: string; output: string }) => {
+      const { runCostCommand } = await component('cost', () => import('./cost-command.js'));
+      const { VALUES_FILE_ENV } = await component('cost', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      emit(
+        runCostCommand({
+          environments: opts.env,
+          output: opts.output,
+          ...(valuesFile ? { valuesFile } : {}),
+          ...(opts.prices ? { pricesFile: opts.prices } : {}),
+        }),
+      );
     });
 
   const cluster = program
