@@ -118,6 +118,30 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('diagram')
+    .description(
+      "draw the stack from the synthesized manifests: pools with their workloads, the flows the NetworkPolicies allow, the edge, each PowerSchedule's week",
+    )
+    .option('-e, --env <name...>', 'environments drawn together (default: all, the whole cluster)', [])
+    .option('-f, --values <file>', 'YAML values file merged over the defaults (also $ROLEPLANE_VALUES)')
+    .option(
+      '-o, --out <file>',
+      'write f.svg, f.html or f.mmd (the format follows the extension); default Mermaid on stdout',
+    )
+    .action(async (opts: { env: string[]; values?: string; out?: string }) => {
+      const { runDiagramCommand } = await component('diagram', () => import('./diagram-command.js'));
+      const { VALUES_FILE_ENV } = await component('diagram', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      emit(
+        runDiagramCommand({
+          environments: opts.env,
+          ...(valuesFile ? { valuesFile } : {}),
+          ...(opts.out ? { out: opts.out } : {}),
+        }),
+      );
+    });
+
   const cluster = program
     .command('cluster')
     .description(
