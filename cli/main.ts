@@ -142,6 +142,26 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('preflight')
+    .description(
+      'check a cluster for what the manifests need (CRDs and versions, storage classes, ingress, metrics API, Secrets, permission to apply); exit 1 on a failure',
+    )
+    .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('-e, --env <name...>', 'environments to be applied (default: all)', [])
+    .option('-f, --values <file>', 'YAML values file merged over the defaults (also $ROLEPLANE_VALUES)')
+    .action(async (opts: { kubeconfig?: string; env: string[]; values?: string }) => {
+      const { runPreflightCommand } = await component('preflight', () => import('./preflight-command.js'));
+      const { VALUES_FILE_ENV } = await component('preflight', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      const { stdout, stderr, exitCode } = await runPreflightCommand({
+        environments: opts.env,
+        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        ...(valuesFile ? { valuesFile } : {}),
+      });
+      emit({ stdout, stderr, exitCode });
+    });
+
   const cluster = program
     .command('cluster')
     .description(

@@ -30,9 +30,4 @@ export function ofKind(objects: readonly Manifest[], kind: string): Manifest[] {
   return objects.filter((o) => o.kind === kind);
 }
 
-export {
-  type Container,
-  type PodSpec,
-  type PodTemplate,
-  podTemplates,
-} from '../../charts/inspect/pod-templates.js';
+export { type Container, type PodSpec, type PodTemplate, podTemplates } from '../../charts/inspect/pod-templates.js';
