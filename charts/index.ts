@@ -9,7 +9,7 @@ import { NetworkChart } from './network-chart.js';
 import { OperatorChart } from './operator-chart.js';
 import { PoolsChart } from './pools-chart.js';
 import { PowerSchedulesChart } from './power-schedules-chart.js';
-import { SearchChart } from './search-chart.js';
+import { SearchChart, searchServiceUrl } from './search-chart.js';
 import { ROLEPLANE_VERSION } from './values/environments.js';
 import type { Values } from './values/schema.js';
 import { WebChart } from './web-chart.js';
@@ -83,7 +83,15 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
       valkey: values.valkey,
     }),
   );
-  add('60-web.yaml', new WebChart(app, `${env}-web`, { ...props('web'), web: values.web, environment: env }));
+  add(
+    '60-web.yaml',
+    new WebChart(app, `${env}-web`, {
+      ...props('web'),
+      web: values.web,
+      environment: env,
+      searchUrl: searchServiceUrl(values.search.namespace),
+    }),
+  );
   if (values.campaigns.length > 0) {
     add(
       '70-campaigns.yaml',

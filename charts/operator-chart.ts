@@ -7,7 +7,7 @@ import { OPERATOR_DEFAULTS, OPERATOR_ENV } from '../operator/config.js';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
 import { podDisruptionBudget } from './lib/patches.js';
-import { finishPod } from './lib/pod.js';
+import { finishPod, mountTmp } from './lib/pod.js';
 import type { PlatformValues } from './values/schema.js';
 
 export const OPERATOR_NAME = 'roleplane-operator';
@@ -103,6 +103,9 @@ export class OperatorChart extends Chart {
         }),
       ],
     });
+    // The image runs its TypeScript through tsx, which compiles into /tmp: without it the operator exits at start
+    // (found by running the synthesized pod in tools/stack).
+    mountTmp(deployment, deployment.containers[0]!, 64);
     finishPod(deployment, pool, podLabels);
 
     new kplus.Service(this, 'MetricsService', {

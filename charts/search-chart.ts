@@ -15,6 +15,12 @@ import type { SearchValues, ValkeyValues } from './values/schema.js';
 export const SEARCH_COMPONENT = 'search';
 export const INDEX_BUILD_COMPONENT = 'index-build';
 export const SEARCH_SERVICE_PORT = 80;
+export const SEARCH_SERVICE_NAME = 'search';
+
+/** The address other roles use for search: its Service's cluster DNS name (the Service listens on port 80). */
+export function searchServiceUrl(namespace: string): string {
+  return `http://${SEARCH_SERVICE_NAME}.${namespace}.svc`;
+}
 const DATA_MOUNT = '/data';
 const INDEX_DIR = `${DATA_MOUNT}/index`;
 /** Where the suggestion blocklist (a ConfigMap) is mounted, and its file. */
@@ -130,7 +136,7 @@ export class SearchChart extends Chart {
     spreadAcrossZonesAndHosts(deployment, podLabels);
 
     new kplus.Service(this, 'Service', {
-      metadata: { name: 'search', namespace },
+      metadata: { name: SEARCH_SERVICE_NAME, namespace },
       selector: deployment,
       ports: [{ name: 'http', port: SEARCH_SERVICE_PORT, targetPort: SEARCH_DEFAULT_PORT }],
     });

@@ -33,6 +33,8 @@ export interface WebChartProps extends ChartProps {
   readonly web: WebValues;
   /** The environment's name, told to the app as ROLEPLANE_ENV. */
   readonly environment: EnvironmentName;
+  /** Where the app finds search (the search Service's URL), given to it as `SEARCH_URL`. */
+  readonly searchUrl: string;
 }
 
 /**
@@ -76,6 +78,7 @@ export class WebChart extends Chart {
           portNumber: web.appPort,
           envVariables: {
             PORT: kplus.EnvValue.fromValue(String(web.appPort)),
+            SEARCH_URL: kplus.EnvValue.fromValue(props.searchUrl),
             [APP_ENVIRONMENT_VARIABLES.environment]: kplus.EnvValue.fromValue(props.environment),
             [APP_ENVIRONMENT_VARIABLES.debug]: kplus.EnvValue.fromValue(String(web.debug)),
           },

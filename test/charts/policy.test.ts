@@ -110,6 +110,15 @@ describe('policy checks fail on broken manifests', () => {
     assert.match(checkProbes(objects).join('\n'), /no readiness probe/);
   });
 
+  it('catches a container with a read-only root and no writable /tmp', () => {
+    const objects = clone(objectsOf('prod'));
+    const container = firstDeployment(objects).spec.template.spec.containers[0]!;
+    container.volumeMounts = ((container.volumeMounts ?? []) as Array<{ mountPath: string }>).filter(
+      (m) => m.mountPath !== '/tmp',
+    );
+    assert.ok(checkRestrictedSecurity(objects).some((v) => v.includes('no writable /tmp')));
+  });
+
   it('catches an unpinned image', () => {
     const objects = clone(good);
     firstDeployment(objects).spec.template.spec.containers[0]!.image = 'docker.io/library/nginx:latest';

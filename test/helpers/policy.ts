@@ -79,6 +79,11 @@ export function checkRestrictedSecurity(objects: readonly Manifest[]): string[] 
       if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
         violations.push(`${where}: seccompProfile is not RuntimeDefault`);
       if (ctx.readOnlyRootFilesystem !== true) violations.push(`${where}: root filesystem is writable`);
+      // A read-only root leaves a process nowhere to write temporary files; Node (tsx's compile cache), nginx and
+      // Valkey all need /tmp. The operator once shipped without it and exited at start (tools/stack found it).
+      const tmp = (c.volumeMounts ?? []).find((m) => m.mountPath === '/tmp');
+      if (!tmp) violations.push(`${where}: no writable /tmp under a read-only root filesystem`);
+      else if (tmp.readOnly) violations.push(`${where}: /tmp is mounted read-only`);
     }
   }
   return violations;
