@@ -88,6 +88,7 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
     new WebChart(app, `${env}-web`, {
       ...props('web'),
       web: values.web,
+      environment: env,
       searchUrl: searchServiceUrl(values.search.namespace),
     }),
   );

@@ -7,7 +7,7 @@ import { spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
-import type { WebValues } from './values/schema.js';
+import type { EnvironmentName, WebValues } from './values/schema.js';
 import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
 
 export const WEB_COMPONENT = 'web';
@@ -18,15 +18,28 @@ const WEB_SERVICE_PORT = 80;
 /** UID of the nginx-unprivileged image. */
 const NGINX_UID = 101;
 
+/**
+ * The app contract: what the website container is told about where it runs, so one image behaves as a debug build
+ * in dev and as production elsewhere. The example storefront honours exactly these names.
+ */
+export const APP_ENVIRONMENT_VARIABLES = {
+  /** The environment's name: `dev`, `staging` or `prod`. */
+  environment: 'ROLEPLANE_ENV',
+  /** `true` where the app may show detailed error pages and debug tools (dev), else `false`. */
+  debug: 'ROLEPLANE_DEBUG',
+} as const;
+
 export interface WebChartProps extends ChartProps {
   readonly web: WebValues;
+  /** The environment's name, told to the app as ROLEPLANE_ENV. */
+  readonly environment: EnvironmentName;
   /** Where the app finds search (the search Service's URL), given to it as `SEARCH_URL`. */
   readonly searchUrl: string;
 }
 
 /**
  * The public website: the app container behind an nginx page cache in the same pod (the cache tiers are the
- * CDN's), a Service, an Ingress for the CDN's origin, an HPA on CPU, a PDB and spreading across zones and hosts.
+ * CDN's; off in dev, where nginx only passes requests through), a Service, an Ingress for the CDN's origin, an HPA on CPU, a PDB and spreading across zones and hosts.
  */
 export class WebChart extends Chart {
   constructor(scope: Construct, id: string, props: WebChartProps) {
@@ -66,6 +79,8 @@ export class WebChart extends Chart {
           envVariables: {
             PORT: kplus.EnvValue.fromValue(String(web.appPort)),
             SEARCH_URL: kplus.EnvValue.fromValue(props.searchUrl),
+            [APP_ENVIRONMENT_VARIABLES.environment]: kplus.EnvValue.fromValue(props.environment),
+            [APP_ENVIRONMENT_VARIABLES.debug]: kplus.EnvValue.fromValue(String(web.debug)),
           },
           readiness: kplus.Probe.fromHttpGet(web.healthPath, { port: web.appPort, periodSeconds: Duration.seconds(5) }),
           liveness: kplus.Probe.fromHttpGet(web.healthPath, {
@@ -89,7 +104,9 @@ export class WebChart extends Chart {
     });
     mountTmp(deployment, nginx!, 256, 'nginx-tmp');
     // nginx may overshoot max_size briefly while its cache manager catches up: leave a quarter of headroom.
-    mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
+    // Without the page cache (dev) nginx stores nothing and needs no cache volume.
+    if (web.pageCache)
+      mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
     mountTmp(deployment, app!, 256, 'app-tmp');
     finishPod(deployment, web.pool, podLabels);
     spreadAcrossZonesAndHosts(deployment, podLabels);

@@ -31,7 +31,7 @@ function packageVersion(): string {
 
 /** A bad values file (exit 2), told apart from other failures without loading the charts to know its class. */
 function isValuesError(err: unknown): err is Error {
-  return err instanceof Error && err.name === 'ValuesError';
+  return err instanceof Error && (err.name === 'ValuesError' || err.name === 'PriceTableError');
 }
 
 /**
@@ -79,6 +79,87 @@ export function buildProgram(): Command {
         ...(opts.values ? { valuesFile: opts.values } : {}),
       });
       for (const dir of written) process.stdout.write(`wrote ${dir}/\n`);
+    });
+
+  program
+    .command('diff <envA> <envB>')
+    .description(
+      "every difference between two environments' manifests once names, namespaces, pools, sizes, replica counts and the power schedule are set aside",
+    )
+    .option('-f, --values <file>', 'YAML values file merged over both environments (also $ROLEPLANE_VALUES)')
+    .option('--expected', 'also list each place where an expected difference was set aside')
+    .action(async (a: string, b: string, opts: { values?: string; expected?: boolean }) => {
+      const { runDiffCommand } = await component('diff', () => import('./diff-command.js'));
+      const { VALUES_FILE_ENV } = await component('diff', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      emit(runDiffCommand({ a, b, showExpected: opts.expected === true, ...(valuesFile ? { valuesFile } : {}) }));
+    });
+
+  program
+    .command('cost')
+    .description(
+      'nodes and price per pool from the NodePools and PowerSchedules: always on, with the schedules, and the IPv4 charge IPv6 avoids',
+    )
+    .option('-e, --env <name...>', "environments whose pods are costed (default: all; the pools are always prod's)", [])
+    .option('-f, --values <file>', 'YAML values file merged over the defaults (also $ROLEPLANE_VALUES)')
+    .option('--prices <file>', 'price table (JSON, the shape of cli/cost/price-table.json) instead of the built-in one')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (opts: { env: string[]; values?: string; prices?: string; output: string }) => {
+      const { runCostCommand } = await component('cost', () => import('./cost-command.js'));
+      const { VALUES_FILE_ENV } = await component('cost', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      emit(
+        runCostCommand({
+          environments: opts.env,
+          output: opts.output,
+          ...(valuesFile ? { valuesFile } : {}),
+          ...(opts.prices ? { pricesFile: opts.prices } : {}),
+        }),
+      );
+    });
+
+  program
+    .command('diagram')
+    .description(
+      "draw the stack from the synthesized manifests: pools with their workloads, the flows the NetworkPolicies allow, the edge, each PowerSchedule's week",
+    )
+    .option('-e, --env <name...>', 'environments drawn together (default: all, the whole cluster)', [])
+    .option('-f, --values <file>', 'YAML values file merged over the defaults (also $ROLEPLANE_VALUES)')
+    .option(
+      '-o, --out <file>',
+      'write f.svg, f.html or f.mmd (the format follows the extension); default Mermaid on stdout',
+    )
+    .action(async (opts: { env: string[]; values?: string; out?: string }) => {
+      const { runDiagramCommand } = await component('diagram', () => import('./diagram-command.js'));
+      const { VALUES_FILE_ENV } = await component('diagram', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      emit(
+        runDiagramCommand({
+          environments: opts.env,
+          ...(valuesFile ? { valuesFile } : {}),
+          ...(opts.out ? { out: opts.out } : {}),
+        }),
+      );
+    });
+
+  program
+    .command('preflight')
+    .description(
+      'check a cluster for what the manifests need (CRDs and versions, storage classes, ingress, metrics API, Secrets, permission to apply); exit 1 on a failure',
+    )
+    .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('-e, --env <name...>', 'environments to be applied (default: all)', [])
+    .option('-f, --values <file>', 'YAML values file merged over the defaults (also $ROLEPLANE_VALUES)')
+    .action(async (opts: { kubeconfig?: string; env: string[]; values?: string }) => {
+      const { runPreflightCommand } = await component('preflight', () => import('./preflight-command.js'));
+      const { VALUES_FILE_ENV } = await component('preflight', () => import('../charts/values/load.js'));
+      const valuesFile = opts.values ?? process.env[VALUES_FILE_ENV];
+      const { stdout, stderr, exitCode } = await runPreflightCommand({
+        environments: opts.env,
+        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        ...(valuesFile ? { valuesFile } : {}),
+      });
+      emit({ stdout, stderr, exitCode });
     });
 
   const cluster = program

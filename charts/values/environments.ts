@@ -92,6 +92,8 @@ function base(environment: EnvironmentName): ValuesInput {
       nginxImage: NGINX_IMAGE,
       appPort: 3000,
       healthPath: '/healthz',
+      pageCache: true,
+      debug: false,
       resources: { cpu: '500m', memory: '512Mi', memoryLimit: '1Gi' },
       nginxResources: { cpu: '200m', memory: '128Mi', memoryLimit: '256Mi' },
       autoscaling: { minReplicas: 3, maxReplicas: 20, targetCpuPercent: 70 },
@@ -134,6 +136,25 @@ function base(environment: EnvironmentName): ValuesInput {
   };
 }
 
+/**
+ * Staging: production's twin (the same nginx, cache tiers, probes, policies and settings), smaller, in one namespace
+ * of its own on the dev pool, asleep outside office hours. Only sizes, replica counts, names and the pool differ
+ * (`roleplane diff prod staging` shows it).
+ */
+function staging(): ValuesInput {
+  return sleepingCopy('staging');
+}
+
+/**
+ * Dev: staging's twin plus the seed's debug environment. The page cache is off and the app is told it runs in
+ * development (ROLEPLANE_ENV=dev, ROLEPLANE_DEBUG=true); the pod stays as locked down as prod's (restricted,
+ * default-deny network). `roleplane diff staging dev` shows exactly these settings.
+ */
+function dev(): ValuesInput {
+  const copy = sleepingCopy('dev');
+  return { ...copy, web: { ...copy.web, pageCache: false, debug: true } };
+}
+
 /** A smaller copy of web + search + Valkey in one namespace on the dev pool, asleep outside office hours. */
 function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
   const defaults = base(environment);
@@ -147,7 +168,8 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
       pool: 'dev',
       resources: { cpu: '100m', memory: '256Mi', memoryLimit: '512Mi' },
       nginxResources: { cpu: '50m', memory: '64Mi', memoryLimit: '128Mi' },
-      autoscaling: { minReplicas: 1, maxReplicas: 2, targetCpuPercent: 80 },
+      // The same CPU target as prod: only the replica counts are smaller.
+      autoscaling: { ...defaults.web.autoscaling, minReplicas: 1, maxReplicas: 2 },
       ingress: {
         ...defaults.web.ingress,
         host: `${environment}.shop.example.com`,
@@ -159,8 +181,9 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
       namespace,
       pool: 'dev',
       resources: { cpu: '250m', memory: '1Gi', memoryLimit: '2Gi' },
-      autoscaling: { minReplicas: 1, maxReplicas: 1, targetCpuPercent: 80 },
-      embeddings: { storageClass: 'gp3', size: '5Gi', accessMode: 'ReadWriteOnce' },
+      autoscaling: { ...defaults.search.autoscaling, minReplicas: 1, maxReplicas: 1 },
+      // The same kind of volume as prod's (shared, so a second replica could mount it), smaller.
+      embeddings: { ...defaults.search.embeddings, size: '5Gi' },
       indexBuild: { ...defaults.search.indexBuild, resources: { cpu: '1', memory: '2Gi', memoryLimit: '4Gi' } },
     },
     valkey: {
@@ -227,7 +250,8 @@ export function defaultValues(environment: EnvironmentName): ValuesInput {
     case 'prod':
       return prod();
     case 'staging':
+      return staging();
     case 'dev':
-      return sleepingCopy(environment);
+      return dev();
   }
 }

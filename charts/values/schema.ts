@@ -189,6 +189,16 @@ const web = z.strictObject({
   nginxImage: pinnedImage,
   appPort: z.number().int().min(1024).max(65535),
   healthPath: z.string().startsWith('/'),
+  /**
+   * Whether nginx keeps pages per the cache tiers (`cdn`). Off (dev): nginx stores nothing, every request reaches the
+   * app and every answer goes out `Cache-Control: no-store`, so a change shows on the next reload.
+   */
+  pageCache: z.boolean(),
+  /**
+   * Tells the app it may show detailed error pages and debug tools: the app container's ROLEPLANE_DEBUG
+   * ("true"/"false"), beside ROLEPLANE_ENV (the environment's name). Nothing else in the pod changes with it.
+   */
+  debug: z.boolean(),
   resources,
   nginxResources: resources,
   autoscaling: replicaRange,

@@ -14,9 +14,9 @@ describe('generated server configs are accepted by the real servers', function (
   this.timeout(30_000);
   const tempDir = useTempDir('server-configs');
 
-  it('nginx -t accepts the page-cache config of every environment', function () {
+  it("nginx -t accepts the nginx.conf of every environment (the page cache, and dev's pass-through)", function () {
     const nginx = requireBinary(this, ['nginx', '/usr/sbin/nginx'], 'the web chart generates an nginx.conf');
-    for (const env of ['prod', 'dev'] as const) {
+    for (const env of ['prod', 'staging', 'dev'] as const) {
       const dir = join(tempDir(), env);
       mkdirSync(dir);
       // The pod's paths (/var/cache/nginx, /tmp, and /dev/std*, which node's socket stdio cannot reopen) become

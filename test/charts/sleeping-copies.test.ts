@@ -48,6 +48,34 @@ for (const env of ['dev', 'staging'] as const) {
       );
     });
 
+    it('keeps its own data: every namespace, volume claim, Secret, ConfigMap and Service address it names is its own', () => {
+      // Namespaces outside the environment that it may name: the cluster DNS and the ingress controller's (callers).
+      const callers = new Set(['kube-system', 'ingress-nginx']);
+      const named: string[] = [];
+      const walk = (node: unknown, key: string): void => {
+        if (Array.isArray(node)) return node.forEach((item) => walk(item, key));
+        if (typeof node === 'object' && node !== null) {
+          for (const [k, v] of Object.entries(node)) walk(v, k);
+          return;
+        }
+        if (typeof node !== 'string') return;
+        if (key === 'namespace' || key === 'kubernetes.io/metadata.name') named.push(node);
+        // Service addresses in settings: <service>.<namespace>.svc
+        for (const match of node.matchAll(/[a-z0-9-]+\.([a-z0-9-]+)\.svc\b/g)) named.push(match[1]!);
+      };
+      walk(objects, '');
+      assert.deepEqual([...new Set(named.filter((ns) => !callers.has(ns)))], [env]);
+      for (const pod of podTemplates(objects)) {
+        for (const volume of pod.spec.volumes ?? []) {
+          // A claim or ConfigMap is looked up in the pod's own namespace; it must be one this environment makes.
+          if (volume.persistentVolumeClaim)
+            find(objects, 'PersistentVolumeClaim', volume.persistentVolumeClaim.claimName, env);
+          if (volume.configMap) find(objects, 'ConfigMap', volume.configMap.name, env);
+        }
+        assert.equal(pod.namespace, env, pod.owner);
+      }
+    });
+
     it('carries no cluster-wide objects', () => {
       for (const kind of ['NodePool', 'EC2NodeClass', 'CustomResourceDefinition', 'ClusterRole', 'PowerSchedule'])
         assert.equal(ofKind(objects, kind).length, 0, kind);

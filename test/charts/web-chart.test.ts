@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
+import { APP_ENVIRONMENT_VARIABLES } from '../../charts/web-chart.js';
 import { CDN_TIERS, NGINX_PORT } from '../../charts/web-nginx-conf.js';
 import { requireBinary } from '../helpers/binaries.js';
 import { find, objectsOf, podTemplates, testValues } from '../helpers/manifests.js';
@@ -21,6 +22,28 @@ describe('WebChart', () => {
     const conf = nginxConfOf(objects);
     assert.ok(pod.spec.containers[0]!.volumeMounts!.some((m) => m.mountPath === '/etc/nginx/nginx.conf'));
     assert.match(conf, /proxy_cache_path \/var\/cache\/nginx\/pages .* max_size=1024m/);
+  });
+
+  it('tells the app which environment it runs in and whether to debug (ROLEPLANE_ENV, ROLEPLANE_DEBUG)', () => {
+    const contract = (env: 'prod' | 'staging' | 'dev') => {
+      const namespace = env === 'prod' ? 'web' : env;
+      const app = podTemplates([find(objectsOf(env), 'Deployment', 'web', namespace)])[0]!.spec.containers[1]!;
+      const value = (name: string) => app.env?.find((e) => e.name === name)?.value;
+      return [value(APP_ENVIRONMENT_VARIABLES.environment), value(APP_ENVIRONMENT_VARIABLES.debug)];
+    };
+    assert.deepEqual(APP_ENVIRONMENT_VARIABLES, { environment: 'ROLEPLANE_ENV', debug: 'ROLEPLANE_DEBUG' });
+    assert.deepEqual(contract('prod'), ['prod', 'false']);
+    assert.deepEqual(contract('staging'), ['staging', 'false']);
+    assert.deepEqual(contract('dev'), ['dev', 'true']);
+  });
+
+  it('gives dev no page cache and no cache volume, and keeps the nginx container as locked down as prod', () => {
+    const dev = podTemplates([find(objectsOf('dev'), 'Deployment', 'web', 'dev')])[0]!;
+    assert.doesNotMatch(nginxConfOf(objectsOf('dev'), 'dev'), /proxy_cache/);
+    assert.ok(!dev.spec.volumes!.some((v) => v.name === 'page-cache'));
+    assert.ok(pod.spec.volumes!.some((v) => v.name === 'page-cache'));
+    assert.deepEqual(dev.spec.containers[0]!.securityContext, pod.spec.containers[0]!.securityContext);
+    assert.deepEqual(dev.spec.securityContext, pod.spec.securityContext);
   });
 
   it('routes the CDN origin through an Ingress to the Service on the nginx port', () => {

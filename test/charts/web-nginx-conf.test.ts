@@ -277,3 +277,69 @@ describe('renderNginxConf: the prod page cache, run in a real nginx in front of 
     });
   });
 });
+
+describe('renderNginxConf: dev, the page cache off, run in a real nginx in front of an app', function () {
+  this.timeout(30_000);
+  const runDir = useTempDir('dev-pass-through', 'all');
+  let app: ScriptedApp | undefined;
+  let nginx: RunningNginx | undefined;
+
+  before(async function () {
+    const binary = requireBinary(this, ['nginx', '/usr/sbin/nginx'], 'the dev pass-through is tested in a real nginx');
+    app = await startScriptedApp();
+    nginx = await startNginx(binary, nginxConfOf(objectsOf('dev'), 'dev'), runDir(), app.port);
+  });
+
+  after(async () => {
+    await nginx?.stop();
+    await app?.close();
+  });
+
+  afterEach(() => app?.recover());
+
+  async function get(
+    url: string,
+  ): Promise<{ status: number; cacheControl: string | null; cacheStatus: string | null }> {
+    const res = await fetch(`${nginx!.url}${url}`);
+    await res.text();
+    return {
+      status: res.status,
+      cacheControl: res.headers.get('cache-control'),
+      cacheStatus: res.headers.get('x-cache-status'),
+    };
+  }
+
+  // Each URL would be stored in prod (a tier) or is a private path; in dev every one reaches the app each time.
+  const urls = [
+    '/products/blue-mug',
+    `/products/blue-mug-public?cc=${encodeURIComponent('public, max-age=3600')}`,
+    '/search?q=mug',
+    '/search/sofas',
+    '/assets/app.3f2a.css',
+    `/assets/immutable.css?cc=${encodeURIComponent('public, max-age=31536000, immutable')}`,
+    '/',
+    '/category/chairs',
+    '/api/cart',
+    '/account',
+    '/products/missing?status=404',
+    '/products/redirect?status=301',
+  ];
+
+  it('lets every request reach the app and marks every answer no-store, whatever the app said', async () => {
+    for (const url of urls) {
+      const answers = [await get(url), await get(url), await get(url)];
+      assert.equal(app!.hits(url), 3, `${url} was answered without asking the app`);
+      for (const answer of answers) {
+        assert.equal(answer.cacheControl, 'no-store', url);
+        assert.equal(answer.cacheStatus, null, `${url}: no page cache, so no cache status`);
+      }
+      assert.equal(answers[0]!.status, Number(new URL(url, 'http://x').searchParams.get('status') ?? 200), url);
+    }
+  });
+
+  it('passes an error straight through, marked no-store', async () => {
+    app!.fail(503);
+    const answer = await get('/products/failing');
+    assert.deepEqual([answer.status, answer.cacheControl], [503, 'no-store']);
+  });
+});
