@@ -6,6 +6,7 @@
 #   nginx       Debian bookworm's nginx-light, run as nginx-unprivileged runs
 #   erp         an nginx answering the ERP's health path (the ERP itself is the user's)
 #   storefront  the example storefront (examples/storefront), the website being the user's
+#   exporters   Debian's prometheus-nginx-exporter, prometheus-redis-exporter and mtail (the monitoring sidecars)
 # The roleplane image itself is `npm run image` (tools/image); this script builds the Debian and Node bases the
 # same way (tools/image/base.sh) and reuses them.
 # Environment: STACK_VALKEY_IMAGE, STACK_NGINX_IMAGE, STACK_ERP_IMAGE, STACK_STOREFRONT_IMAGE (default: the values'
@@ -23,6 +24,9 @@ valkey_image="${STACK_VALKEY_IMAGE:-docker.io/valkey/valkey:8.1.4}"
 nginx_image="${STACK_NGINX_IMAGE:-docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine}"
 erp_image="${STACK_ERP_IMAGE:-docker.io/odoo:18.0}"
 storefront_image="${STACK_STOREFRONT_IMAGE:-ghcr.io/example/storefront:1.0.0}"
+nginx_exporter_image="${STACK_NGINX_EXPORTER_IMAGE:-docker.io/nginx/nginx-prometheus-exporter:1.4.2}"
+valkey_exporter_image="${STACK_VALKEY_EXPORTER_IMAGE:-docker.io/oliver006/redis_exporter:v1.74.0}"
+mtail_image="${STACK_MTAIL_IMAGE:-ghcr.io/roleplane/mtail:3.0.0-rc50}"
 
 started=$SECONDS
 build_bases
@@ -61,6 +65,15 @@ echo "stack images: $nginx_image (Debian nginx-light)"
 podman build --pull=never --layers --quiet --build-arg "NGINX_IMAGE=$nginx_image" -t "$erp_image" \
   -f "$HERE/erp.Containerfile" "$HERE" >/dev/null
 echo "stack images: $erp_image (ERP stand-in)"
+
+# The exporter sidecars: one Debian package each, its command as the entrypoint.
+for spec in "$nginx_exporter_image prometheus-nginx-exporter prometheus-nginx-exporter" \
+  "$valkey_exporter_image prometheus-redis-exporter prometheus-redis-exporter" "$mtail_image mtail mtail"; do
+  read -r image package command <<<"$spec"
+  podman build --pull=never --layers --quiet --build-arg "PACKAGE=$package" --build-arg "COMMAND=$command" \
+    -t "$image" -f "$HERE/debian-package.Containerfile" "$HERE" >/dev/null
+  echo "stack images: $image (Debian $package)"
+done
 
 context="$(mktemp -d /tmp/roleplane-storefront.XXXXXX)"
 trap 'rm -rf "$context"' EXIT
