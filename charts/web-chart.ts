@@ -7,7 +7,8 @@ import { spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
-import type { WebValues } from './values/schema.js';
+import { addWebExporters } from './exporter-sidecars.js';
+import type { MonitoringValues, WebValues } from './values/schema.js';
 import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
 
 export const WEB_COMPONENT = 'web';
@@ -20,6 +21,8 @@ const NGINX_UID = 101;
 
 export interface WebChartProps extends ChartProps {
   readonly web: WebValues;
+  /** With monitoring enabled the pod gets its exporter sidecars (nginx stub_status, page-cache counts). */
+  readonly monitoring: MonitoringValues;
 }
 
 /**
@@ -35,7 +38,7 @@ export class WebChart extends Chart {
 
     const nginxConf = new kplus.ConfigMap(this, 'NginxConf', {
       metadata: { name: 'web-nginx', namespace },
-      data: { 'nginx.conf': renderNginxConf(web) },
+      data: { 'nginx.conf': renderNginxConf(web, { cacheLog: props.monitoring.enabled }) },
     });
 
     const deployment = new kplus.Deployment(this, 'Deployment', {
@@ -86,6 +89,7 @@ export class WebChart extends Chart {
     // nginx may overshoot max_size briefly while its cache manager catches up: leave a quarter of headroom.
     mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
     mountTmp(deployment, app!, 256, 'app-tmp');
+    if (props.monitoring.enabled) addWebExporters(this, deployment, { namespace, monitoring: props.monitoring });
     finishPod(deployment, web.pool, podLabels);
     spreadAcrossZonesAndHosts(deployment, podLabels);
 

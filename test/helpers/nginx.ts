@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT } from '../../charts/web-nginx-conf.js';
+import {
+  CACHE_LOG_PORT,
+  NGINX_CACHE_DIR,
+  NGINX_HEALTH_PATH,
+  NGINX_PORT,
+  NGINX_STATUS_PORT,
+} from '../../charts/web-nginx-conf.js';
 import type { Manifest } from '../../charts/synth.js';
 import { find } from './manifests.js';
 import { freePort } from './ports.js';
@@ -23,11 +29,19 @@ function replaceOnce(text: string, search: string, replacement: string): string 
 /**
  * The pod's config made runnable on loopback, and nothing else changed: the pod's paths (/tmp, the cache volume,
  * and /dev/std*, which node's socket stdio cannot reopen) move under `dir`, nginx listens on `nginxPort` and its
- * upstream is `appPort`. A pattern that is missing throws, so the test cannot silently run a different config.
+ * upstream is `appPort`. The loopback-only stub_status moves to `statusPort` (or a unix socket under `dir`, so that two
+ * nginx never collide on it), the cache log to `cacheLogPort` when the config has one. A pattern that is missing
+ * throws, so the test cannot silently run a different config.
  */
 export function runnableNginxConf(
   conf: string,
-  { dir, nginxPort, appPort }: { dir: string; nginxPort: number; appPort: number },
+  {
+    dir,
+    nginxPort,
+    appPort,
+    statusPort,
+    cacheLogPort,
+  }: { dir: string; nginxPort: number; appPort: number; statusPort?: number; cacheLogPort?: number },
 ): string {
   let local = conf
     .replaceAll('/tmp/', `${dir}/`)
@@ -35,6 +49,13 @@ export function runnableNginxConf(
     .replaceAll(/\/dev\/std(err|out)/g, join(dir, 'std$1.log'));
   local = replaceOnce(local, `listen ${NGINX_PORT};`, `listen 127.0.0.1:${nginxPort};`);
   local = replaceOnce(local, `listen [::]:${NGINX_PORT};`, '');
+  local = replaceOnce(
+    local,
+    `listen 127.0.0.1:${NGINX_STATUS_PORT};`,
+    statusPort === undefined ? `listen unix:${dir}/status.sock;` : `listen 127.0.0.1:${statusPort};`,
+  );
+  if (cacheLogPort !== undefined)
+    local = replaceOnce(local, `server=127.0.0.1:${CACHE_LOG_PORT},`, `server=127.0.0.1:${cacheLogPort},`);
   local = replaceOnce(local, 'worker_processes auto;', 'worker_processes 1;\ndaemon off;');
   const upstream = /server 127\.0\.0\.1:\d+;/;
   if (!upstream.test(local)) throw new Error('the generated nginx.conf no longer has a loopback upstream server');
