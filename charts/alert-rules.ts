@@ -170,7 +170,8 @@ function operatorRules(values: Values, operator: ScrapeTarget): RoleRules {
   const onLeader = `and on (instance) (roleplane_operator_is_leader${sel(operator)} == 1)`;
   // The operator's own `namespace` label (the managed namespace) becomes `exported_namespace`, since the target's
   // namespace label wins (Prometheus' default honor_labels: false).
-  const phase = (name: string) => `(roleplane_operator_namespace_phase${sel(operator, `phase="${name}"`)} == 1) ${onLeader}`;
+  const phase = (name: string) =>
+    `(roleplane_operator_namespace_phase${sel(operator, `phase="${name}"`)} == 1) ${onLeader}`;
   return {
     role: 'operator',
     namespace: ns,
@@ -235,7 +236,9 @@ function poolRules(values: Values, namespace: string): RoleRules {
     const byNamespace = new Map<string, string[]>();
     for (const p of pods) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p.prefix]);
     const expr = [...byNamespace]
-      .map(([ns, prefixes]) => `kube_pod_status_unschedulable{namespace="${ns}", pod=~"(${prefixes.join('|')})-.+"} == 1`)
+      .map(
+        ([ns, prefixes]) => `kube_pod_status_unschedulable{namespace="${ns}", pod=~"(${prefixes.join('|')})-.+"} == 1`,
+      )
       .join(' or ');
     return rule('RoleplanePoolPodsUnschedulable', 'warning', {
       expr: `max by (namespace, pod) (${expr})`,

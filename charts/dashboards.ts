@@ -59,7 +59,11 @@ function panelJson(spec: PanelSpec, index: number): Record<string, unknown> {
 }
 
 /** A dashboard's JSON; `uid` is stable per environment and role, so re-applying updates the same dashboard. */
-export function dashboardJson(opts: { uid: string; title: string; panels: readonly PanelSpec[] }): Record<string, unknown> {
+export function dashboardJson(opts: {
+  uid: string;
+  title: string;
+  panels: readonly PanelSpec[];
+}): Record<string, unknown> {
   return {
     uid: opts.uid,
     title: opts.title,
@@ -206,7 +210,10 @@ function operatorPanels(t: ScrapeTarget): PanelSpec[] {
       title: 'Workload patches and errors',
       unit: 'ops',
       queries: [
-        { expr: `sum by (action) (rate(roleplane_operator_workload_patches_total${sel(t)}[5m]))`, legend: '{{action}}' },
+        {
+          expr: `sum by (action) (rate(roleplane_operator_workload_patches_total${sel(t)}[5m]))`,
+          legend: '{{action}}',
+        },
         {
           expr: `sum by (reason) (rate(roleplane_operator_patch_errors_total${sel(t)}[5m]))`,
           legend: 'error {{reason}}',
@@ -233,14 +240,12 @@ const PANELS: Record<MonitoredRole, (t: ScrapeTarget) => PanelSpec[]> = {
 
 function overviewPanels(targets: readonly ScrapeTarget[]): PanelSpec[] {
   return [
-    ...targets.map(
-      (t): PanelSpec => ({
-        title: `${t.role}: targets up`,
-        unit: 'short',
-        kind: 'stat',
-        queries: [{ expr: `sum(up${sel(t)}) or vector(0)`, legend: t.role }],
-      }),
-    ),
+    ...targets.map((t): PanelSpec => ({
+      title: `${t.role}: targets up`,
+      unit: 'short',
+      kind: 'stat',
+      queries: [{ expr: `sum(up${sel(t)}) or vector(0)`, legend: t.role }],
+    })),
     {
       title: 'roleplane alerts firing',
       unit: 'short',

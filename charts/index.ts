@@ -74,11 +74,14 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
     );
   }
   if (values.erp) add('30-erp.yaml', new ErpChart(app, `${env}-erp`, { ...props('erp'), erp: values.erp }));
-  add('40-cache.yaml', new CacheChart(app, `${env}-cache`, {
+  add(
+    '40-cache.yaml',
+    new CacheChart(app, `${env}-cache`, {
       ...props('valkey'),
       valkey: values.valkey,
       monitoring: values.monitoring,
-    }));
+    }),
+  );
   add(
     '50-search.yaml',
     new SearchChart(app, `${env}-search`, {
@@ -88,7 +91,10 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
       valkey: values.valkey,
     }),
   );
-  add('60-web.yaml', new WebChart(app, `${env}-web`, { ...props('web'), web: values.web, monitoring: values.monitoring }));
+  add(
+    '60-web.yaml',
+    new WebChart(app, `${env}-web`, { ...props('web'), web: values.web, monitoring: values.monitoring }),
+  );
   if (values.campaigns.length > 0) {
     add(
       '70-campaigns.yaml',

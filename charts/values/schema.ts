@@ -319,7 +319,11 @@ const monitoring = z.strictObject({
     /** Share of the page cache's responses that are STALE (the website failing behind it) that warns. */
     webStaleRatio: ratio,
     /** How long a namespace may stay Sleeping or Waking (awake while it should sleep, or the reverse). */
-    scheduleGraceMinutes: z.number().int().min(1).max(24 * 60),
+    scheduleGraceMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
     /** How long a pod may be unschedulable (no node of its pool fits) before it warns. */
     unschedulableFor: duration,
   }),
