@@ -1,29 +1,7 @@
-/**
- * The alert rules as the cluster gets them (the `spec.groups` of every synthesized PrometheusRule), as a plain
- * Prometheus rule file, and a runner for Debian's promtool over it.
- */
+/** A runner for Debian's promtool; the rule file comes from tools/prometheus/rule-file.ts. */
 import { spawnSync } from 'node:child_process';
-import type { Manifest } from '../../charts/synth.js';
 
-export interface RuleSpec {
-  alert: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-export interface RuleGroupSpec {
-  name: string;
-  rules: RuleSpec[];
-}
-
-/** Every group of every PrometheusRule among the objects, in order: a rule file's `groups`. */
-export function ruleGroupsOf(objects: readonly Manifest[]): RuleGroupSpec[] {
-  return objects
-    .filter((o) => o.kind === 'PrometheusRule')
-    .flatMap((o) => (o.spec as { groups: RuleGroupSpec[] }).groups);
-}
+export { type RuleGroupSpec, type RuleSpec, ruleGroupsOf } from '../../tools/prometheus/rule-file.js';
 
 export interface ToolResult {
   readonly status: number | null;
