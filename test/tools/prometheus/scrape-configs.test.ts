@@ -121,30 +121,26 @@ describe('scrapeConfigs', () => {
 /** A stand-in search pod: /metrics in the Prometheus text format, with a cache state the test sets. */
 class MetricsTarget {
   cacheAvailable = 0;
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-  ) {}
+  private readonly server: Server = createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    res
+      .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+      .end(
+        [
+          '# TYPE roleplane_search_cache_available gauge',
+          `roleplane_search_cache_available ${this.cacheAvailable}`,
+          '# TYPE roleplane_search_index_ready gauge',
+          'roleplane_search_index_ready 1',
+          '',
+        ].join('\n'),
+      );
+  });
+
+  private constructor(readonly port: number) {}
 
   static async start(): Promise<MetricsTarget> {
-    const port = await freePort();
-    let target: MetricsTarget | undefined;
-    const server = createServer((req, res) => {
-      if (req.url !== '/metrics') return void res.writeHead(404).end();
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(
-          [
-            '# TYPE roleplane_search_cache_available gauge',
-            `roleplane_search_cache_available ${target?.cacheAvailable ?? 0}`,
-            '# TYPE roleplane_search_index_ready gauge',
-            'roleplane_search_index_ready 1',
-            '',
-          ].join('\n'),
-        );
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    target = new MetricsTarget(server, port);
+    const target = new MetricsTarget(await freePort());
+    await new Promise<void>((resolve) => target.server.listen(target.port, '127.0.0.1', resolve));
     return target;
   }
 
