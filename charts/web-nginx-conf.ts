@@ -185,10 +185,11 @@ function privateLocations(cdn: WebValues['cdn']): string {
 export function renderNginxConf(web: Pick<WebValues, 'appPort' | 'cdn'>, options: NginxConfOptions = {}): string {
   const { cdn } = web;
   // `nohostname`: the receiver is in the pod; the line needs no host. Only responses that went through the page
-  // cache carry a cache status; the others log "cache=" and are not counted.
+  // cache carry a cache status; the others log "cache=" and are not counted. The line ends in a newline: mtail
+  // reads a datagram stream as text and counts a line only once its newline arrives.
   const cacheLog = options.cacheLog
     ? `
-  log_format ${CACHE_LOG_TAG} 'cache=$upstream_cache_status status=$status';
+  log_format ${CACHE_LOG_TAG} 'cache=$upstream_cache_status status=$status\\n';
   access_log syslog:server=127.0.0.1:${CACHE_LOG_PORT},tag=${CACHE_LOG_TAG},nohostname,severity=info ${CACHE_LOG_TAG};`
     : '';
   const lockTimeoutSeconds = Math.min(CACHE_LOCK_TIMEOUT_SECONDS, cdn.pageTimeoutSeconds);

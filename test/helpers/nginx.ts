@@ -54,8 +54,15 @@ export function runnableNginxConf(
     `listen 127.0.0.1:${NGINX_STATUS_PORT};`,
     statusPort === undefined ? `listen unix:${dir}/status.sock;` : `listen 127.0.0.1:${statusPort};`,
   );
-  if (cacheLogPort !== undefined)
-    local = replaceOnce(local, `server=127.0.0.1:${CACHE_LOG_PORT},`, `server=127.0.0.1:${cacheLogPort},`);
+  // Without a port to send the cache log to, it goes to a socket in `dir` nothing listens on (nginx logs the failed
+  // send and serves on), never to the pod's port, where something else on this machine could listen.
+  if (local.includes(`server=127.0.0.1:${CACHE_LOG_PORT},`)) {
+    local = replaceOnce(
+      local,
+      `server=127.0.0.1:${CACHE_LOG_PORT},`,
+      cacheLogPort === undefined ? `server=unix:${dir}/cache-log.sock,` : `server=127.0.0.1:${cacheLogPort},`,
+    );
+  }
   local = replaceOnce(local, 'worker_processes auto;', 'worker_processes 1;\ndaemon off;');
   const upstream = /server 127\.0\.0\.1:\d+;/;
   if (!upstream.test(local)) throw new Error('the generated nginx.conf no longer has a loopback upstream server');
@@ -68,14 +75,23 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-/** Starts nginx in the foreground with the pod's config (see runnableNginxConf) and waits for its health path. */
-export async function startNginx(binary: string, conf: string, dir: string, appPort: number): Promise<RunningNginx> {
+/**
+ * Starts nginx in the foreground with the pod's config (see runnableNginxConf) and waits for its health path.
+ * `ports` moves stub_status and the cache log to ports the test listens on.
+ */
+export async function startNginx(
+  binary: string,
+  conf: string,
+  dir: string,
+  appPort: number,
+  ports: { statusPort?: number; cacheLogPort?: number } = {},
+): Promise<RunningNginx> {
   const nginxPort = await freePort();
   mkdirSync(join(dir, 'cache'));
   // Run as root, nginx's workers drop to "nobody": let them write the cache as the pod's non-root user would.
   chmodSync(dir, 0o777);
   chmodSync(join(dir, 'cache'), 0o777);
-  writeFileSync(join(dir, 'nginx.conf'), runnableNginxConf(conf, { dir, nginxPort, appPort }));
+  writeFileSync(join(dir, 'nginx.conf'), runnableNginxConf(conf, { dir, nginxPort, appPort, ...ports }));
   const child: ChildProcess = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
     stdio: 'ignore',
   });
