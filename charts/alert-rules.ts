@@ -10,9 +10,6 @@ import { OPERATOR_NAME } from './operator-chart.js';
 import { type MonitoredRole, type ScrapeTarget, scrapeTargets, targetOf } from './scrape-targets.js';
 import type { PoolName, Values } from './values/schema.js';
 
-/** Where the README's runbooks are; each alert links to the section named after it. */
-export const RUNBOOK_BASE_URL = 'https://github.com/roleplane/roleplane/blob/main/README.md';
-
 export type Severity = 'critical' | 'warning';
 
 export interface AlertRule {
@@ -33,23 +30,17 @@ export interface RoleRules {
   readonly rules: readonly AlertRule[];
 }
 
-/** GitHub's anchor for a heading that is the alert's name: lower case. */
-export function runbookUrl(alert: string): string {
-  return `${RUNBOOK_BASE_URL}#${alert.toLowerCase()}`;
+/** The runbook of an alert: the README section named after it (GitHub's anchor for a heading is it in lower case). */
+export function runbookUrl(baseUrl: string, alert: string): string {
+  return `${baseUrl}#${alert.toLowerCase()}`;
 }
 
-function rule(
-  alert: string,
-  severity: Severity,
-  opts: { expr: string; for: string; summary: string; description: string; labels?: Record<string, string> },
-): AlertRule {
-  return {
-    alert,
-    expr: opts.expr,
-    for: opts.for,
-    labels: { severity, ...opts.labels },
-    annotations: { summary: opts.summary, description: opts.description, runbook_url: runbookUrl(alert) },
-  };
+interface RuleOptions {
+  readonly expr: string;
+  readonly for: string;
+  readonly summary: string;
+  readonly description: string;
+  readonly labels?: Record<string, string>;
 }
 
 /** `{job="…", namespace="…"}` plus extra matchers. */
@@ -65,8 +56,24 @@ function noTargetUp(target: ScrapeTarget): string {
 /** The routes a shopper's request takes: probes and scrapes would pull the percentile down. */
 const SHOPPER_ROUTES_MATCHER = 'route!~"/metrics|/healthz|/readyz|unmatched"';
 
+/** Makes rules whose runbook_url points into the values' runbook page. */
+function ruleMaker(values: Values) {
+  return (alert: string, severity: Severity, opts: RuleOptions): AlertRule => ({
+    alert,
+    expr: opts.expr,
+    for: opts.for,
+    labels: { severity, ...opts.labels },
+    annotations: {
+      summary: opts.summary,
+      description: opts.description,
+      runbook_url: runbookUrl(values.monitoring.runbookBaseUrl, alert),
+    },
+  });
+}
+
 function searchRules(values: Values, search: ScrapeTarget): RoleRules {
   const { alerts } = values.monitoring;
+  const rule = ruleMaker(values);
   const ns = search.namespace;
   const lookups = (extra = '') => `sum(rate(roleplane_search_cache_lookups_total${sel(search, extra)}[5m]))`;
   return {
@@ -110,6 +117,7 @@ function searchRules(values: Values, search: ScrapeTarget): RoleRules {
 
 function valkeyRules(values: Values, valkey: ScrapeTarget): RoleRules {
   const { alerts } = values.monitoring;
+  const rule = ruleMaker(values);
   const ns = valkey.namespace;
   return {
     role: 'valkey',
@@ -137,6 +145,7 @@ function valkeyRules(values: Values, valkey: ScrapeTarget): RoleRules {
 
 function webRules(values: Values, web: ScrapeTarget): RoleRules {
   const { alerts } = values.monitoring;
+  const rule = ruleMaker(values);
   const ns = web.namespace;
   const responses = (extra = '') => `sum(rate(${PAGE_CACHE_METRIC}${sel(web, extra)}[5m]))`;
   return {
@@ -164,6 +173,7 @@ function webRules(values: Values, web: ScrapeTarget): RoleRules {
 
 function operatorRules(values: Values, operator: ScrapeTarget): RoleRules {
   const { alerts } = values.monitoring;
+  const rule = ruleMaker(values);
   const ns = operator.namespace;
   const grace = `${alerts.scheduleGraceMinutes}m`;
   // Only the leader reconciles; a standby's gauges are what it saw when it last led.
@@ -232,6 +242,7 @@ function podsByPool(values: Values): Map<PoolName, Array<{ namespace: string; pr
 /** One rule per pool (kube-state-metrics' kube_pod_status_unschedulable), labelled with the pool. */
 function poolRules(values: Values, namespace: string): RoleRules {
   const { alerts } = values.monitoring;
+  const rule = ruleMaker(values);
   const rules = [...podsByPool(values)].map(([pool, pods]) => {
     const byNamespace = new Map<string, string[]>();
     for (const p of pods) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p.prefix]);

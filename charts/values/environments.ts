@@ -144,6 +144,7 @@ function base(environment: EnvironmentName): ValuesInput {
       selectorLabels: { release: 'kube-prometheus-stack' },
       prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
       scrapeInterval: '30s',
+      runbookBaseUrl: 'https://github.com/roleplane/roleplane/blob/main/README.md',
       exporters: {
         nginxImage: NGINX_EXPORTER_IMAGE,
         mtailImage: MTAIL_IMAGE,

@@ -298,6 +298,8 @@ const monitoring = z.strictObject({
   /** Labels of the Prometheus pods (NetworkPolicy peer, together with the namespace). */
   prometheusPodLabels: labelMap.refine((labels) => Object.keys(labels).length > 0, 'must name at least one label'),
   scrapeInterval: duration,
+  /** The page with the runbooks; each alert links to `<url>#<alert name in lower case>`. */
+  runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s#]+$/, 'must be an http(s) URL without a #fragment'),
   exporters: z.strictObject({
     /** prometheus-nginx-exporter: reads nginx's stub_status. */
     nginxImage: pinnedImage,

@@ -3,9 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'mocha';
 import { stringify } from 'yaml';
-import { RUNBOOK_BASE_URL } from '../../charts/alert-rules.js';
 import { requireBinary } from '../helpers/binaries.js';
-import { objectsOf } from '../helpers/manifests.js';
+import { objectsOf, testValues } from '../helpers/manifests.js';
 import { promtool, type RuleSpec, ruleGroupsOf } from '../helpers/prometheus-rules.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { REPO_ROOT } from '../helpers/import-graph.js';
@@ -597,7 +596,10 @@ describe('every alert rule', () => {
       assert.ok(['critical', 'warning'].includes(rule.labels?.severity ?? ''), `severity ${rule.labels?.severity}`);
       assert.match(rule.annotations?.summary ?? '', /^[A-Z][^{}]*\.$/);
       assert.ok((rule.annotations?.description ?? '').length > 20);
-      assert.equal(rule.annotations?.runbook_url, `${RUNBOOK_BASE_URL}#${rule.alert.toLowerCase()}`);
+      assert.equal(
+        rule.annotations?.runbook_url,
+        `${testValues('prod').monitoring.runbookBaseUrl}#${rule.alert.toLowerCase()}`,
+      );
       assert.ok(readme.includes(`\n#### ${rule.alert}\n`), `README.md has no "#### ${rule.alert}" runbook section`);
     });
   }

@@ -170,6 +170,21 @@ describe('monitoring values', () => {
     );
   });
 
+  it('point every runbook_url at the runbook page of the values, and refuse one with a #fragment', () => {
+    const objects = objectsOf('prod', { monitoring: { runbookBaseUrl: 'https://wiki.example.com/roleplane' } });
+    const urls = ofKind(objects, 'PrometheusRule').flatMap((r) =>
+      (r.spec as { groups: Array<{ rules: Array<{ alert: string; annotations: { runbook_url: string } }> }> }).groups
+        .flatMap((g) => g.rules)
+        .map((rule) => [rule.alert, rule.annotations.runbook_url]),
+    );
+    assert.ok(urls.length >= 14);
+    for (const [alert, url] of urls) assert.equal(url, `https://wiki.example.com/roleplane#${alert!.toLowerCase()}`);
+    assert.deepEqual(
+      problemsOf({ monitoring: { runbookBaseUrl: 'https://wiki.example.com/x#runbooks' } }).map((p) => p.split(':')[0]),
+      ['monitoring.runbookBaseUrl'],
+    );
+  });
+
   it('refuse an unpinned exporter image and a bad duration', () => {
     const problems = problemsOf({
       monitoring: { exporters: { mtailImage: 'ghcr.io/example/mtail:latest' }, alerts: { downFor: 'two minutes' } },
