@@ -26,6 +26,8 @@ export const VALKEY_EXPORTER_PORT: MetricsPort = { name: 'metrics', number: 9121
 
 /** Responses of the page cache by `cache_status` (nginx's $upstream_cache_status: HIT, MISS, STALE, …). */
 export const PAGE_CACHE_METRIC = 'roleplane_web_page_cache_responses_total';
+/** How often mtail reads the cache-log socket (one datagram a read, see addWebExporters). */
+export const MTAIL_POLL_INTERVAL = '1ms';
 /** Where the mtail program is mounted. */
 const MTAIL_PROGS_DIR = '/etc/mtail';
 const MTAIL_PROGRAM_FILE = 'page-cache.mtail';
@@ -105,6 +107,9 @@ export function addWebExporters(
         '--logtostderr',
         // One program: its name as a label says nothing.
         '--emit_prog_label=false',
+        // mtail 3.0.0~rc50 takes one datagram per poll of the socket: at the default 250ms that is 4 lines a second
+        // and the rest are dropped. At 1ms it counted ~900 lines/s (measured; README "Monitoring"), at no visible CPU.
+        `--poll_interval=${MTAIL_POLL_INTERVAL}`,
       ],
       ports: metricsPorts(PAGE_CACHE_EXPORTER_PORT),
       ...exporterProbes(PAGE_CACHE_EXPORTER_PORT.number),
