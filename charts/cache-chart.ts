@@ -6,7 +6,8 @@ import { componentLabels } from './lib/labels.js';
 import { addVolumeClaimTemplate, podDisruptionBudget, publishNotReadyAddresses } from './lib/patches.js';
 import { finishPod, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
-import type { ValkeyValues } from './values/schema.js';
+import { addValkeyExporter } from './exporter-sidecars.js';
+import type { MonitoringValues, ValkeyValues } from './values/schema.js';
 
 export const VALKEY_COMPONENT = 'valkey';
 /** The port Valkey listens on, its Services expose and the NetworkPolicies open; the search chart connects to it. */
@@ -77,6 +78,8 @@ function pingProbe(options: kplus.CommandProbeOptions): kplus.Probe {
 
 export interface CacheChartProps extends ChartProps {
   readonly valkey: ValkeyValues;
+  /** With monitoring enabled each replica gets a prometheus-redis-exporter sidecar. */
+  readonly monitoring: MonitoringValues;
 }
 
 /**
@@ -105,6 +108,10 @@ export class CacheChart extends Chart {
 
     publishNotReadyAddresses(headless);
 
+    const password = kplus.EnvValue.fromSecretValue({
+      secret: kplus.Secret.fromSecretName(this, 'PasswordSecret', valkey.passwordSecret.name),
+      key: valkey.passwordSecret.key,
+    });
     const statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
       metadata: { name: VALKEY_NAME, namespace, labels: podLabels },
       service: headless,
@@ -120,10 +127,7 @@ export class CacheChart extends Chart {
           command: ['sh', '-c', startScript(namespace)],
           portNumber: VALKEY_PORT,
           envVariables: {
-            [CLI_AUTH_ENV]: kplus.EnvValue.fromSecretValue({
-              secret: kplus.Secret.fromSecretName(this, 'PasswordSecret', valkey.passwordSecret.name),
-              key: valkey.passwordSecret.key,
-            }),
+            [CLI_AUTH_ENV]: password,
           },
           readiness: pingProbe({ periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(3) }),
           liveness: pingProbe({
@@ -140,6 +144,8 @@ export class CacheChart extends Chart {
     const container = statefulSet.containers[0]!;
     container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', config), { readOnly: true });
     mountTmp(statefulSet, container, 64);
+    if (props.monitoring.enabled)
+      addValkeyExporter(statefulSet, { monitoring: props.monitoring, valkeyPort: VALKEY_PORT, password });
     finishPod(statefulSet, valkey.pool, podLabels);
     // Two replicas on one host would fail together.
     statefulSet.scheduling.separate(statefulSet, { topology: kplus.Topology.HOSTNAME });

@@ -4,6 +4,7 @@ import { CampaignsChart } from './campaigns-chart.js';
 import { CrdsChart } from './crds-chart.js';
 import { ErpChart } from './erp-chart.js';
 import { chartLabels } from './lib/labels.js';
+import { MonitoringChart } from './monitoring-chart.js';
 import { NamespacesChart } from './namespaces-chart.js';
 import { NetworkChart } from './network-chart.js';
 import { OperatorChart } from './operator-chart.js';
@@ -73,7 +74,14 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
     );
   }
   if (values.erp) add('30-erp.yaml', new ErpChart(app, `${env}-erp`, { ...props('erp'), erp: values.erp }));
-  add('40-cache.yaml', new CacheChart(app, `${env}-cache`, { ...props('valkey'), valkey: values.valkey }));
+  add(
+    '40-cache.yaml',
+    new CacheChart(app, `${env}-cache`, {
+      ...props('valkey'),
+      valkey: values.valkey,
+      monitoring: values.monitoring,
+    }),
+  );
   add(
     '50-search.yaml',
     new SearchChart(app, `${env}-search`, {
@@ -90,6 +98,7 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
       web: values.web,
       environment: env,
       searchUrl: searchServiceUrl(values.search.namespace),
+      monitoring: values.monitoring,
     }),
   );
   if (values.campaigns.length > 0) {
@@ -105,6 +114,8 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
     );
   }
   add('80-network-policies.yaml', new NetworkChart(app, `${env}-network`, { ...props('network'), values, namespaces }));
+  if (values.monitoring.enabled && values.monitoring.alerting)
+    add('85-monitoring.yaml', new MonitoringChart(app, `${env}-monitoring`, { ...props('monitoring'), values }));
   if (platform && platform.powerSchedules.length > 0) {
     add(
       '90-power-schedules.yaml',

@@ -4,8 +4,16 @@ import { SEARCH_DEFAULT_PORT } from '../workloads/search/service/config.js';
 import { VALKEY_COMPONENT, VALKEY_PORT } from './cache-chart.js';
 import { ERP_COMPONENT } from './erp-chart.js';
 import { componentLabels } from './lib/labels.js';
-import { allowDns, allowEgressToCidrs, allowFlow, allowIngressFromNamespace, denyAll } from './lib/network.js';
+import {
+  allowDns,
+  allowEgressToCidrs,
+  allowFlow,
+  allowIngressFromNamespace,
+  allowIngressFromPods,
+  denyAll,
+} from './lib/network.js';
 import { OPERATOR_COMPONENT } from './operator-chart.js';
+import { scrapeTargets } from './scrape-targets.js';
 import { SEARCH_COMPONENT } from './search-chart.js';
 import type { Values } from './values/schema.js';
 import { WEB_COMPONENT } from './web-chart.js';
@@ -19,7 +27,8 @@ export interface NetworkChartProps extends ChartProps {
 
 /**
  * Default deny in every namespace, then exactly the flows the README promises ("What the manifests guarantee"):
- * ingress controller → web, web → search, search → Valkey, operator → API server, DNS everywhere. An SMTP relay is
+ * ingress controller → web, web → search, search → Valkey, operator → API server, DNS everywhere, and with monitoring
+ * on, the monitoring namespace's Prometheus → each role's metrics ports (nothing else of those pods). An SMTP relay is
  * reachable from the ERP only when its CIDRs are given; Valkey replicas reach their primary only when there are
  * replicas.
  */
@@ -54,6 +63,15 @@ export class NetworkChart extends Chart {
         from: { namespace: operator.namespace, labels: componentLabels(OPERATOR_COMPONENT) },
         cidrs: operator.apiServer.cidrs,
         ports: operator.apiServer.ports,
+      });
+    }
+    const prometheus = { namespace: values.monitoring.namespace, labels: values.monitoring.prometheusPodLabels };
+    for (const target of scrapeTargets(values)) {
+      allowIngressFromPods(this, {
+        name: `prometheus-to-${target.role}`,
+        from: prometheus,
+        to: { namespace: target.namespace, labels: target.podLabels },
+        ports: target.endpoints.map((e) => e.containerPort),
       });
     }
     if (values.erp && values.erp.smtp.relayCidrs.length > 0) {

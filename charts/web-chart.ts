@@ -7,7 +7,8 @@ import { spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
-import type { EnvironmentName, WebValues } from './values/schema.js';
+import { addWebExporters } from './exporter-sidecars.js';
+import type { EnvironmentName, MonitoringValues, WebValues } from './values/schema.js';
 import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
 
 export const WEB_COMPONENT = 'web';
@@ -35,6 +36,8 @@ export interface WebChartProps extends ChartProps {
   readonly environment: EnvironmentName;
   /** Where the app finds search (the search Service's URL), given to it as `SEARCH_URL`. */
   readonly searchUrl: string;
+  /** With monitoring enabled the pod gets its exporter sidecars (nginx stub_status, page-cache counts). */
+  readonly monitoring: MonitoringValues;
 }
 
 /**
@@ -50,7 +53,7 @@ export class WebChart extends Chart {
 
     const nginxConf = new kplus.ConfigMap(this, 'NginxConf', {
       metadata: { name: 'web-nginx', namespace },
-      data: { 'nginx.conf': renderNginxConf(web) },
+      data: { 'nginx.conf': renderNginxConf(web, { cacheLog: props.monitoring.enabled }) },
     });
 
     const deployment = new kplus.Deployment(this, 'Deployment', {
@@ -108,6 +111,7 @@ export class WebChart extends Chart {
     if (web.pageCache)
       mountScratch(deployment, nginx!, 'page-cache', NGINX_CACHE_DIR, Math.ceil(mebibytesOf(web.cdn.cacheSize) * 1.25));
     mountTmp(deployment, app!, 256, 'app-tmp');
+    if (props.monitoring.enabled) addWebExporters(this, deployment, { namespace, monitoring: props.monitoring });
     finishPod(deployment, web.pool, podLabels);
     spreadAcrossZonesAndHosts(deployment, podLabels);
 

@@ -134,9 +134,18 @@ export function podEndpoints(objects: readonly Manifest[]): Endpoint[] {
   }));
 }
 
-/** Endpoints outside the manifests that the design names. */
-export function externalEndpoints(ingressControllerNamespace: string): Endpoint[] {
+/** A pod outside the manifests, of a namespace we do not manage (Prometheus, Grafana). */
+export function externalPod(name: string, namespace: string, labels: Record<string, string>): Endpoint {
+  return { name, namespace, labels, ports: [], external: true };
+}
+
+/**
+ * Endpoints outside the manifests that the design names, plus `extra` ones (Prometheus in the monitoring namespace, or
+ * pods that must not pass for it).
+ */
+export function externalEndpoints(ingressControllerNamespace: string, extra: readonly Endpoint[] = []): Endpoint[] {
   return [
+    ...extra,
     {
       name: 'ingress-controller',
       namespace: ingressControllerNamespace,

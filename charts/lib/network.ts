@@ -100,6 +100,25 @@ export function allowIngressFromNamespace(
   });
 }
 
+/**
+ * Ingress from pods of a namespace we do not manage (Prometheus, in the monitoring namespace) to the listed ports:
+ * one `from` entry holding both selectors, so only those pods of that namespace match (AND, not OR). Their egress
+ * is theirs to allow.
+ */
+export function allowIngressFromPods(
+  scope: Construct,
+  opts: { name: string; from: PodGroup; to: PodGroup; ports: readonly number[] },
+): void {
+  new k8s.KubeNetworkPolicy(scope, `Allow-${opts.name}-ingress`, {
+    metadata: { name: `allow-${opts.name}-ingress`, namespace: opts.to.namespace },
+    spec: {
+      podSelector: { matchLabels: { ...opts.to.labels } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [peer(opts.from)], ports: opts.ports.map(tcp) }],
+    },
+  });
+}
+
 /** Egress to addresses outside the cluster (the API server, an SMTP relay). */
 export function allowEgressToCidrs(
   scope: Construct,

@@ -8,6 +8,13 @@ const OFFICE_HOURS = 'office-hours';
 
 const VALKEY_IMAGE = 'docker.io/valkey/valkey:8.1.4';
 const NGINX_IMAGE = 'docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine';
+const NGINX_EXPORTER_IMAGE = 'docker.io/nginx/nginx-prometheus-exporter:1.4.2';
+const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.74.0';
+/**
+ * mtail publishes no container image: this is Debian's mtail package (3.0.0~rc50) on a Debian base, built and pushed
+ * by whoever runs roleplane (README "Monitoring"); set monitoring.exporters.mtailImage to yours.
+ */
+const MTAIL_IMAGE = 'ghcr.io/roleplane/mtail:3.0.0-rc50';
 
 function pools(): Record<'erp' | 'web' | 'dev' | 'search' | 'cache', PoolValues> {
   const onDemand = {
@@ -133,6 +140,30 @@ function base(environment: EnvironmentName): ValuesInput {
       passwordSecret: { name: 'valkey-auth', key: 'password' },
     },
     campaigns: [],
+    monitoring: {
+      enabled: true,
+      alerting: false,
+      namespace: 'monitoring',
+      selectorLabels: { release: 'kube-prometheus-stack' },
+      prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
+      scrapeInterval: '30s',
+      runbookBaseUrl: 'https://github.com/roleplane/roleplane/blob/main/README.md',
+      exporters: {
+        nginxImage: NGINX_EXPORTER_IMAGE,
+        mtailImage: MTAIL_IMAGE,
+        valkeyImage: REDIS_EXPORTER_IMAGE,
+        resources: { cpu: '10m', memory: '32Mi', memoryLimit: '64Mi' },
+      },
+      alerts: {
+        downFor: '2m',
+        searchLatencyP99Seconds: 0.5,
+        searchWithoutCacheRatio: 0.2,
+        valkeyMemoryRatio: 0.9,
+        webStaleRatio: 0.05,
+        scheduleGraceMinutes: 30,
+        unschedulableFor: '10m',
+      },
+    },
   };
 }
 
@@ -207,8 +238,12 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
 }
 
 function prod(): ValuesInput {
+  const defaults = base('prod');
   return {
-    ...base('prod'),
+    ...defaults,
+    // Every environment's pods carry the exporters (staging is production's twin); only production is watched: the
+    // sleeping copies' alerts would fire every night.
+    monitoring: { ...defaults.monitoring, alerting: true },
     platform: {
       provider: {
         mode: 'karpenter',

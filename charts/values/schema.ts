@@ -289,6 +289,68 @@ const valkey = z.strictObject({
   }),
 });
 
+const labelMap = z.record(
+  z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a label key'),
+  z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value'),
+);
+const ratio = z.number().gt(0).max(1);
+
+/**
+ * Prometheus Operator objects (ServiceMonitor, PodMonitor, PrometheusRule), the exporter sidecars that give nginx and
+ * Valkey metrics, Grafana dashboards and the NetworkPolicies that let the monitoring namespace's Prometheus scrape.
+ */
+const monitoring = z.strictObject({
+  /**
+   * The pods' side: exporter sidecars, nginx's cache log, and the NetworkPolicies that let the monitoring namespace's
+   * Prometheus reach the metrics ports. On in every environment, so staging's pods are production's.
+   */
+  enabled: z.boolean(),
+  /**
+   * Prometheus's side: ServiceMonitors, PodMonitors, PrometheusRules and dashboards (needs `enabled`). Production
+   * only by default: the sleeping copies would page every night.
+   */
+  alerting: z.boolean(),
+  /** Where Prometheus and Grafana run: the only namespace whose Prometheus may reach the metrics ports. */
+  namespace: dnsLabel,
+  /** The labels your Prometheus selects monitors and rules by (kube-prometheus-stack: `release: <helm release>`). */
+  selectorLabels: labelMap,
+  /** Labels of the Prometheus pods (NetworkPolicy peer, together with the namespace). */
+  prometheusPodLabels: labelMap.refine((labels) => Object.keys(labels).length > 0, 'must name at least one label'),
+  scrapeInterval: duration,
+  /** The page with the runbooks; each alert links to `<url>#<alert name in lower case>`. */
+  runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s#]+$/, 'must be an http(s) URL without a #fragment'),
+  exporters: z.strictObject({
+    /** prometheus-nginx-exporter: reads nginx's stub_status. */
+    nginxImage: pinnedImage,
+    /** mtail: counts the page cache's HIT/MISS/STALE… from nginx's access log, sent to it over syslog. */
+    mtailImage: pinnedImage,
+    /** prometheus-redis-exporter: works for Valkey (same protocol and INFO fields). */
+    valkeyImage: pinnedImage,
+    resources,
+  }),
+  /** Thresholds of the alerts (README "Alerts"). */
+  alerts: z.strictObject({
+    /** How long a role is down (no target up, Valkey not answering) before it pages. */
+    downFor: duration,
+    searchLatencyP99Seconds: z.number().gt(0).max(60),
+    /** Share of searches answered without the cache (fail-open) that warns. */
+    searchWithoutCacheRatio: ratio,
+    /** Share of maxmemory used that warns. */
+    valkeyMemoryRatio: ratio,
+    /** Share of the page cache's responses that are STALE (the website failing behind it) that warns. */
+    webStaleRatio: ratio,
+    /** How long a namespace may stay Sleeping or Waking (awake while it should sleep, or the reverse). */
+    scheduleGraceMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    /** How long a pod may be unschedulable (no node of its pool fits) before it warns. */
+    unschedulableFor: duration,
+  }),
+});
+export type MonitoringValues = z.infer<typeof monitoring>;
+
 const campaign = z.strictObject({
   name: dnsLabel,
   schedule: z
@@ -324,6 +386,7 @@ export const valuesSchema = z
     search,
     valkey,
     campaigns: z.array(campaign),
+    monitoring,
   })
   .superRefine((values, ctx) => {
     const scheduleNames = values.platform?.powerSchedules.map((s) => s.name) ?? [];

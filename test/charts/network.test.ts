@@ -1,15 +1,31 @@
 import { strict as assert } from 'node:assert';
 import type { Manifest } from '../../charts/synth.js';
 import { objectsOf, testValues } from '../helpers/manifests.js';
-import { allowedFlows, externalEndpoints } from '../helpers/network-graph.js';
+import { allowedFlows, externalEndpoints, externalPod } from '../helpers/network-graph.js';
 
 /** Flows every pod has: DNS over UDP and TCP. */
 function dnsFlows(pods: readonly string[]): string[] {
   return pods.flatMap((p) => [`${p} -> kube-dns:53/TCP`, `${p} -> kube-dns:53/UDP`]);
 }
 
+const PROMETHEUS_LABELS = { 'app.kubernetes.io/name': 'prometheus' };
+/** The monitoring namespace's Prometheus, and pods that must not pass for it. */
+const MONITORING_PODS = [
+  externalPod('prometheus', 'monitoring', PROMETHEUS_LABELS),
+  externalPod('grafana', 'monitoring', { 'app.kubernetes.io/name': 'grafana' }),
+  externalPod('prometheus-elsewhere', 'default', PROMETHEUS_LABELS),
+];
+/** What the monitoring namespace's Prometheus scrapes in prod: each role's metrics port, and nothing else. */
+const PROD_SCRAPES = [
+  'prometheus -> roleplane-system/operator:8082/TCP',
+  'prometheus -> search/search:8080/TCP',
+  'prometheus -> search/valkey:9121/TCP',
+  'prometheus -> web/web:3903/TCP',
+  'prometheus -> web/web:9113/TCP',
+];
+
 describe('network policies', () => {
-  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, DNS', () => {
+  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, DNS, Prometheus → metrics ports', () => {
     const objects = objectsOf('prod');
     const pods = [
       'erp/erp',
@@ -26,10 +42,36 @@ describe('network policies', () => {
       'roleplane-system/operator -> outside:443/TCP',
       'roleplane-system/operator -> outside:6443/TCP',
       ...dnsFlows(pods),
+      ...PROD_SCRAPES,
     ].sort();
     assert.deepEqual(
-      allowedFlows(objects, externalEndpoints(testValues('prod').web.ingress.controllerNamespace)),
+      allowedFlows(objects, externalEndpoints(testValues('prod').web.ingress.controllerNamespace, MONITORING_PODS)),
       expected,
+    );
+  });
+
+  it('open the metrics ports to the Prometheus of the namespace and labels the values name, and to no other', () => {
+    const objects = objectsOf('prod', {
+      monitoring: { namespace: 'observability', prometheusPodLabels: { 'app.kubernetes.io/instance': 'prom' } },
+    });
+    // Values merge key by key: the pods must carry both labels.
+    const moved = [
+      externalPod('prometheus', 'observability', { ...PROMETHEUS_LABELS, 'app.kubernetes.io/instance': 'prom' }),
+      externalPod('other-prometheus', 'observability', PROMETHEUS_LABELS),
+      ...MONITORING_PODS.map((p) => ({ ...p, name: `old-${p.name}` })),
+    ];
+    const scrapes = allowedFlows(objects, externalEndpoints('ingress-nginx', moved)).filter((f) =>
+      /prometheus|grafana/.test(f),
+    );
+    assert.deepEqual(scrapes, PROD_SCRAPES);
+  });
+
+  it('open nothing to Prometheus with monitoring off', () => {
+    const objects = objectsOf('prod', { monitoring: { enabled: false } });
+    const flows = allowedFlows(objects, externalEndpoints('ingress-nginx', MONITORING_PODS));
+    assert.deepEqual(
+      flows.filter((f) => f.startsWith('prometheus')),
+      [],
     );
   });
 

@@ -59,6 +59,33 @@ describe('policy over every environment', () => {
   }
 });
 
+describe('policy over the monitoring sidecars', () => {
+  const objects = objectsOf('prod');
+
+  it('checks the exporter sidecars with the rest (they are among the containers the checks read)', () => {
+    const containers = podTemplates(objects).flatMap((p) => p.spec.containers.map((c) => `${p.owner} ${c.name}`));
+    for (const sidecar of [
+      'Deployment web/web nginx-exporter',
+      'Deployment web/web page-cache-exporter',
+      'StatefulSet search/valkey valkey-exporter',
+    ])
+      assert.ok(containers.includes(sidecar), `${sidecar} is not checked`);
+  });
+
+  it('catches a sidecar that breaks the policy', () => {
+    const broken = clone(objects);
+    const web = broken.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web') as unknown as {
+      spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+    };
+    const sidecar = web.spec.template.spec.containers.find((c) => c.name === 'page-cache-exporter')!;
+    delete sidecar.livenessProbe;
+    sidecar.image = 'ghcr.io/roleplane/mtail';
+    const found = allViolations(broken).join('\n');
+    assert.match(found, /page-cache-exporter: no liveness probe/);
+    assert.match(found, /page-cache-exporter: image ghcr.io\/roleplane\/mtail is not pinned/);
+  });
+});
+
 describe('policy checks fail on broken manifests', () => {
   const good = objectsOf('prod');
 

@@ -49,8 +49,9 @@ for (const env of ['dev', 'staging'] as const) {
     });
 
     it('keeps its own data: every namespace, volume claim, Secret, ConfigMap and Service address it names is its own', () => {
-      // Namespaces outside the environment that it may name: the cluster DNS and the ingress controller's (callers).
-      const callers = new Set(['kube-system', 'ingress-nginx']);
+      // Namespaces outside the environment that it may name: the cluster DNS, the ingress controller's and the
+      // monitoring namespace's Prometheus (callers).
+      const callers = new Set(['kube-system', 'ingress-nginx', 'monitoring']);
       const named: string[] = [];
       const walk = (node: unknown, key: string): void => {
         if (Array.isArray(node)) return node.forEach((item) => walk(item, key));

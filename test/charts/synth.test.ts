@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { type Manifest } from '../../charts/synth.js';
 import { ENVIRONMENTS } from '../../charts/values/schema.js';
 import { synth } from '../../cli/synth.js';
-import { render } from '../helpers/manifests.js';
+import { render, testValues } from '../helpers/manifests.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 function listFiles(dir: string): string[] {
@@ -58,7 +58,9 @@ describe('synth', () => {
     assert.deepEqual(readdirSync(out).sort(), [...ENVIRONMENTS].sort());
     for (const env of ENVIRONMENTS) {
       const objects = applyOrder(join(out, env));
-      const seenNamespaces = new Set<string>();
+      // The monitoring namespace is Prometheus' and Grafana's: it exists before roleplane is applied (dashboards go there).
+      const { monitoring } = testValues(env);
+      const seenNamespaces = new Set<string>(monitoring.enabled ? [monitoring.namespace] : []);
       const seenCrds = new Set<string>();
       for (const o of objects) {
         if (o.kind === 'Namespace') seenNamespaces.add(o.metadata.name);

@@ -16,7 +16,7 @@ describe('WebChart', () => {
   it('runs the app image from values behind an nginx page cache configured from a generated ConfigMap', () => {
     assert.deepEqual(
       pod.spec.containers.map((c) => c.name),
-      ['nginx', 'app'],
+      ['nginx', 'app', 'nginx-exporter', 'page-cache-exporter'],
     );
     assert.equal(pod.spec.containers[1]!.image, testValues('prod').web.image);
     const conf = nginxConfOf(objects);

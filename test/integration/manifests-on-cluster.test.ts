@@ -15,10 +15,18 @@ import { requiredPool } from '../helpers/policy.js';
 import { waitFor } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { render } from '../helpers/manifests.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUR_NAMESPACES = ['erp', 'web', 'search', 'roleplane-system', 'staging', 'dev'];
 const OPERATOR_SA = 'system:serviceaccount:roleplane-system:roleplane-operator';
+/** The Prometheus Operator's CRDs (v0.85.0, vendored by `npm run import`): kube-prometheus-stack installs these. */
+const PROMETHEUS_OPERATOR_CRDS = [
+  'monitoring.coreos.com_servicemonitors.yaml',
+  'monitoring.coreos.com_podmonitors.yaml',
+  'monitoring.coreos.com_prometheusrules.yaml',
+].map((file) => join(REPO, 'imports', 'crds', file));
+const MONITORING_KINDS = ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'];
 
 interface Pod {
   metadata: {
@@ -82,6 +90,16 @@ describe('the synthesized manifests on a real control plane', function () {
     cluster = await useCluster(this);
     work = workDir();
     synth({ outDir: join(work, 'dist') });
+    // What a cluster running kube-prometheus-stack has before roleplane comes: the Prometheus Operator's CRDs and the
+    // monitoring namespace (prod's monitoring objects and dashboards need both).
+    await cluster.kubectl.must(['apply', '--server-side', ...PROMETHEUS_OPERATOR_CRDS.flatMap((f) => ['-f', f])]);
+    await cluster.kubectl.must([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      ...PROMETHEUS_OPERATOR_CRDS.flatMap((f) => ['-f', f]),
+    ]);
+    await cluster.kubectl.must(['create', 'namespace', 'monitoring']);
   });
 
   it('apply with the README commands, server-side, with zero errors and zero warnings', function () {
@@ -95,6 +113,41 @@ describe('the synthesized manifests on a real control plane', function () {
     assert.equal(result.stderr.trim(), '', `apply printed warnings or errors:\n${result.stderr}`);
     const applied = result.stdout.split('\n').filter((l) => l.includes('serverside-applied')).length;
     assert.ok(applied >= 100, `expected every object applied, saw ${applied} lines`);
+  });
+
+  it('has every ServiceMonitor, PodMonitor and PrometheusRule of prod stored as synthesized', async function () {
+    this.timeout(30_000);
+    const synthesized = render('prod')
+      .flatMap((f) => [...f.objects])
+      .filter((o) => MONITORING_KINDS.includes(o.kind));
+    assert.equal(synthesized.length, 4 + 5);
+    const stored = JSON.parse(
+      await cluster.kubectl.must(['get', 'servicemonitors,podmonitors,prometheusrules', '-A', '-o', 'json']),
+    ) as { items: Array<{ kind: string; metadata: { name: string; namespace: string }; spec: unknown }> };
+    const key = (o: { kind: string; metadata: { name: string; namespace?: string } }) =>
+      `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+    assert.deepEqual(stored.items.map(key).sort(), synthesized.map(key).sort());
+    // The API server kept every field (a field unknown to the CRD's schema would be pruned).
+    for (const o of synthesized) {
+      const found = stored.items.find((s) => key(s) === key(o));
+      assert.deepEqual(found?.spec, JSON.parse(JSON.stringify(o.spec)), key(o));
+    }
+  });
+
+  it('would reject a monitoring object that breaks the Prometheus Operator schema', async function () {
+    this.timeout(30_000);
+    const broken = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'broken', namespace: 'search' },
+      spec: { groups: [{ name: 'g', rules: [{ alert: 'X', expr: 'up == 0', for: 'soon' }] }] },
+    };
+    const rejected = await cluster.kubectl.run(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-'],
+      JSON.stringify(broken),
+    );
+    assert.notEqual(rejected.status, 0);
+    assert.match(rejected.stderr, /spec\.groups\[0\]\.rules\[0\]\.for/);
   });
 
   it('would see a PodSecurity warning and a schema rejection (the checks above can fail)', async function () {
