@@ -155,6 +155,27 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('migrate')
+    .description('move a cluster from another scheduler to PowerSchedules')
+    .command('kube-downscaler')
+    .description(
+      "print the PowerSchedules, exclusions and overrides that do what the cluster's kube-downscaler annotations and settings do, with a line for each thing that cannot be carried over; writes nothing unless --apply",
+    )
+    .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--deployment <namespace/name>', 'the kube-downscaler Deployment (default: the one found by its image)')
+    .option('--apply', 'apply the printed objects (server-side apply, field manager roleplane-migrate)')
+    .action(async (opts: { kubeconfig?: string; deployment?: string; apply?: boolean }) => {
+      const { runMigrateKubeDownscaler } = await import('../operator/migrate/migrate-command.js');
+      emit(
+        await runMigrateKubeDownscaler({
+          apply: opts.apply === true,
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          ...(opts.deployment ? { deployment: opts.deployment } : {}),
+        }),
+      );
+    });
+
   const search = program
     .command('search')
     .description('the product-search service: query understanding, index build, HTTP server');
