@@ -87,7 +87,7 @@ describe('mapKubeDownscaler', () => {
       ['Deployment', 'db-migrate'],
       ['Deployment', 'kube-downscaler'],
       ['StatefulSet', 'db'],
-    ])
+    ] as const)
       assert.deepEqual(patchOf(plan.patches, kind, name)?.metadata, {
         name,
         namespace: 'team',
