@@ -12,6 +12,7 @@ import { PowerSchedulesChart } from './power-schedules-chart.js';
 import { SearchChart } from './search-chart.js';
 import { ROLEPLANE_VERSION } from './values/environments.js';
 import type { Values } from './values/schema.js';
+import { WakerChart } from './waker-chart.js';
 import { WebChart } from './web-chart.js';
 
 /** Subfolder of `dist/<env>/` with CRDs: applied and waited for before the rest. */
@@ -71,6 +72,17 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
         operator: platform.operator,
       }),
     );
+    if (platform.waker) {
+      add(
+        '21-waker.yaml',
+        new WakerChart(app, `${env}-waker`, {
+          ...props('waker'),
+          image: values.image,
+          installNamespace: platform.operator.namespace,
+          waker: platform.waker,
+        }),
+      );
+    }
   }
   if (values.erp) add('30-erp.yaml', new ErpChart(app, `${env}-erp`, { ...props('erp'), erp: values.erp }));
   add('40-cache.yaml', new CacheChart(app, `${env}-cache`, { ...props('valkey'), valkey: values.valkey }));
@@ -83,7 +95,14 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
       valkey: values.valkey,
     }),
   );
-  add('60-web.yaml', new WebChart(app, `${env}-web`, { ...props('web'), web: values.web }));
+  add(
+    '60-web.yaml',
+    new WebChart(app, `${env}-web`, {
+      ...props('web'),
+      web: values.web,
+      ...(values.wakeOnRequest ? { wakeOnRequest: values.wakeOnRequest } : {}),
+    }),
+  );
   if (values.campaigns.length > 0) {
     add(
       '70-campaigns.yaml',

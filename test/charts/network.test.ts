@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { Manifest } from '../../charts/synth.js';
+import { type Manifest, renderEnvironment } from '../../charts/synth.js';
 import { objectsOf, testValues } from '../helpers/manifests.js';
 import { allowedFlows, externalEndpoints } from '../helpers/network-graph.js';
 
@@ -9,18 +9,23 @@ function dnsFlows(pods: readonly string[]): string[] {
 }
 
 describe('network policies', () => {
-  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, DNS', () => {
+  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, ingress → waker → API server, DNS', () => {
     const objects = objectsOf('prod');
     const pods = [
       'erp/erp',
       'roleplane-system/operator',
       'search/index-build',
+      'roleplane-system/waker',
       'search/search',
       'search/valkey',
       'web/web',
     ];
     const expected = [
       'ingress-controller -> web/web:8080/TCP',
+      // The sleeping sites' Ingresses fall back to the waker; its only other flow is to the API server.
+      'ingress-controller -> roleplane-system/waker:8090/TCP',
+      'roleplane-system/waker -> outside:443/TCP',
+      'roleplane-system/waker -> outside:6443/TCP',
       'web/web -> search/search:8080/TCP',
       'search/search -> search/valkey:6379/TCP',
       'roleplane-system/operator -> outside:443/TCP',
@@ -54,7 +59,19 @@ describe('network policies', () => {
       'erp/erp -> outside:587/TCP',
       'roleplane-system/operator -> outside:443/TCP',
       'roleplane-system/operator -> outside:6443/TCP',
+      'roleplane-system/waker -> outside:443/TCP',
+      'roleplane-system/waker -> outside:6443/TCP',
     ]);
+  });
+
+  it('open no flow to a waker that is not installed', () => {
+    const values = testValues('prod');
+    const { waker: _installed, ...platform } = values.platform!;
+    const objects = renderEnvironment({ ...values, platform }).flatMap((f) => [...f.objects]);
+    assert.deepEqual(
+      allowedFlows(objects, externalEndpoints('ingress-nginx')).filter((f) => f.includes('waker')),
+      [],
+    );
   });
 
   it('let Valkey replicas reach their primary only when there are replicas', () => {
