@@ -56,7 +56,15 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
       objects.map((o) => JSON.stringify(o)).join('\n'),
     );
   const get = async (kind: string, name: string, ns?: string): Promise<Obj | undefined> => {
-    const result = await cluster.kubectl.run(['get', kind, name, ...(ns ? ['-n', ns] : []), '-o', 'json']);
+    const result = await cluster.kubectl.run([
+      'get',
+      kind,
+      name,
+      ...(ns ? ['-n', ns] : []),
+      '-o',
+      'json',
+      '--show-managed-fields',
+    ]);
     return result.status === 0 ? (JSON.parse(result.stdout) as Obj) : undefined;
   };
   const migrate = (apply = false) => runMigrateKubeDownscaler({ kubeconfig: cluster.kubeconfigPath, apply });
