@@ -69,7 +69,8 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
   };
   const migrate = (apply = false) => runMigrateKubeDownscaler({ kubeconfig: cluster.kubeconfigPath, apply });
   const docsOf = (stdout: string) => loadAllYaml(stdout) as Obj[];
-  const find = (docs: Obj[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
+  const find = (docs: Obj[], kind: string, name: string) =>
+    docs.find((d) => d.kind === kind && d.metadata.name === name);
 
   before(async function () {
     cluster = await useCluster(this);
@@ -77,7 +78,13 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
     const out = tempDir();
     synth({ outDir: out, environments: ['prod'] });
     await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
-    await cluster.kubectl.must(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(out, 'prod', 'crds')]);
+    await cluster.kubectl.must([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      '-f',
+      join(out, 'prod', 'crds'),
+    ]);
     await apply(
       namespace('mig-ops'),
       namespace('mig-team-a'),
@@ -191,7 +198,10 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
       result.stdout,
       /^# {3}- Deployment mig-team-a\/api: its own uptime "Mon-Fri 09:00-17:00 Europe\/Berlin": roleplane schedules whole namespaces/m,
     );
-    assert.match(result.stdout, /^# {3}- Deployment mig-ops\/kube-downscaler: --enable-events: roleplane always writes Events/m);
+    assert.match(
+      result.stdout,
+      /^# {3}- Deployment mig-ops\/kube-downscaler: --enable-events: roleplane always writes Events/m,
+    );
 
     assert.equal(await get('powerschedule', 'kube-downscaler-default'), undefined, 'nothing written without --apply');
     assert.equal((await get('namespace', 'mig-shared'))?.metadata.labels?.['roleplane.io/exclude'], undefined);
@@ -258,7 +268,13 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
   it('runs as `roleplane migrate kube-downscaler`', async function () {
     this.timeout(60_000);
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'migrate', 'kube-downscaler', '--kubeconfig', cluster.kubeconfigPath]);
+      const child = spawn(process.execPath, [
+        BIN,
+        'migrate',
+        'kube-downscaler',
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+      ]);
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.on('close', (c) => resolve({ code: c, out }));
