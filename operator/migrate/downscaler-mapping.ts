@@ -16,7 +16,13 @@
  * grammar (which reads kube-downscaler's strings as kube-downscaler does) and a bad one is reported by name.
  */
 import { ASLEEP_UNTIL_ANNOTATION, AWAKE_UNTIL_ANNOTATION, API_VERSION, EXCLUDE_LABEL, KIND } from '../api/keys.js';
-import { DEFAULT_GRACE_PERIOD, type PowerScheduleSpec, type WorkloadKind } from '../api/power-schedule.js';
+import {
+  DEFAULT_GRACE_PERIOD,
+  type PowerSchedule,
+  type PowerScheduleSpec,
+  type WorkloadKind,
+} from '../api/power-schedule.js';
+import { selects } from '../controller/select-namespaces.js';
 import { parseSchedule, parseTimespan, ScheduleSyntaxError, type TimespanRule } from '../schedule/grammar.js';
 import type { DownscalerSettings, Setting } from './downscaler-settings.js';
 
@@ -85,6 +91,8 @@ export interface MigrationInput {
   readonly namespaces: readonly NamespaceInput[];
   readonly workloads: readonly WorkloadInput[];
   readonly now: Date;
+  /** PowerSchedules already in the cluster (those of an earlier migration are recognised by their label). */
+  readonly existingSchedules?: readonly PowerSchedule[];
 }
 
 const KIND_RESOURCE: Readonly<Record<WorkloadKind, string>> = {
@@ -626,6 +634,21 @@ export function mapKubeDownscaler(input: MigrationInput): MigrationPlan {
           `${where(DOWNSCALER.downtimeReplicas)} ${quote(replicas)}: roleplane has one downtimeReplicas per PowerSchedule; it gets ${effective.downtimeReplicas}${isScheduled ? '' : ' (its namespace gets no schedule)'}`,
         );
     }
+  }
+
+  // A schedule already in the cluster that selects a namespace would share it with ours: the first by name manages it.
+  const others = (input.existingSchedules ?? []).filter(
+    (s) => s.metadata.labels?.[MIGRATED_FROM_LABEL] !== 'kube-downscaler',
+  );
+  for (const ns of input.namespaces) {
+    if (!scheduled.has(ns.name)) continue;
+    const claimants = others.filter((s) =>
+      selects(s.spec, { metadata: { name: ns.name, labels: { ...(ns.labels ?? {}) } } }, ns.name),
+    );
+    if (claimants.length > 0)
+      findings.notCarried.push(
+        `namespace ${ns.name}: already selected by PowerSchedule ${claimants.map((c) => c.metadata.name).join(', ')}; a namespace selected twice is managed by the first schedule by name only, so take it out of one of them`,
+      );
   }
 
   // Group namespaces with the same schedule into one PowerSchedule each.

@@ -16,7 +16,7 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/keys.js';
-import type { WorkloadKind } from '../api/power-schedule.js';
+import type { PowerSchedule, WorkloadKind } from '../api/power-schedule.js';
 import { toKubeApiError } from '../kube/client-node.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import {
@@ -129,8 +129,23 @@ export async function runMigrateKubeDownscaler(opts: MigrateOptions): Promise<Co
     throw toKubeApiError(err, 'read namespaces, Deployments, StatefulSets and CronJobs');
   }
 
+  // PowerSchedules already there (none, or no CRD yet, is fine here; --apply checks the CRD before writing).
+  let existingSchedules: PowerSchedule[] = [];
+  let hasCrd = true;
+  try {
+    existingSchedules = (
+      (await kc
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as { items: PowerSchedule[] }
+    ).items;
+  } catch (err) {
+    const e = toKubeApiError(err, 'list PowerSchedules');
+    if (e.status !== 404) throw e;
+    hasCrd = false;
+  }
+
   const settings = readDownscalerSettings(chooseDeployment(deployments, opts.deployment));
-  const plan = mapKubeDownscaler({ settings, namespaces, workloads, now });
+  const plan = mapKubeDownscaler({ settings, namespaces, workloads, now, existingSchedules });
   // Overrides and exclusions go first: a schedule must not put to sleep what it is told to leave awake.
   const objects: KubernetesObject[] = [...plan.patches, ...plan.schedules] as KubernetesObject[];
   const stdout = renderPlan(plan, settings.source, now, objects);
@@ -143,20 +158,8 @@ export async function runMigrateKubeDownscaler(opts: MigrateOptions): Promise<Co
       exitCode: 1,
     };
   }
-  if (plan.schedules.length > 0) {
-    try {
-      await kc
-        .makeApiClient(CustomObjectsApi)
-        .listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL });
-    } catch (err) {
-      const e = toKubeApiError(err, 'list PowerSchedules');
-      if (e.status === 404)
-        throw new Error('PowerSchedule CRD not installed: apply dist/prod/crds first; nothing was written', {
-          cause: err,
-        });
-      throw e;
-    }
-  }
+  if (plan.schedules.length > 0 && !hasCrd)
+    throw new Error('PowerSchedule CRD not installed: apply dist/prod/crds first; nothing was written');
   const client = KubernetesObjectApi.makeApiClient(kc);
   const describe = (o: KubernetesObject) =>
     `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;

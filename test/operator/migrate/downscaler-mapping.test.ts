@@ -251,6 +251,37 @@ describe('mapKubeDownscaler', () => {
   });
 });
 
+describe('mapKubeDownscaler with PowerSchedules already in the cluster', () => {
+  it('says which namespaces another schedule already selects, and ignores its own earlier output', () => {
+    const plan = mapKubeDownscaler({
+      settings: settingsWith(['--default-uptime=Mon-Fri 07:00-20:00 Europe/Berlin']),
+      namespaces: [{ name: 'dev', labels: { 'roleplane.io/power-schedule': 'office-hours' } }, ns('team')],
+      workloads: [],
+      now: NOW,
+      existingSchedules: [
+        {
+          apiVersion: 'roleplane.io/v1alpha1',
+          kind: 'PowerSchedule',
+          metadata: { name: 'office-hours' },
+          spec: {
+            namespaceSelector: { matchLabels: { 'roleplane.io/power-schedule': 'office-hours' } },
+            uptime: 'always',
+          },
+        },
+        {
+          apiVersion: 'roleplane.io/v1alpha1',
+          kind: 'PowerSchedule',
+          metadata: { name: 'kube-downscaler-default', labels: { 'roleplane.io/migrated-from': 'kube-downscaler' } },
+          spec: { namespaces: ['dev', 'team'], uptime: 'Mon-Fri 07:00-20:00 Europe/Berlin' },
+        },
+      ],
+    });
+    assert.deepEqual(plan.notCarried, [
+      'namespace dev: already selected by PowerSchedule office-hours; a namespace selected twice is managed by the first schedule by name only, so take it out of one of them',
+    ]);
+  });
+});
+
 describe('parseExcludeUntil', () => {
   it('reads the four formats kube-downscaler reads, as UTC, and no other', () => {
     assert.equal(parseExcludeUntil('2026-12-24T18:30:00Z')?.toISOString(), '2026-12-24T18:30:00.000Z');
