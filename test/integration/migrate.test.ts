@@ -5,6 +5,7 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { runMigrateKubeDownscaler } from '../../operator/migrate/migrate-command.js';
 import { synth } from '../../cli/synth.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
@@ -85,6 +86,13 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
       '-f',
       join(out, 'prod', 'crds'),
     ]);
+    // Established is not yet servable: a list answers 429 "storage is (re)initializing" for a moment.
+    await waitUntil(
+      'PowerSchedules listable',
+      30_000,
+      async () => (await cluster.kubectl.run(['get', 'powerschedules'])).status === 0,
+      100,
+    );
     await apply(
       namespace('mig-ops'),
       namespace('mig-team-a'),

@@ -11,7 +11,7 @@ import { type RunningOperator, startOperator } from '../../operator/operator.js'
 import { type RunningWaker, startWaker } from '../../operator/waker/main.js';
 import { synth } from '../../cli/synth.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
 
 const BROWSER = {
@@ -103,6 +103,13 @@ describe('the waker on a real control plane, with the real operator', function (
       '-f',
       join(out, 'prod', 'crds'),
     ]);
+    // Established is not yet servable: a list answers 429 "storage is (re)initializing" for a moment.
+    await waitUntil(
+      'PowerSchedules listable',
+      30_000,
+      async () => (await cluster.kubectl.run(['get', 'powerschedules'])).status === 0,
+      100,
+    );
     for (const file of ['01-namespaces.yaml', '20-operator.yaml', '21-waker.yaml'])
       await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', file)]);
 
