@@ -204,9 +204,10 @@ describe('the waker on a real control plane, with the real operator', function (
     assert.ok(until, 'roleplane.io/awake-until set before the page was answered');
     const ms = Date.parse(until) - before;
     assert.ok(ms > 2 * 3_600_000 - 5_000 && ms <= 2 * 3_600_000 + 5_000, `awake-until ${until} is ${ms} ms on`);
-    await waitFor('wake-a woken by the operator', 30_000, async () =>
-      (await replicas('wake-a')) === 2 ? true : undefined,
+    const wokenAt = await waitFor('wake-a woken by the operator', 30_000, async () =>
+      (await replicas('wake-a')) === 2 ? Date.now() : undefined,
     );
+    this.test!.title += ` [page view to replicas restored: ${wokenAt - before} ms]`;
   });
 
   it('leaves a namespace no PowerSchedule manages alone, and cannot touch one its ClusterRole does not name', async function () {
