@@ -13,6 +13,7 @@ import { PowerSchedulesChart } from './power-schedules-chart.js';
 import { SearchChart, searchServiceUrl } from './search-chart.js';
 import { ROLEPLANE_VERSION } from './values/environments.js';
 import type { Values } from './values/schema.js';
+import { WakerChart } from './waker-chart.js';
 import { WebChart } from './web-chart.js';
 
 /** Subfolder of `dist/<env>/` with CRDs: applied and waited for before the rest. */
@@ -72,6 +73,17 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
         operator: platform.operator,
       }),
     );
+    if (platform.waker) {
+      add(
+        '21-waker.yaml',
+        new WakerChart(app, `${env}-waker`, {
+          ...props('waker'),
+          image: values.image,
+          installNamespace: platform.operator.namespace,
+          waker: platform.waker,
+        }),
+      );
+    }
   }
   if (values.erp) add('30-erp.yaml', new ErpChart(app, `${env}-erp`, { ...props('erp'), erp: values.erp }));
   add(
@@ -99,6 +111,7 @@ export function buildCharts(app: App, values: Values): SynthUnit[] {
       environment: env,
       searchUrl: searchServiceUrl(values.search.namespace),
       monitoring: values.monitoring,
+      ...(values.wakeOnRequest ? { wakeOnRequest: values.wakeOnRequest } : {}),
     }),
   );
   if (values.campaigns.length > 0) {

@@ -16,6 +16,7 @@ import { OPERATOR_COMPONENT } from './operator-chart.js';
 import { scrapeTargets } from './scrape-targets.js';
 import { SEARCH_COMPONENT } from './search-chart.js';
 import type { Values } from './values/schema.js';
+import { WAKER_COMPONENT, WAKER_PORT } from './waker-chart.js';
 import { WEB_COMPONENT } from './web-chart.js';
 import { NGINX_PORT } from './web-nginx-conf.js';
 
@@ -72,6 +73,24 @@ export class NetworkChart extends Chart {
         from: prometheus,
         to: { namespace: target.namespace, labels: target.podLabels },
         ports: target.endpoints.map((e) => e.containerPort),
+      });
+    }
+    if (values.platform?.waker) {
+      // The ingress controller reaches the waker (through the sleeping sites' ExternalName Services, which resolve
+      // to its ClusterIP); the waker reaches the API server. Nothing else talks to it.
+      const { operator } = values.platform;
+      const waker = { namespace: operator.namespace, labels: componentLabels(WAKER_COMPONENT) };
+      allowIngressFromNamespace(this, {
+        name: 'ingress-to-waker',
+        fromNamespace: values.web.ingress.controllerNamespace,
+        to: waker,
+        port: WAKER_PORT,
+      });
+      allowEgressToCidrs(this, {
+        name: 'waker-to-apiserver',
+        from: waker,
+        cidrs: operator.apiServer.cidrs,
+        ports: operator.apiServer.ports,
       });
     }
     if (values.erp && values.erp.smtp.relayCidrs.length > 0) {

@@ -3,12 +3,13 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { hardened, podSecurity } from './lib/container.js';
 import { componentLabels } from './lib/labels.js';
-import { spreadAcrossZonesAndHosts } from './lib/patches.js';
+import { externalNameService, spreadAcrossZonesAndHosts } from './lib/patches.js';
 import { finishPod, mountScratch, mountTmp } from './lib/pod.js';
 import { mebibytesOf } from './lib/quantity.js';
 import { autoscale } from './lib/scaling.js';
 import { addWebExporters } from './exporter-sidecars.js';
-import type { EnvironmentName, MonitoringValues, WebValues } from './values/schema.js';
+import type { EnvironmentName, MonitoringValues, WakeOnRequestValues, WebValues } from './values/schema.js';
+import { WAKER_NAME, WAKER_PORT } from './waker-chart.js';
 import { NGINX_CACHE_DIR, NGINX_HEALTH_PATH, NGINX_PORT, renderNginxConf } from './web-nginx-conf.js';
 
 export const WEB_COMPONENT = 'web';
@@ -30,6 +31,9 @@ export const APP_ENVIRONMENT_VARIABLES = {
   debug: 'ROLEPLANE_DEBUG',
 } as const;
 
+/** ingress-nginx: the Service (in the Ingress's namespace) that answers while the backend has no ready endpoints. */
+export const DEFAULT_BACKEND_ANNOTATION = 'nginx.ingress.kubernetes.io/default-backend';
+
 export interface WebChartProps extends ChartProps {
   readonly web: WebValues;
   /** The environment's name, told to the app as ROLEPLANE_ENV. */
@@ -38,6 +42,12 @@ export interface WebChartProps extends ChartProps {
   readonly searchUrl: string;
   /** With monitoring enabled the pod gets its exporter sidecars (nginx stub_status, page-cache counts). */
   readonly monitoring: MonitoringValues;
+  /**
+   * While the site's pods are down (asleep), the Ingress falls back to the waker through an ExternalName Service of
+   * the same name in this namespace (ingress-nginx looks the default backend up in the Ingress's own namespace).
+   * @default - no fallback: the ingress controller answers 503
+   */
+  readonly wakeOnRequest?: WakeOnRequestValues;
 }
 
 /**
@@ -129,6 +139,18 @@ export class WebChart extends Chart {
       web.ingress.host,
       kplus.IngressBackend.fromService(service, { port: WEB_SERVICE_PORT }),
     );
+    if (props.wakeOnRequest) {
+      const { wakerNamespace, clusterDomain } = props.wakeOnRequest;
+      // ingress-nginx connects to the external name at the target port: the waker Service's own port.
+      externalNameService(this, {
+        id: 'WakerService',
+        name: WAKER_NAME,
+        namespace,
+        externalName: `${WAKER_NAME}.${wakerNamespace}.svc.${clusterDomain}`,
+        port: WAKER_PORT,
+      });
+      ingress.metadata.addAnnotation(DEFAULT_BACKEND_ANNOTATION, WAKER_NAME);
+    }
     if (web.ingress.tlsSecretName) {
       ingress.addTls([
         {

@@ -4,6 +4,8 @@ import { namespacesOf } from '../charts/index.js';
 import type { Manifest } from '../charts/synth.js';
 import type { Values } from '../charts/values/schema.js';
 import { POWER_SCHEDULE_LABEL } from '../operator/api/keys.js';
+import { WAKER_NAME } from '../charts/waker-chart.js';
+import { DEFAULT_BACKEND_ANNOTATION } from '../charts/web-chart.js';
 
 /** What is expected to differ between two environments, and so is replaced by a placeholder before comparing. */
 export const EXPECTED_CATEGORIES = ['names', 'namespaces', 'pools', 'sizes', 'replicas', 'schedule'] as const;
@@ -13,7 +15,7 @@ export type ExpectedCategory = (typeof EXPECTED_CATEGORIES)[number];
  * Parts applied once per cluster, carried by the one environment with `platform` (prod): they are not the
  * environment's, so they are listed, not compared.
  */
-export const CLUSTER_WIDE_PARTS = ['crds', 'pools', 'operator', 'power-schedules'] as const;
+export const CLUSTER_WIDE_PARTS = ['crds', 'pools', 'operator', 'waker', 'power-schedules'] as const;
 
 /** One environment's synthesized objects, with the values they came from. */
 export interface DiffSide {
@@ -78,6 +80,9 @@ export interface EnvironmentDiff {
 type Tree = Record<string, unknown>;
 const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** How a sleeping site's fallback to the waker shows among the schedule's set-aside values. */
+const WAKER_FALLBACK = 'the waker as fallback';
+
 /** Generated names end in a hash of the content (the index-build Job): the stem is the name. */
 const HASHED_NAME = /-[0-9a-f]{8}$/;
 /** cdk8s-plus's selector label: the construct path and a hash, so it carries the environment's name. */
@@ -95,6 +100,7 @@ function partOf(object: Manifest): string {
     const component = (object.spec as { podSelector?: { matchLabels?: Record<string, string> } }).podSelector
       ?.matchLabels?.[LABEL_COMPONENT];
     if (component === 'operator') return 'operator';
+    if (component === 'waker') return 'waker';
     if (component === 'erp') return 'erp';
   }
   return chart;
@@ -180,8 +186,11 @@ class Normaliser {
         else if (k === POOL_KEY && typeof v === 'string') out[k] = this.replace('pools', at, v, '<pool>');
         else if (k === CDK8S_ADDRESS_LABEL) out[k] = '<generated>';
         else if (k === LABEL_INSTANCE) out[k] = this.replace('names', at, v, '<instance>');
-        // Whether a namespace sleeps is set aside whole: the label is dropped where present.
+        // Whether a namespace sleeps is set aside whole: the label is dropped where present, and so is its Ingress's
+        // fallback to the waker while the site is asleep (the annotation; its ExternalName Service is left out below).
         else if (k === POWER_SCHEDULE_LABEL) this.replace('schedule', `${key} ${pathText(path)}`, v, '');
+        else if (k === DEFAULT_BACKEND_ANNOTATION)
+          this.replace('schedule', `${key} ${pathText(path)}`, WAKER_FALLBACK, '');
         else if ((k === 'namespace' || k === NAMESPACE_NAME_LABEL) && typeof v === 'string' && this.namespaces.has(v))
           out[k] = this.replace('namespaces', at, v, '<namespace>');
         else if (SIZE_PARENTS.has(last) && path.includes('resources') && typeof v === 'string')
@@ -194,7 +203,12 @@ class Normaliser {
           out[k] = this.replace('replicas', at, v, '<replicas>');
         else if (k === 'value' && last === `[${APP_ENVIRONMENT_VARIABLE}]`)
           out[k] = this.replace('names', at, v, '<environment>');
-        else out[k] = this.node(v, here, key);
+        else {
+          const normalised = this.node(v, here, key);
+          // Annotations left empty once the set-aside ones are dropped are as good as none.
+          if (k === 'annotations' && isTree(normalised) && Object.keys(normalised).length === 0) continue;
+          out[k] = normalised;
+        }
       }
       return out;
     }
@@ -219,7 +233,17 @@ class Normaliser {
 
 function normalise(side: DiffSide): { objects: NormalisedObject[]; replaced: Replaced[] } {
   const normaliser = new Normaliser(side.values);
-  const objects = side.objects.map((o) => normaliser.object(o));
+  // A sleeping site's ExternalName Service to the waker goes with its schedule (set aside, as the annotation above).
+  const sleepsOnly = (o: Manifest): boolean =>
+    o.kind === 'Service' && o.metadata.name === WAKER_NAME && (o.spec as { type?: string }).type === 'ExternalName';
+  for (const o of side.objects.filter(sleepsOnly))
+    normaliser.replaced.push({
+      category: 'schedule',
+      part: partOf(o),
+      location: `Service ${o.metadata.name}`,
+      value: WAKER_FALLBACK,
+    });
+  const objects = side.objects.filter((o) => !sleepsOnly(o)).map((o) => normaliser.object(o));
   return { objects, replaced: normaliser.replaced };
 }
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { OPERATOR_DEFAULTS, OPERATOR_ENV } from '../operator/config.js';
 import type { OperatorCommandOptions } from '../operator/main.js';
+import { WAKER_DEFAULTS, WAKER_ENV } from '../operator/waker/config.js';
+import type { WakerCommandOptions } from '../operator/waker/main.js';
 import {
   SEARCH_SETTINGS,
   type SearchFlags,
@@ -236,6 +238,27 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('migrate')
+    .description('move a cluster from another scheduler to PowerSchedules')
+    .command('kube-downscaler')
+    .description(
+      "print the PowerSchedules, exclusions and overrides that do what the cluster's kube-downscaler annotations and settings do, with a line for each thing that cannot be carried over; writes nothing unless --apply",
+    )
+    .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--deployment <namespace/name>', 'the kube-downscaler Deployment (default: the one found by its image)')
+    .option('--apply', 'apply the printed objects (server-side apply, field manager roleplane-migrate)')
+    .action(async (opts: { kubeconfig?: string; deployment?: string; apply?: boolean }) => {
+      const { runMigrateKubeDownscaler } = await import('../operator/migrate/migrate-command.js');
+      emit(
+        await runMigrateKubeDownscaler({
+          apply: opts.apply === true,
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          ...(opts.deployment ? { deployment: opts.deployment } : {}),
+        }),
+      );
+    });
+
   const search = program
     .command('search')
     .description('the product-search service: query understanding, index build, HTTP server');
@@ -371,6 +394,44 @@ export function buildProgram(): Command {
     .action(async (opts: OperatorCommandOptions) => {
       const { runOperator } = await import('../operator/main.js');
       process.exitCode = await runOperator(opts);
+    });
+
+  program
+    .command('waker')
+    .description(
+      'serve the "waking up" page a sleeping site\'s Ingress falls back to; a page view sets roleplane.io/awake-until on the host\'s namespace',
+    )
+    .option(
+      '--kubeconfig <path>',
+      "kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then the pod's ServiceAccount)",
+    )
+    .option('--hosts <pairs>', `host=namespace pairs, comma separated (default: $${WAKER_ENV.hosts})`)
+    .option(
+      '--awake-for <duration>',
+      `how long a page view keeps a namespace awake (default: $${WAKER_ENV.awakeFor} or ${WAKER_DEFAULTS.awakeFor})`,
+    )
+    .option('--port <port>', 'the page', parsePort, WAKER_DEFAULTS.port)
+    .option('--health-port <port>', '/healthz and /readyz', parsePort, WAKER_DEFAULTS.healthPort)
+    .option('--metrics-port <port>', 'Prometheus /metrics', parsePort, WAKER_DEFAULTS.metricsPort)
+    .option(
+      '--per-namespace-seconds <n>',
+      `at most one wake attempt per namespace this often (default: $${WAKER_ENV.perNamespaceSeconds} or ${WAKER_DEFAULTS.perNamespaceSeconds})`,
+      parsePositiveInt,
+    )
+    .option(
+      '--burst <n>',
+      `wake attempts at once across namespaces (default: $${WAKER_ENV.burst} or ${WAKER_DEFAULTS.burst})`,
+      parsePositiveInt,
+    )
+    .option(
+      '--per-minute <n>',
+      `wake attempts refilled per minute (default: $${WAKER_ENV.perMinute} or ${WAKER_DEFAULTS.perMinute})`,
+      parsePositiveInt,
+    )
+    .option('--log-level <level>', `pino log level (default: $${WAKER_ENV.logLevel} or ${WAKER_DEFAULTS.logLevel})`)
+    .action(async (opts: WakerCommandOptions) => {
+      const { runWaker } = await import('../operator/waker/main.js');
+      process.exitCode = await runWaker(opts);
     });
 
   for (const mode of ['wake', 'sleep'] as const) {

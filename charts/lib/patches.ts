@@ -98,3 +98,22 @@ export function podDisruptionBudget(
     },
   });
 }
+
+/**
+ * A Service of type ExternalName with a port. cdk8s-plus-27 drops `ports` for ExternalName, but ingress-nginx needs
+ * one on a default backend (it ignores a default backend Service without ports and connects to the external name at
+ * the first port's targetPort).
+ */
+export function externalNameService(
+  scope: Construct,
+  opts: { id: string; name: string; namespace: string; externalName: string; port: number },
+): k8s.KubeService {
+  return new k8s.KubeService(scope, opts.id, {
+    metadata: { name: opts.name, namespace: opts.namespace },
+    spec: {
+      type: 'ExternalName',
+      externalName: opts.externalName,
+      ports: [{ name: 'http', port: opts.port, targetPort: k8s.IntOrString.fromNumber(opts.port) }],
+    },
+  });
+}

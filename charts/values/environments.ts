@@ -3,8 +3,14 @@ import type { EnvironmentName, PoolValues, ValuesInput } from './schema.js';
 /** Version of the roleplane image these manifests are made for. */
 export const ROLEPLANE_VERSION = '0.1.0';
 
+/** Where prod installs the operator and the waker. */
+const OPERATOR_NAMESPACE = 'roleplane-system';
+
 /** The PowerSchedule prod makes, and the one the sleeping copies' namespaces join. */
 const OFFICE_HOURS = 'office-hours';
+
+/** The host of a sleeping copy's site; the waker maps it back to the copy's namespace. */
+const sleepingHost = (environment: 'staging' | 'dev') => `${environment}.shop.example.com`;
 
 const VALKEY_IMAGE = 'docker.io/valkey/valkey:8.1.4';
 const NGINX_IMAGE = 'docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine';
@@ -193,6 +199,7 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
   return {
     ...defaults,
     powerSchedule: OFFICE_HOURS,
+    wakeOnRequest: { wakerNamespace: OPERATOR_NAMESPACE, clusterDomain: 'cluster.local' },
     web: {
       ...defaults.web,
       namespace,
@@ -203,7 +210,7 @@ function sleepingCopy(environment: 'staging' | 'dev'): ValuesInput {
       autoscaling: { ...defaults.web.autoscaling, minReplicas: 1, maxReplicas: 2 },
       ingress: {
         ...defaults.web.ingress,
-        host: `${environment}.shop.example.com`,
+        host: sleepingHost(environment),
         tlsSecretName: `${environment}-shop-tls`,
       },
     },
@@ -257,13 +264,24 @@ function prod(): ValuesInput {
       },
       pools: pools(),
       operator: {
-        namespace: 'roleplane-system',
+        namespace: OPERATOR_NAMESPACE,
         pool: 'erp',
         replicas: 2,
         resources: { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' },
         apiServer: { cidrs: ['0.0.0.0/0', '::/0'], ports: [443, 6443] },
       },
       powerSchedules: [{ name: OFFICE_HOURS, uptime: 'Mon-Fri 07:00-20:00' }],
+      // Beside the operator, on the always-on erp pool; a Node process with the Kubernetes client needs ~70 MiB.
+      waker: {
+        pool: 'erp',
+        replicas: 2,
+        resources: { cpu: '20m', memory: '96Mi', memoryLimit: '192Mi' },
+        awakeFor: '2h',
+        hosts: { [sleepingHost('staging')]: 'staging', [sleepingHost('dev')]: 'dev' },
+        perNamespaceSeconds: 30,
+        burst: 10,
+        perMinute: 30,
+      },
     },
     erp: {
       namespace: 'erp',

@@ -126,6 +126,32 @@ const provider = z.strictObject({
   }),
 });
 
+const hostName = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a host name such as "shop.example.com"');
+
+/**
+ * The wake-on-request service (`roleplane waker`), installed beside the operator: the sleeping sites' Ingresses fall
+ * back to it while their pods are down, and a page view wakes the site's namespace.
+ */
+const waker = z.strictObject({
+  /** An always-on pool (never `dev`, which sleeps). */
+  pool: z.enum(POOL_NAMES),
+  replicas: z.number().int().min(1).max(5),
+  resources,
+  /** How long a page view keeps a namespace awake (`roleplane.io/awake-until`). */
+  awakeFor: duration,
+  /** Each sleeping site's host → its namespace (the web Ingress host of that environment). */
+  hosts: z
+    .record(hostName, dnsLabel)
+    .refine((hosts) => Object.keys(hosts).length > 0, 'must map at least one host to a namespace'),
+  /** At most one wake attempt (API reads and a patch) per namespace this often. */
+  perNamespaceSeconds: z.number().int().min(1).max(3600),
+  /** Wake attempts allowed at once across namespaces, and refilled per minute. */
+  burst: z.number().int().min(1).max(1000),
+  perMinute: z.number().int().min(1).max(6000),
+});
+
 const operator = z.strictObject({
   namespace: dnsLabel,
   pool: z.enum(POOL_NAMES),
@@ -203,9 +229,7 @@ const web = z.strictObject({
   nginxResources: resources,
   autoscaling: replicaRange,
   ingress: z.strictObject({
-    host: z
-      .string()
-      .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a host name such as "shop.example.com"'),
+    host: hostName,
     className: dnsLabel,
     tlsSecretName: dnsLabel.optional(),
     /** Namespace of the ingress controller: the only source allowed to reach the web pods. */
@@ -377,10 +401,25 @@ export const valuesSchema = z
         pools: z.strictObject({ erp: pool, web: pool, dev: pool, search: pool, cache: pool }),
         operator,
         powerSchedules: z.array(powerSchedule),
+        /** @default - no waker: sleeping sites answer 503 from the ingress controller until their schedule wakes them */
+        waker: waker.optional(),
       })
       .optional(),
     /** The PowerSchedule (by name) whose selector matches this environment's namespaces. */
     powerSchedule: dnsLabel.optional(),
+    /**
+     * Wake on request: the web Ingress falls back to the waker (installed with prod's `platform.waker`) while its
+     * pods are down. Needs `powerSchedule`: a namespace no schedule puts to sleep has nothing to wake.
+     */
+    wakeOnRequest: z
+      .strictObject({
+        /** Namespace the waker runs in (prod's `platform.operator.namespace`). */
+        wakerNamespace: dnsLabel,
+        clusterDomain: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain such as "cluster.local"'),
+      })
+      .optional(),
     erp: erp.optional(),
     web,
     search,
@@ -411,6 +450,20 @@ export const valuesSchema = z
           'ReadWriteOnce cannot be mounted by more than one search replica on different nodes; use ReadWriteMany or maxReplicas: 1',
       });
     }
+    if (values.wakeOnRequest && values.powerSchedule === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wakeOnRequest'],
+        message: 'needs powerSchedule: a namespace no PowerSchedule puts to sleep has nothing to wake',
+      });
+    }
+    if (values.platform?.waker?.pool === 'dev') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platform', 'waker', 'pool'],
+        message: 'the waker must run on an always-on pool, not dev, which sleeps with the sites it wakes',
+      });
+    }
     if (values.platform && values.platform.operator.pool === 'dev') {
       ctx.addIssue({
         code: 'custom',
@@ -428,4 +481,6 @@ export type SearchValues = Values['search'];
 export type ValkeyValues = Values['valkey'];
 export type CampaignValues = Values['campaigns'][number];
 export type PlatformValues = NonNullable<Values['platform']>;
+export type WakerValues = NonNullable<PlatformValues['waker']>;
+export type WakeOnRequestValues = NonNullable<Values['wakeOnRequest']>;
 export type PowerScheduleValues = PlatformValues['powerSchedules'][number];

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { Manifest } from '../../charts/synth.js';
+import { type Manifest, renderEnvironment } from '../../charts/synth.js';
 import { objectsOf, testValues } from '../helpers/manifests.js';
 import { allowedFlows, externalEndpoints, externalPod } from '../helpers/network-graph.js';
 
@@ -25,7 +25,7 @@ const PROD_SCRAPES = [
 ];
 
 describe('network policies', () => {
-  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, DNS, Prometheus → metrics ports', () => {
+  it('allow exactly the prod graph the README promises: ingress → web → search → Valkey, operator → API server, ingress → waker → API server, DNS, Prometheus → metrics ports', () => {
     const objects = objectsOf('prod');
     const pods = [
       'erp/erp',
@@ -33,6 +33,7 @@ describe('network policies', () => {
       'search/index-build',
       'search/search',
       'search/valkey',
+      'roleplane-system/waker',
       'web/web',
     ];
     const expected = [
@@ -41,6 +42,10 @@ describe('network policies', () => {
       'search/search -> search/valkey:6379/TCP',
       'roleplane-system/operator -> outside:443/TCP',
       'roleplane-system/operator -> outside:6443/TCP',
+      // The sleeping sites' Ingresses fall back to the waker; its only other flow is to the API server.
+      'ingress-controller -> roleplane-system/waker:8090/TCP',
+      'roleplane-system/waker -> outside:443/TCP',
+      'roleplane-system/waker -> outside:6443/TCP',
       ...dnsFlows(pods),
       ...PROD_SCRAPES,
     ].sort();
@@ -96,7 +101,19 @@ describe('network policies', () => {
       'erp/erp -> outside:587/TCP',
       'roleplane-system/operator -> outside:443/TCP',
       'roleplane-system/operator -> outside:6443/TCP',
+      'roleplane-system/waker -> outside:443/TCP',
+      'roleplane-system/waker -> outside:6443/TCP',
     ]);
+  });
+
+  it('open no flow to a waker that is not installed', () => {
+    const values = testValues('prod');
+    const { waker: _installed, ...platform } = values.platform!;
+    const objects = renderEnvironment({ ...values, platform }).flatMap((f) => [...f.objects]);
+    assert.deepEqual(
+      allowedFlows(objects, externalEndpoints('ingress-nginx')).filter((f) => f.includes('waker')),
+      [],
+    );
   });
 
   it('let Valkey replicas reach their primary only when there are replicas', () => {

@@ -44,6 +44,7 @@ describe('policy over every environment', () => {
             'index-build': 'search',
             valkey: 'cache',
             operator: 'erp',
+            waker: 'erp',
           }[component ?? ''];
         };
         const pods = podTemplates(objects);
@@ -83,6 +84,37 @@ describe('policy over the monitoring sidecars', () => {
     const found = allViolations(broken).join('\n');
     assert.match(found, /page-cache-exporter: no liveness probe/);
     assert.match(found, /page-cache-exporter: image ghcr.io\/roleplane\/mtail is not pinned/);
+  });
+});
+
+describe('policy covers the waker like every other workload', () => {
+  const objects = objectsOf('prod');
+  const waker = () =>
+    objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'roleplane-waker') as unknown as ReturnType<
+      typeof firstDeployment
+    >;
+
+  it('checks its pod: restricted security, probes, resources, pinned image, its pool, its RBAC', () => {
+    assert.ok(
+      podTemplates(objects).some((p) => p.labels[LABEL_COMPONENT] === 'waker'),
+      'the waker is among the pods checked',
+    );
+    assert.deepEqual(allViolations(objects.filter((o) => o.metadata.name === 'roleplane-waker')), []);
+  });
+
+  it('would catch a waker without probes, resources or its hardening', () => {
+    const broken = clone(objects);
+    const deployment = broken.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'roleplane-waker',
+    ) as unknown as ReturnType<typeof firstDeployment>;
+    const container = deployment.spec.template.spec.containers[0]!;
+    delete container.readinessProbe;
+    container.resources = {};
+    (container.securityContext as Record<string, unknown>).allowPrivilegeEscalation = true;
+    assert.match(checkProbes(broken).join('\n'), /roleplane-waker.*no readiness probe/);
+    assert.ok(checkResources(broken).some((v) => v.includes('roleplane-waker')));
+    assert.match(checkRestrictedSecurity(broken).join('\n'), /roleplane-waker.*allowPrivilegeEscalation/);
+    assert.ok(waker());
   });
 });
 

@@ -50,8 +50,8 @@ for (const env of ['dev', 'staging'] as const) {
 
     it('keeps its own data: every namespace, volume claim, Secret, ConfigMap and Service address it names is its own', () => {
       // Namespaces outside the environment that it may name: the cluster DNS, the ingress controller's and the
-      // monitoring namespace's Prometheus (callers).
-      const callers = new Set(['kube-system', 'ingress-nginx', 'monitoring']);
+      // monitoring namespace's Prometheus (callers), and the platform's waker (the Ingress's fallback while asleep).
+      const callers = new Set(['kube-system', 'ingress-nginx', 'monitoring', 'roleplane-system']);
       const named: string[] = [];
       const walk = (node: unknown, key: string): void => {
         if (Array.isArray(node)) return node.forEach((item) => walk(item, key));

@@ -123,6 +123,26 @@ describe('values', () => {
       );
     });
 
+    it('for the waker on the pool that sleeps', () => {
+      assert.match(
+        invalid('prod', { platform: { waker: { pool: 'dev' } } }).join(),
+        /platform\.waker\.pool: the waker must run on an always-on pool, not dev/,
+      );
+    });
+
+    it('for a waker host that is not a host name, or a namespace that is not a name', () => {
+      const problems = invalid('prod', {
+        platform: { waker: { hosts: { 'not a host': 'dev', 'ok.example.com': 'Dev!' } } },
+      });
+      assert.match(problems.join('\n'), /platform\.waker\.hosts/);
+      assert.equal(problems.length, 2, problems.join('\n'));
+    });
+
+    it('for wake on request in an environment no schedule puts to sleep', () => {
+      const { powerSchedule: _schedule, ...unscheduled } = defaultValues('staging');
+      assert.match(problemsOf(() => validateValues(unscheduled, 'test')).join(), /wakeOnRequest: needs powerSchedule/);
+    });
+
     it('for a power schedule with both uptime and downtime', () => {
       const schedule = { name: 'office-hours', uptime: 'Mon-Fri 07:00-20:00', downtime: 'Sat-Sun 00:00-24:00' };
       assert.match(

@@ -19,15 +19,16 @@ describe('diffEnvironments', () => {
   it('finds staging to be prod’s twin: nothing differs but names, namespaces, pools, sizes, replicas and the schedule', () => {
     const diff = environmentDiff({ a: 'prod', b: 'staging' });
     assert.deepEqual(where(diff.differences), []);
-    // The operator's parts: its install (8) and the two NetworkPolicies that open its metrics and its API calls.
-    assert.deepEqual(diff.clusterWide.a, { crds: 1, pools: 10, operator: 10, 'power-schedules': 1 });
+    // The operator's parts: its install (8) and the NetworkPolicies that open its metrics and its API calls; the
+    // waker's install (6) and its two flows (ingress → waker, waker → API server).
+    assert.deepEqual(diff.clusterWide.a, { crds: 1, pools: 10, operator: 10, waker: 8, 'power-schedules': 1 });
     assert.deepEqual(diff.clusterWide.b, {});
     // prod alone runs the ERP and is watched (ServiceMonitors, rules, dashboards); the pods are the same.
     assert.deepEqual(Object.keys(diff.onlyIn.a), ['erp', 'monitoring']);
     assert.deepEqual(diff.onlyIn.b, { campaigns: ['CronJob campaign-newsletter'] });
     const expected = Object.fromEntries(diff.expected.map((e) => [e.category, [e.a, e.b]]));
     assert.deepEqual(expected.pools, [['cache', 'search', 'web'], ['dev']]);
-    assert.deepEqual(expected.schedule, [[], ['office-hours']]);
+    assert.deepEqual(expected.schedule, [[], ['office-hours', 'the waker as fallback']]);
     assert.deepEqual(expected.namespaces, [['erp', 'roleplane-system', 'search', 'web'], ['staging']]);
   });
 

@@ -58,6 +58,21 @@ describe('roleplane CLI', () => {
     assert.equal(result.stderr, 'roleplane: no kubeconfig: set KUBECONFIG or --kubeconfig\n');
   });
 
+  it('stops `migrate kube-downscaler` with a sentence when there is no kubeconfig', () => {
+    const env = { KUBECONFIG: '', HOME: tempDir(), KUBERNETES_SERVICE_HOST: '' };
+    const result = roleplane(['migrate', 'kube-downscaler'], env);
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, 'roleplane: no kubeconfig: set KUBECONFIG or --kubeconfig\n');
+  });
+
+  it('stops `waker` before listening when it has no hosts, or a bad one, naming the setting', () => {
+    const noHosts = roleplane(['waker', '--port', '0'], { WAKER_HOSTS: '' });
+    assert.equal(noHosts.status, 1);
+    assert.equal(noHosts.stderr, 'roleplane: no hosts: set --hosts or WAKER_HOSTS (host=namespace, comma separated)\n');
+    const bad = roleplane(['waker', '--hosts', 'dev.example.com=Dev'], {});
+    assert.equal(bad.stderr, 'roleplane: --hosts: "Dev" is not a namespace name\n');
+  });
+
   it('rejects an unknown `schedule show --output` with exit code 2', () => {
     const result = roleplane(['schedule', 'show', '--output', 'yaml']);
     assert.equal(result.status, 2);

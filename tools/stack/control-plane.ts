@@ -1,11 +1,11 @@
 /**
- * What the local control plane needs before the stack's operator container runs against it: the CRDs, the
- * namespaces and the operator's install (ServiceAccount, RBAC, Lease namespace) from the environment's own output,
+ * What the local control plane needs before the stack's operator and waker containers run against it: the CRDs, the
+ * namespaces and their installs (ServiceAccounts, RBAC, Lease namespace) from the environment's own output,
  * and a namespace for the operator to put to sleep. That namespace holds the dev environment's workloads (its
  * Deployments, StatefulSet and CronJob as synthesized, moved into it) and is managed by a PowerSchedule that is
  * always awake, so that only the overrides the fault table sets decide, whatever the time of day of the run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { readManifests } from './stack.js';

@@ -170,6 +170,7 @@ describe('tools/stack: the prod stack as real containers, with the operator on t
       [
         'Deployment erp/erp',
         'Deployment roleplane-system/roleplane-operator',
+        'Deployment roleplane-system/roleplane-waker',
         'Deployment search/search',
         'Deployment web/web',
         `Job search/${objects.find((o) => o.kind === 'Job')!.metadata.name}`,
