@@ -26,8 +26,9 @@ export async function prepareControlPlane(kubectl: Kubectl, prodDist: string, de
     await apply(kubectl, readFileSync(join(crdDir, file), 'utf8'));
   }
   await kubectl(['wait', '--for=condition=established', '--timeout=60s', 'crd', '--all']);
-  for (const file of ['01-namespaces.yaml', '20-operator.yaml'])
-    await apply(kubectl, readFileSync(join(prodDist, file), 'utf8'));
+  // The install of each pod that talks to the API server: the operator's and the waker's (RBAC, ServiceAccounts).
+  for (const file of ['01-namespaces.yaml', '20-operator.yaml', '21-waker.yaml'])
+    if (existsSync(join(prodDist, file))) await apply(kubectl, readFileSync(join(prodDist, file), 'utf8'));
 
   const workloads = readManifests(devDist).filter((o) => WORKLOAD_KINDS.has(o.kind));
   const docs: unknown[] = [
