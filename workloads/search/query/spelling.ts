@@ -124,7 +124,7 @@ export class Speller {
       const prevRow = depth >= 2 ? (rows[depth - 2] as Int32Array) : undefined;
       const current = rows[depth] as Int32Array;
       current[0] = (row[0] as number) + 1;
-      let rowMin = current[0] as number;
+      let rowMin = current[0];
       for (let i = 1; i <= n; i += 1) {
         const cost = word[i - 1] === letter ? 0 : 1;
         let value = Math.min((current[i - 1] as number) + 1, (row[i] as number) + 1, (row[i - 1] as number) + cost);

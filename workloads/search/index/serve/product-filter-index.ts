@@ -58,6 +58,11 @@ export class ProductFilterIndex {
     this.priceRows = Uint32Array.from(priced, ([, row]) => row);
   }
 
+  /** Every row with a numeric price, cheapest first (ties in row order): the order of a price sort. */
+  get rowsByPrice(): Uint32Array {
+    return this.priceRows;
+  }
+
   /** The rows that pass, in row order; `undefined` when nothing constrains the search (every row passes). */
   candidates(criteria: RowCriteria): Uint32Array | undefined {
     const filterFields = Object.entries(criteria.filters).filter(([, values]) => values.length > 0);

@@ -1,0 +1,316 @@
+import type { SearchIndex } from '../../index/serve/load-index.js';
+import type { RowCriteria } from '../../index/serve/product-filter-index.js';
+import type { FacetValueCount, PriceBandCount } from '../../index/serve/facet-index.js';
+import { queryTerms, type LexicalMatches } from '../../index/serve/lexical-index.js';
+import type { Hit, RowFilter } from '../../index/serve/vector-index.js';
+import { extractFilters, type FilterExtraction } from '../../query/extract-filters.js';
+import { normalizeQuery } from '../../query/normalize.js';
+import type { Correction } from '../../query/spelling.js';
+import { reciprocalRankFusion } from './fusion.js';
+import { relax, relaxOrder } from './relax.js';
+
+/**
+ * One /search, from the query text to a page of rows, the total and the facet counts. What is a result:
+ *
+ * - The filters extracted from the query (after typo correction) decide which products may be results (the
+ *   candidates); when they leave none, the least important are dropped (relax.ts) and the response says which.
+ * - A query that is only filters ("grey sofa": no words left) has every candidate as a result: each satisfies the
+ *   whole query. They are ranked by the whole query as typed (corrected).
+ * - A query with words left ("comfy seat for the living room") has as results the candidates that contain one of
+ *   its words (lexical, BM25F) and the VECTOR_WINDOW candidates nearest to it (vector), in `hybrid` mode both; in
+ *   `lexical` mode only the first, in `vector` mode only the second. Ranked by BM25F, by cosine, or in `hybrid` by
+ *   reciprocal rank fusion of the two rankings.
+ * - A query with no usable word and no filter ("???", "the") shows the popular products (the rules' `popularity`
+ *   field), `fallback: "popular"`, rather than an error or an arbitrary match.
+ * - `total` counts the results; `sort=price_asc|price_desc` orders all of them by price (strictly: "Price: low to
+ *   high" means that), ties in catalog order; `offset`/`limit` cut the page.
+ * - Facets count the results per value of each facet field, except that a field the query filters on is counted as
+ *   if that filter were not there (the storefront convention: picking "grey" must still show how many blue ones
+ *   there are). The vector window is not searched again per facet: the nearest products under the full filters
+ *   stand in for it.
+ */
+
+export const SEARCH_MODES = ['hybrid', 'vector', 'lexical'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+export const SEARCH_SORTS = ['relevance', 'price_asc', 'price_desc'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+/** Nearest products a query's words bring in as results (beyond those containing one of its words). */
+export const VECTOR_WINDOW = 100;
+
+export interface ResultsRequest {
+  readonly q: string;
+  readonly mode: SearchMode;
+  readonly sort: SearchSort;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface ResultsDeps {
+  readonly index: SearchIndex;
+  /** The query vector for a text, and whether the embedding cache had it. */
+  readonly embed: (text: string) => Promise<{ vector: Float32Array; outcome: 'hit' | 'miss' | 'off' }>;
+  readonly vectorSearch: (vector: Float32Array, k: number, filter?: RowFilter) => Promise<Hit[]>;
+}
+
+export type Facets = Record<string, FacetValueCount[] | PriceBandCount[]>;
+
+export interface ResultsPage {
+  readonly extraction: FilterExtraction;
+  readonly corrections: readonly Correction[];
+  readonly relaxed: readonly string[];
+  readonly fallback?: 'popular';
+  readonly total: number;
+  readonly page: ReadonlyArray<{ readonly row: number; readonly score: number }>;
+  readonly facets: Facets;
+  readonly embedding: 'hit' | 'miss' | 'off';
+  /** Products that passed the (relaxed) filters, for the log. */
+  readonly candidates: number;
+}
+
+export async function searchResults(request: ResultsRequest, deps: ResultsDeps): Promise<ResultsPage> {
+  const { index } = deps;
+  const { mode, sort, offset, limit } = request;
+  const wanted = offset + limit;
+  const count = index.products.length;
+  const priceField = index.rules.price?.field;
+
+  const extraction = extractFilters(request.q, index.rules, { speller: index.speller });
+  const corrected = applyCorrections(normalizeQuery(request.q), extraction.corrections);
+  const textTerms = queryTerms(extraction.text);
+  const allTerms = queryTerms(corrected);
+  const isTextEmpty = textTerms.length === 0;
+  let criteria: RowCriteria = {
+    filters: extraction.filters,
+    exclude: extraction.exclude,
+    ...(extraction.price ? { price: extraction.price } : {}),
+  };
+  let candidates = index.filters.candidates(criteria);
+
+  if (candidates === undefined && isTextEmpty && allTerms.length === 0) {
+    const rows = Array.from(index.popularRows.subarray(offset, wanted));
+    return {
+      extraction,
+      corrections: extraction.corrections,
+      relaxed: [],
+      fallback: 'popular',
+      total: count,
+      page: rows.map((row) => ({ row, score: 0 })),
+      facets: facetCounts(index, criteria, undefined, () => undefined),
+      embedding: 'off',
+      candidates: count,
+    };
+  }
+
+  let relaxed: string[] = [];
+  if (candidates !== undefined && candidates.length === 0) {
+    const relaxation = relax(criteria, relaxOrder(index.rules.rules, priceField), priceField, (c) =>
+      index.filters.candidates(c),
+    );
+    if (relaxation) ({ criteria, candidates, relaxed } = relaxation);
+  }
+  const hasCandidates = candidates === undefined || candidates.length > 0;
+  const mask = candidates ? maskOf(candidates, count) : undefined;
+
+  // The two rankings.
+  // Matched over the whole catalog, candidates or not: facets count the results under other filters too.
+  const lexical: LexicalMatches | undefined =
+    mode !== 'vector' ? index.lexical.match(isTextEmpty ? allTerms : textTerms) : undefined;
+  let vectorHits: Hit[] = [];
+  let embedding: 'hit' | 'miss' | 'off' = 'off';
+  if (mode !== 'lexical' && hasCandidates) {
+    const { vector, outcome } = await deps.embed(isTextEmpty ? corrected : extraction.text);
+    embedding = outcome;
+    vectorHits = await deps.vectorSearch(
+      vector,
+      isTextEmpty ? Math.max(VECTOR_WINDOW, wanted) : VECTOR_WINDOW,
+      candidates,
+    );
+  }
+
+  // Which rows are results.
+  const lexicalRows: number[] = [];
+  if (lexical) for (const row of lexical.rows) if (!mask || mask[row] === 1) lexicalRows.push(row);
+  const vectorRows = vectorHits.map((hit) => hit.row);
+  const isLexicalResult = (row: number): boolean => lexical !== undefined && (lexical.scores[row] as number) > 0;
+  /** Vector rows that are not already results by a word (the window's extra results), when words decide. */
+  const extraRows = isTextEmpty || mode === 'vector' ? vectorRows : vectorRows.filter((row) => !isLexicalResult(row));
+  /** The results under the candidates in `inside` (undefined: every product passes). */
+  const visitWithin = (inside: Uint8Array | undefined, visit: (row: number) => void): void => {
+    if (isTextEmpty) {
+      if (!inside) for (let row = 0; row < count; row += 1) visit(row);
+      else for (let row = 0; row < count; row += 1) if (inside[row] === 1) visit(row);
+      return;
+    }
+    if (mode !== 'vector' && lexical) for (const row of lexical.rows) if (!inside || inside[row] === 1) visit(row);
+    for (const row of extraRows) visit(row);
+  };
+  const visitResults = (visit: (row: number) => void): void => {
+    if (hasCandidates) visitWithin(mask, visit);
+  };
+  let total: number;
+  if (!hasCandidates) total = 0;
+  else if (isTextEmpty) total = candidates?.length ?? count;
+  else total = (mode === 'vector' ? 0 : lexicalRows.length) + extraRows.length;
+
+  // Relevance: scores and order of the best `wanted` rows.
+  const relevance = new Map<number, number>();
+  let ranked: number[];
+  if (!hasCandidates) ranked = [];
+  else if (mode === 'vector') {
+    vectorHits.forEach((hit) => relevance.set(hit.row, hit.score));
+    ranked = vectorRows;
+  } else {
+    const scores = (lexical as LexicalMatches).scores;
+    const lexicalTop = topByScore(lexicalRows, scores, wanted);
+    if (mode === 'lexical') {
+      lexicalTop.forEach((row) => relevance.set(row, scores[row] as number));
+      ranked = lexicalTop;
+    } else {
+      const fused = reciprocalRankFusion([vectorRows, lexicalTop]);
+      fused.forEach(({ row, score }) => relevance.set(row, score));
+      ranked = fused.map(({ row }) => row);
+    }
+    // Candidates neither ranking reached (a filters-only query deeper than both lists) follow in catalog order.
+    if (isTextEmpty && ranked.length < wanted) {
+      const listed = new Set(ranked);
+      visitResults((row) => {
+        if (ranked.length < wanted && !listed.has(row)) ranked.push(row);
+      });
+    }
+  }
+
+  let ordered: number[];
+  if (sort === 'relevance') ordered = ranked.slice(0, wanted);
+  else {
+    const inResults = new Uint8Array(count);
+    visitResults((row) => {
+      inResults[row] = 1;
+    });
+    ordered = [];
+    const byPrice = index.filters.rowsByPrice;
+    const ascending = sort === 'price_asc';
+    for (let i = 0; i < byPrice.length && ordered.length < wanted; i += 1) {
+      const row = byPrice[ascending ? i : byPrice.length - 1 - i] as number;
+      if (inResults[row] === 1) ordered.push(row);
+    }
+  }
+  const page = ordered.slice(offset, wanted).map((row) => ({ row, score: relevance.get(row) ?? 0 }));
+
+  // Whole-catalog counts are kept by the facet index: a filters-only query that kept no filter need not visit.
+  const facets = facetCounts(
+    index,
+    criteria,
+    isTextEmpty && !candidates && hasCandidates ? undefined : visitResults,
+    (inside) => (isTextEmpty && !inside ? undefined : (visit) => visitWithin(inside, visit)),
+  );
+  const result: ResultsPage = {
+    extraction,
+    corrections: extraction.corrections,
+    relaxed,
+    total,
+    page,
+    facets,
+    embedding,
+    candidates: candidates?.length ?? count,
+  };
+
+  return result;
+}
+
+type RowVisitor = (visit: (row: number) => void) => void;
+
+/**
+ * Counts per facet field: over `results` (undefined: the whole catalog), except for a field the criteria filter on,
+ * counted over `resultsWithin(the candidates without that filter)`.
+ */
+function facetCounts(
+  index: SearchIndex,
+  criteria: RowCriteria,
+  results: RowVisitor | undefined,
+  resultsWithin: (inside: Uint8Array | undefined) => RowVisitor | undefined,
+): Facets {
+  const priceField = index.rules.price?.field;
+  const out: Facets = {};
+  for (const field of index.facets.names) {
+    const isPrice = field === priceField;
+    const isFiltered = isPrice
+      ? criteria.price !== undefined && (criteria.price.gte !== undefined || criteria.price.lte !== undefined)
+      : (criteria.filters[field]?.length ?? 0) > 0;
+    let visitor = results;
+    if (isFiltered) {
+      const without: RowCriteria = {
+        filters: isPrice
+          ? criteria.filters
+          : Object.fromEntries(Object.entries(criteria.filters).filter(([f]) => f !== field)),
+        exclude: criteria.exclude,
+        ...(!isPrice && criteria.price ? { price: criteria.price } : {}),
+      };
+      const rows = index.filters.candidates(without);
+      visitor = resultsWithin(rows ? maskOf(rows, index.products.length) : undefined);
+    }
+    const counts = index.facets.count(field, visitor);
+    out[isPrice ? 'price' : field] = isPrice
+      ? index.facets.bandCounts(counts)
+      : index.facets.valueCounts(field, counts);
+  }
+  return out;
+}
+
+/** The normalised query with each corrected word replaced: what a filters-only query is ranked by. */
+function applyCorrections(normalized: string, corrections: readonly Correction[]): string {
+  let text = normalized;
+  for (const { from, to } of corrections)
+    text = text.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escape(from)}(?![\\p{L}\\p{N}])`, 'u'), to);
+  return text;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function maskOf(rows: Uint32Array, count: number): Uint8Array {
+  const mask = new Uint8Array(count);
+  for (let i = 0; i < rows.length; i += 1) mask[rows[i] as number] = 1;
+  return mask;
+}
+
+/** The `k` rows with the highest score, best first (ties: lower row first), by a bounded heap. */
+export function topByScore(rows: readonly number[], scores: Float32Array, k: number): number[] {
+  if (k <= 0) return [];
+  // Min-heap on (score, -row): the root is the worst kept row.
+  const heap: number[] = [];
+  const worse = (a: number, b: number): boolean => {
+    const sa = scores[a] as number;
+    const sb = scores[b] as number;
+    return sa < sb || (sa === sb && a > b);
+  };
+  const siftDown = (i: number): void => {
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && worse(heap[left] as number, heap[smallest] as number)) smallest = left;
+      if (right < heap.length && worse(heap[right] as number, heap[smallest] as number)) smallest = right;
+      if (smallest === i) return;
+      [heap[i], heap[smallest]] = [heap[smallest] as number, heap[i] as number];
+      i = smallest;
+    }
+  };
+  for (const row of rows) {
+    if (heap.length < k) {
+      heap.push(row);
+      let i = heap.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!worse(heap[i] as number, heap[parent] as number)) break;
+        [heap[i], heap[parent]] = [heap[parent] as number, heap[i] as number];
+        i = parent;
+      }
+    } else if (worse(heap[0] as number, row)) {
+      heap[0] = row;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+}
