@@ -4,9 +4,9 @@ import { normalizeText } from './normalize.js';
  * Typo tolerance for query understanding: a query word that is not a known word (a word of the rules' phrases or of
  * the catalog) is replaced by the known word nearest to it, when one is close enough:
  *
- * - one edit from 4 letters, two from 8 (Algolia's `minWordSizefor1Typo` 4 / `…2Typos` 8; Typesense 4 / 7;
- *   Meilisearch 5 / 9). 4 rather than Meilisearch's 5 because a transposed four-letter colour ("grye") is the typo
- *   shoppers make most on short attribute words, and the first-letter rule below keeps four-letter words safe;
+ * - one edit from 5 letters, two from 9 (Meilisearch's `minWordSizeForTypos` 5 / 9; Typesense 4 / 7, Algolia 4 / 8),
+ *   and a four-letter word may have two neighbouring letters swapped ("grye" → "grey"): a swap keeps every letter,
+ *   while any other edit of a four-letter word changes a quarter of it ("pink" is not a typo of "pine");
  * - an edit is an insertion, deletion, substitution or a swap of two neighbouring letters (Damerau–Levenshtein, as
  *   Typesense and OpenSearch count), and an edit of the first letter counts twice, as in Meilisearch, so "lamp" never
  *   becomes "camp";
@@ -28,10 +28,12 @@ export interface Correction {
 }
 
 export interface SpellingOptions {
-  /** Shortest word that may get one edit. @default 4 */
+  /** Shortest word that may get one edit. @default 5 */
   readonly oneTypoMinLength?: number;
-  /** Shortest word that may get two edits. @default 8 */
+  /** Shortest word that may get two edits. @default 9 */
   readonly twoTyposMinLength?: number;
+  /** Shortest word that may have two neighbouring letters swapped (and no other edit). @default 4 */
+  readonly swapMinLength?: number;
 }
 
 interface TrieNode {
@@ -60,6 +62,7 @@ export class Speller {
   private readonly known = new Set<string>();
   readonly oneTypoMinLength: number;
   readonly twoTyposMinLength: number;
+  readonly swapMinLength: number;
 
   /**
    * @param ruleWords words of the rules' phrases (and currency words): corrected to first among equals.
@@ -72,8 +75,9 @@ export class Speller {
     grammarWords: Iterable<string> = [],
     options: SpellingOptions = {},
   ) {
-    this.oneTypoMinLength = options.oneTypoMinLength ?? 4;
-    this.twoTyposMinLength = options.twoTyposMinLength ?? 8;
+    this.oneTypoMinLength = options.oneTypoMinLength ?? 5;
+    this.twoTyposMinLength = options.twoTyposMinLength ?? 9;
+    this.swapMinLength = options.swapMinLength ?? 4;
     const frequencies = new Map<string, number>(catalogWords);
     const rules = new Set(ruleWords);
     for (const word of [...GRAMMAR_WORDS, ...grammarWords]) this.known.add(word);
@@ -96,11 +100,11 @@ export class Speller {
     return this.known.has(word);
   }
 
-  /** How many edits `word` may get: 0, 1 or 2. */
+  /** How many edits `word` may get: 0, 1 or 2 (a word that may only have a swap counts 1). */
   budget(word: string): number {
     const length = [...word].length;
     if (length >= this.twoTyposMinLength) return 2;
-    if (length >= this.oneTypoMinLength) return 1;
+    if (length >= Math.min(this.oneTypoMinLength, this.swapMinLength)) return 1;
     return 0;
   }
 
@@ -112,6 +116,7 @@ export class Speller {
     if (this.known.has(word) || isBrandLike || /\d/.test(word) || !/^[a-z]+$/.test(word)) return undefined;
     const budget = this.budget(word);
     if (budget === 0) return undefined;
+    const isSwapOnly = word.length < this.oneTypoMinLength;
     let best: { text: string; distance: number; frequency: number; isRule: boolean } | undefined;
     const n = word.length;
     // One preallocated row per trie depth: the walk allocates nothing per node.
@@ -136,7 +141,8 @@ export class Speller {
       if (node.word) {
         const edits = current[n] as number;
         const distance = edits + (budget - limit);
-        if (edits <= limit && isBetter(node.word, distance, best)) best = { ...node.word, distance };
+        if (edits <= limit && (!isSwapOnly || isSwap(word, node.word.text)) && isBetter(node.word, distance, best))
+          best = { ...node.word, distance };
       }
       if (rowMin > limit || depth + 1 >= rows.length) return;
       const { letters, children } = node;
@@ -167,6 +173,14 @@ export class Speller {
       isRule: isRule || (previous?.isRule ?? false),
     };
   }
+}
+
+/** Whether `b` is `a` with two neighbouring letters swapped. */
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i += 1;
+  return i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
 function isBetter(

@@ -18,17 +18,21 @@ const catalog: Array<[string, number]> = [
   ['cushion', 4],
   ['cushions', 3],
 ];
-const speller = new Speller(['grey', 'gray', 'oak'], catalog);
+const speller = new Speller(['grey', 'gray', 'oak', 'pine'], catalog);
 
 describe('workloads/search/query/spelling', () => {
   describe('Speller.correct', () => {
     const cases: ReadonlyArray<readonly [string, string | undefined, string]> = [
-      ['grye', 'grey', 'a swapped pair of letters is one edit (four letters get one)'],
+      ['grye', 'grey', 'four letters may have two neighbouring letters swapped'],
+      ['gray', undefined, 'a known word'],
+      ['grex', undefined, 'four letters get no other edit than a swap'],
+      ['pink', undefined, 'four letters: "pine" is a substitution away, not a swap'],
       ['wallnut', 'walnut', 'a doubled letter'],
       ['lether', 'leather', 'a dropped letter'],
       ['armchiar', 'armchair', 'a swap in a long word'],
-      ['bokcasse', 'bookcase', 'two edits from eight letters'],
-      ['lethr', undefined, 'two edits are too many below eight letters'],
+      ['armcchiar', 'armchair', 'two edits from nine letters'],
+      ['bokcasse', undefined, 'two edits are too many below nine letters'],
+      ['lethr', undefined, 'two edits are too many for five letters'],
       ['sofa', undefined, 'a known word is never corrected'],
       ['sfa', undefined, 'three letters are never corrected'],
       ['bamp', undefined, 'an edit of the first letter counts twice'],
@@ -47,35 +51,46 @@ describe('workloads/search/query/spelling', () => {
     });
 
     it('prefers a rules word, then the word more products have, among equally near words', () => {
-      // "grey" and "gray" are both one edit from "grxy": both are rules words; equal frequency → alphabetical.
-      assert.equal(speller.correct('grey'), undefined);
-      assert.equal(new Speller(['grey'], [['gray', 100]]).correct('grdy'), 'grey');
+      assert.equal(new Speller(['sofas'], [['sofar', 100]]).correct('sofaz'), 'sofas');
       assert.equal(
         new Speller(
           [],
           [
-            ['gray', 1],
-            ['grey', 5],
+            ['sofar', 1],
+            ['sofas', 5],
           ],
-        ).correct('grdy'),
-        'grey',
+        ).correct('sofaz'),
+        'sofas',
       );
       assert.equal(
         new Speller(
           [],
           [
-            ['gray', 5],
-            ['grey', 1],
+            ['sofar', 5],
+            ['sofas', 1],
           ],
-        ).correct('grdy'),
-        'gray',
+        ).correct('sofaz'),
+        'sofar',
+      );
+      assert.equal(
+        new Speller(
+          [],
+          [
+            ['sofar', 5],
+            ['sofas', 5],
+          ],
+        ).correct('sofaz'),
+        'sofar',
+        'then alphabetical',
       );
     });
 
     it('uses thresholds given to it', () => {
-      const meili = new Speller(['grey'], [], [], { oneTypoMinLength: 5, twoTyposMinLength: 9 });
-      assert.equal(meili.correct('grye'), undefined);
-      assert.equal(meili.budget('bookcase'), 1);
+      const algolia = new Speller(['grey', 'bookcase'], [], [], { oneTypoMinLength: 4, twoTyposMinLength: 8 });
+      assert.equal(algolia.correct('grex'), 'grey');
+      assert.equal(algolia.correct('bokcasse'), 'bookcase');
+      const noSwaps = new Speller(['grey'], [], [], { swapMinLength: 5 });
+      assert.equal(noSwaps.correct('grye'), undefined);
     });
 
     it('corrects 1,000 random words against 40,000 random known words (a worst case: a dense trie) within seconds', () => {
