@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { printTable } from './common/report.js';
 import { readJudgments } from '../tools/relevance/judged-set.js';
 import { evaluateMode, furnitureService, type ModeOutcome } from '../tools/relevance/evaluate.js';
-import { SEARCH_MODES } from '../workloads/search/service/results/search-results.js';
+import { type SEARCH_MODES } from '../workloads/search/service/results/search-results.js';
 
 const { values: args } = parseArgs({
   options: { json: { type: 'boolean', default: false }, queries: { type: 'boolean', default: false } },

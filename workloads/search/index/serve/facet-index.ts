@@ -90,35 +90,33 @@ export class FacetIndex {
     return [...this.fields, ...(this.priceField !== undefined ? [this.priceField] : [])];
   }
 
-  /**
-   * Counts for one field (or the price field) over the rows `forEachRow` visits; `undefined` rows = the whole
-   * catalog (counted once, then kept).
-   */
-  count(field: string, forEachRow: ((visit: (row: number) => void) => void) | undefined): Uint32Array {
-    if (forEachRow === undefined) {
+  /** Counts for one field (or the price field) over `rows`; undefined rows = the whole catalog (counted once, kept). */
+  count(field: string, rows: ArrayLike<number> | undefined): Uint32Array {
+    if (rows === undefined) {
       this.allCounts ??= new Map(
-        this.names.map((name) => [name, this.count(name, (visit) => this.forAll(visit))] as const),
+        this.names.map((name) => [name, this.count(name, Uint32Array.from(this.band.keys()))] as const),
       );
       return this.allCounts.get(field) as Uint32Array;
     }
     if (field === this.priceField) {
       const counts = new Uint32Array(this.bands.length + 1);
       const band = this.band;
-      forEachRow((row) => {
-        const b = band[row] as number;
+      for (let i = 0; i < rows.length; i += 1) {
+        const b = band[rows[i] as number] as number;
         if (b >= 0) counts[b] = (counts[b] as number) + 1;
-      });
+      }
       return counts;
     }
     const facet = this.facets.find((f) => f.name === field);
     if (!facet) return new Uint32Array(0);
     const counts = new Uint32Array(facet.values.length);
     const { single, multi } = facet;
-    forEachRow((row) => {
+    for (let i = 0; i < rows.length; i += 1) {
+      const row = rows[i] as number;
       const id = single[row] as number;
       if (id >= 0) counts[id] = (counts[id] as number) + 1;
       else if (id === -2) for (const each of multi.get(row) as number[]) counts[each] = (counts[each] as number) + 1;
-    });
+    }
     return counts;
   }
 
@@ -141,9 +139,5 @@ export class FacetIndex {
       ...(band < this.bands.length ? { lt: this.bands[band] } : {}),
       count,
     }));
-  }
-
-  private forAll(visit: (row: number) => void): void {
-    for (let row = 0; row < this.band.length; row += 1) visit(row);
   }
 }

@@ -1,5 +1,5 @@
 import type { SearchIndex } from '../../index/serve/load-index.js';
-import type { RowCriteria } from '../../index/serve/product-filter-index.js';
+import type { FilterParts, RowCriteria } from '../../index/serve/product-filter-index.js';
 import type { FacetValueCount, PriceBandCount } from '../../index/serve/facet-index.js';
 import { queryTerms, type LexicalMatches } from '../../index/serve/lexical-index.js';
 import type { Hit, RowFilter } from '../../index/serve/vector-index.js';
@@ -36,7 +36,7 @@ export const SEARCH_SORTS = ['relevance', 'price_asc', 'price_desc'] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
 
 /** Nearest products a query's words bring in as results (beyond those containing one of its words). */
-export const VECTOR_WINDOW = 100;
+export const VECTOR_WINDOW = 20;
 
 export interface ResultsRequest {
   readonly q: string;
@@ -85,7 +85,8 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
     exclude: extraction.exclude,
     ...(extraction.price ? { price: extraction.price } : {}),
   };
-  let candidates = index.filters.candidates(criteria);
+  let parts = index.filters.parts(criteria);
+  let candidates = parts.rows();
 
   if (candidates === undefined && isTextEmpty && allTerms.length === 0) {
     const rows = Array.from(index.popularRows.subarray(offset, wanted));
@@ -96,7 +97,7 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
       fallback: 'popular',
       total: count,
       page: rows.map((row) => ({ row, score: 0 })),
-      facets: facetCounts(index, criteria, undefined, () => undefined),
+      facets: facetCounts(index, criteria, parts, undefined, () => undefined),
       embedding: 'off',
       candidates: count,
     };
@@ -107,7 +108,10 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
     const relaxation = relax(criteria, relaxOrder(index.rules.rules, priceField), priceField, (c) =>
       index.filters.candidates(c),
     );
-    if (relaxation) ({ criteria, candidates, relaxed } = relaxation);
+    if (relaxation) {
+      ({ criteria, candidates, relaxed } = relaxation);
+      parts = index.filters.parts(criteria);
+    }
   }
   const hasCandidates = candidates === undefined || candidates.length > 0;
   const mask = candidates ? maskOf(candidates, count) : undefined;
@@ -115,7 +119,9 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   // The two rankings.
   // Matched over the whole catalog, candidates or not: facets count the results under other filters too.
   const lexical: LexicalMatches | undefined =
-    mode !== 'vector' ? index.lexical.match(isTextEmpty ? allTerms : textTerms) : undefined;
+    mode === 'lexical' || (mode === 'hybrid' && !isTextEmpty)
+      ? index.lexical.match(isTextEmpty ? allTerms : textTerms)
+      : undefined;
   let vectorHits: Hit[] = [];
   let embedding: 'hit' | 'miss' | 'off' = 'off';
   if (mode !== 'lexical' && hasCandidates) {
@@ -128,30 +134,30 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
     );
   }
 
-  // Which rows are results.
+  // Which rows are results: a list, so that counting them is a tight loop (undefined: every product).
   const lexicalRows: number[] = [];
-  if (lexical) for (const row of lexical.rows) if (!mask || mask[row] === 1) lexicalRows.push(row);
+  if (lexical && hasCandidates) for (const row of lexical.rows) if (!mask || mask[row] === 1) lexicalRows.push(row);
   const vectorRows = vectorHits.map((hit) => hit.row);
-  const isLexicalResult = (row: number): boolean => lexical !== undefined && (lexical.scores[row] as number) > 0;
-  /** Vector rows that are not already results by a word (the window's extra results), when words decide. */
-  const extraRows = isTextEmpty || mode === 'vector' ? vectorRows : vectorRows.filter((row) => !isLexicalResult(row));
-  /** The results under the candidates in `inside` (undefined: every product passes). */
-  const visitWithin = (inside: Uint8Array | undefined, visit: (row: number) => void): void => {
-    if (isTextEmpty) {
-      if (!inside) for (let row = 0; row < count; row += 1) visit(row);
-      else for (let row = 0; row < count; row += 1) if (inside[row] === 1) visit(row);
-      return;
-    }
-    if (mode !== 'vector' && lexical) for (const row of lexical.rows) if (!inside || inside[row] === 1) visit(row);
-    for (const row of extraRows) visit(row);
+  /** Vector rows that are not already results by a word: the window's extra results, when words decide. */
+  const extraRows =
+    isTextEmpty || !lexical ? vectorRows : vectorRows.filter((row) => !((lexical.scores[row] as number) > 0));
+  /** The results under other candidates (`inside`, undefined: every product passes). */
+  const resultsWithin = (
+    rows: Uint32Array | undefined,
+    inside: Uint8Array | undefined,
+  ): ArrayLike<number> | undefined => {
+    if (isTextEmpty) return rows;
+    const out: number[] = [];
+    if (lexical) for (const row of lexical.rows) if (!inside || inside[row] === 1) out.push(row);
+    for (const row of extraRows) out.push(row);
+    return out;
   };
-  const visitResults = (visit: (row: number) => void): void => {
-    if (hasCandidates) visitWithin(mask, visit);
-  };
-  let total: number;
-  if (!hasCandidates) total = 0;
-  else if (isTextEmpty) total = candidates?.length ?? count;
-  else total = (mode === 'vector' ? 0 : lexicalRows.length) + extraRows.length;
+  const results: ArrayLike<number> | undefined = !hasCandidates
+    ? []
+    : isTextEmpty
+      ? candidates
+      : [...lexicalRows, ...extraRows];
+  const total = results?.length ?? count;
 
   // Relevance: scores and order of the best `wanted` rows.
   const relevance = new Map<number, number>();
@@ -160,9 +166,13 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   else if (mode === 'vector') {
     vectorHits.forEach((hit) => relevance.set(hit.row, hit.score));
     ranked = vectorRows;
+  } else if (!lexical) {
+    // hybrid, filters only: every candidate has every word of the query, so words rank nothing the vector does not.
+    vectorHits.forEach((hit) => relevance.set(hit.row, hit.score));
+    ranked = vectorRows;
   } else {
-    const scores = (lexical as LexicalMatches).scores;
-    const lexicalTop = topByScore(lexicalRows, scores, wanted);
+    const scores = lexical.scores;
+    const lexicalTop = topByScore(lexicalRows, scores, Math.max(VECTOR_WINDOW, wanted));
     if (mode === 'lexical') {
       lexicalTop.forEach((row) => relevance.set(row, scores[row] as number));
       ranked = lexicalTop;
@@ -174,9 +184,10 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
     // Candidates neither ranking reached (a filters-only query deeper than both lists) follow in catalog order.
     if (isTextEmpty && ranked.length < wanted) {
       const listed = new Set(ranked);
-      visitResults((row) => {
-        if (ranked.length < wanted && !listed.has(row)) ranked.push(row);
-      });
+      for (let i = 0; i < (results?.length ?? count) && ranked.length < wanted; i += 1) {
+        const row = results ? (results[i] as number) : i;
+        if (!listed.has(row)) ranked.push(row);
+      }
     }
   }
 
@@ -184,9 +195,8 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   if (sort === 'relevance') ordered = ranked.slice(0, wanted);
   else {
     const inResults = new Uint8Array(count);
-    visitResults((row) => {
-      inResults[row] = 1;
-    });
+    if (results) for (let i = 0; i < results.length; i += 1) inResults[results[i] as number] = 1;
+    else inResults.fill(1);
     ordered = [];
     const byPrice = index.filters.rowsByPrice;
     const ascending = sort === 'price_asc';
@@ -197,14 +207,10 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   }
   const page = ordered.slice(offset, wanted).map((row) => ({ row, score: relevance.get(row) ?? 0 }));
 
-  // Whole-catalog counts are kept by the facet index: a filters-only query that kept no filter need not visit.
-  const facets = facetCounts(
-    index,
-    criteria,
-    isTextEmpty && !candidates && hasCandidates ? undefined : visitResults,
-    (inside) => (isTextEmpty && !inside ? undefined : (visit) => visitWithin(inside, visit)),
+  const facets = facetCounts(index, criteria, parts, results, (rows) =>
+    resultsWithin(rows, isTextEmpty || !rows ? undefined : maskOf(rows, count)),
   );
-  const result: ResultsPage = {
+  return {
     extraction,
     corrections: extraction.corrections,
     relaxed,
@@ -214,11 +220,7 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
     embedding,
     candidates: candidates?.length ?? count,
   };
-
-  return result;
 }
-
-type RowVisitor = (visit: (row: number) => void) => void;
 
 /**
  * Counts per facet field: over `results` (undefined: the whole catalog), except for a field the criteria filter on,
@@ -227,29 +229,21 @@ type RowVisitor = (visit: (row: number) => void) => void;
 function facetCounts(
   index: SearchIndex,
   criteria: RowCriteria,
-  results: RowVisitor | undefined,
-  resultsWithin: (inside: Uint8Array | undefined) => RowVisitor | undefined,
+  parts: FilterParts,
+  results: ArrayLike<number> | undefined,
+  resultsWithin: (candidates: Uint32Array | undefined) => ArrayLike<number> | undefined,
 ): Facets {
   const priceField = index.rules.price?.field;
   const out: Facets = {};
-  for (const field of index.facets.names) {
-    const isPrice = field === priceField;
-    const isFiltered = isPrice
+  const isFiltered = (field: string): boolean =>
+    field === priceField
       ? criteria.price !== undefined && (criteria.price.gte !== undefined || criteria.price.lte !== undefined)
       : (criteria.filters[field]?.length ?? 0) > 0;
-    let visitor = results;
-    if (isFiltered) {
-      const without: RowCriteria = {
-        filters: isPrice
-          ? criteria.filters
-          : Object.fromEntries(Object.entries(criteria.filters).filter(([f]) => f !== field)),
-        exclude: criteria.exclude,
-        ...(!isPrice && criteria.price ? { price: criteria.price } : {}),
-      };
-      const rows = index.filters.candidates(without);
-      visitor = resultsWithin(rows ? maskOf(rows, index.products.length) : undefined);
-    }
-    const counts = index.facets.count(field, visitor);
+  const filtered = index.facets.names.filter(isFiltered);
+  for (const field of index.facets.names) {
+    const isPrice = field === priceField;
+    const rows = filtered.includes(field) ? resultsWithin(parts.without(field)) : results;
+    const counts = index.facets.count(field, rows);
     out[isPrice ? 'price' : field] = isPrice
       ? index.facets.bandCounts(counts)
       : index.facets.valueCounts(field, counts);
