@@ -34,7 +34,11 @@ function matches(product: Product, where: Where): boolean {
     if (key === 'not') return !Object.entries(condition as Where).some(([f, v]) => matches(product, { [f]: v }));
     if (key.endsWith('_has')) {
       const value = product[key.slice(0, -'_has'.length)];
-      return typeof value === 'string' && value.toLowerCase().includes(String(condition).toLowerCase());
+      return (
+        typeof value === 'string' &&
+        typeof condition === 'string' &&
+        value.toLowerCase().includes(condition.toLowerCase())
+      );
     }
     const value = product[key];
     if (typeof condition === 'object' && !Array.isArray(condition)) {
