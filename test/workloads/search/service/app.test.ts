@@ -446,8 +446,9 @@ describe('search service (buildApp + inject)', () => {
     });
 
     it('exposes latency per route, cache hits and misses, and cache availability', async () => {
-      await get(app, '/search?q=boots');
-      await get(app, '/search?q=boots');
+      // Words left after the filters: the query is embedded (a filters-only query is ranked by its words alone).
+      await get(app, '/search?q=rugged%20boots');
+      await get(app, '/search?q=rugged%20boots');
       const { status, body } = await get<string>(app, '/metrics');
       assert.equal(status, 200);
       const text = String(body);
@@ -550,7 +551,7 @@ describe('search service (buildApp + inject)', () => {
         await hanging.ready();
         const timings: number[] = [];
         const readsBefore: number[] = [];
-        for (const q of ['boots', 'wool', 'red mug', 'tan shorts']) {
+        for (const q of ['rugged boots', 'cozy wool', 'vintage red mug', 'slim tan shorts']) {
           readsBefore.push(cache.reads);
           const { status, body, ms } = await get<SearchBody>(hanging, `/search?q=${encodeURIComponent(q)}`);
           assert.equal(status, 200);

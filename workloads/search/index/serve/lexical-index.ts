@@ -100,6 +100,10 @@ function productFields(product: Product): Record<Field, string> {
   return { title: product.title, attributes: attributes.join(' , '), description: product.description ?? '' };
 }
 
+/**
+ * One query's matches. Valid until the index's next `match`: the scores live in one array the index reuses (a
+ * 65,536-product catalog would otherwise allocate 256 KB per search), so use them synchronously.
+ */
 export interface LexicalMatches {
   /** Every row with a score above 0, in no particular order. */
   readonly rows: readonly number[];
@@ -109,6 +113,8 @@ export interface LexicalMatches {
 
 export class LexicalIndex {
   private readonly termIds: Map<string, number>;
+  private readonly scratch: Float32Array;
+  private touched: number[] = [];
 
   private constructor(
     readonly documents: number,
@@ -121,6 +127,7 @@ export class LexicalIndex {
     readonly words: ReadonlyArray<readonly [string, number]>,
   ) {
     this.termIds = new Map(terms.map((term, i) => [term, i]));
+    this.scratch = new Float32Array(documents);
   }
 
   get termCount(): number {
@@ -216,8 +223,10 @@ export class LexicalIndex {
 
   /** The scores of every product for `terms` (queryTerms), summed over the terms the index has. */
   match(terms: readonly string[]): LexicalMatches {
-    const scores = new Float32Array(this.documents);
+    const scores = this.scratch;
+    for (const row of this.touched) scores[row] = 0;
     const rows: number[] = [];
+    this.touched = rows;
     for (const term of terms) {
       const id = this.termIds.get(term);
       if (id === undefined) continue;

@@ -15,11 +15,15 @@ import { relax, relaxOrder } from './relax.js';
  * - The filters extracted from the query (after typo correction) decide which products may be results (the
  *   candidates); when they leave none, the least important are dropped (relax.ts) and the response says which.
  * - A query that is only filters ("grey sofa": no words left) has every candidate as a result: each satisfies the
- *   whole query. They are ranked by the whole query as typed (corrected).
+ *   whole query. They are ranked by the whole query as typed (corrected): by its words (BM25F over titles and
+ *   attributes: a title that names the colour comes first) in `hybrid` and `lexical` mode, by cosine in `vector`
+ *   mode. Hybrid ranks these by words alone because every candidate already has every filter word, and because it
+ *   costs no embedding and no scan of thousands of candidates once a dead end was relaxed.
  * - A query with words left ("comfy seat for the living room") has as results the candidates that contain one of
- *   its words (lexical, BM25F) and the VECTOR_WINDOW candidates nearest to it (vector), in `hybrid` mode both; in
- *   `lexical` mode only the first, in `vector` mode only the second. Ranked by BM25F, by cosine, or in `hybrid` by
- *   reciprocal rank fusion of the two rankings.
+ *   its words (lexical, BM25F) and the max(VECTOR_WINDOW, offset + limit) candidates nearest to it (vector), in
+ *   `hybrid` mode both; in `lexical` mode only the first, in `vector` mode only the second. Ranked by BM25F, by
+ *   cosine, or in `hybrid` by reciprocal rank fusion of the two rankings (each cut at the same window, as
+ *   Elasticsearch's `rank_window_size`).
  * - A query with no usable word and no filter ("???", "the") shows the popular products (the rules' `popularity`
  *   field), `fallback: "popular"`, rather than an error or an arbitrary match.
  * - `total` counts the results; `sort=price_asc|price_desc` orders all of them by price (strictly: "Price: low to
@@ -117,23 +121,20 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   const mask = candidates ? maskOf(candidates, count) : undefined;
 
   // The two rankings.
-  // Matched over the whole catalog, candidates or not: facets count the results under other filters too.
-  const lexical: LexicalMatches | undefined =
-    mode === 'lexical' || (mode === 'hybrid' && !isTextEmpty)
-      ? index.lexical.match(isTextEmpty ? allTerms : textTerms)
-      : undefined;
+  // A filters-only query in hybrid mode is ranked by its words alone: see the comment at the top.
+  const usesVector = mode === 'vector' || (mode === 'hybrid' && !isTextEmpty);
   let vectorHits: Hit[] = [];
   let embedding: 'hit' | 'miss' | 'off' = 'off';
-  if (mode !== 'lexical' && hasCandidates) {
+  if (usesVector && hasCandidates) {
     const { vector, outcome } = await deps.embed(isTextEmpty ? corrected : extraction.text);
     embedding = outcome;
-    vectorHits = await deps.vectorSearch(
-      vector,
-      isTextEmpty ? Math.max(VECTOR_WINDOW, wanted) : VECTOR_WINDOW,
-      candidates,
-    );
+    vectorHits = await deps.vectorSearch(vector, Math.max(VECTOR_WINDOW, wanted), candidates);
   }
 
+  // Matched over the whole catalog, candidates or not (facets count the results under other filters too), and
+  // after the last await: the scores are the index's scratch array, valid until the next search's match.
+  const lexical: LexicalMatches | undefined =
+    mode !== 'vector' ? index.lexical.match(isTextEmpty ? allTerms : textTerms) : undefined;
   // Which rows are results: a list, so that counting them is a tight loop (undefined: every product).
   const lexicalRows: number[] = [];
   if (lexical && hasCandidates) for (const row of lexical.rows) if (!mask || mask[row] === 1) lexicalRows.push(row);
@@ -166,14 +167,10 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   else if (mode === 'vector') {
     vectorHits.forEach((hit) => relevance.set(hit.row, hit.score));
     ranked = vectorRows;
-  } else if (!lexical) {
-    // hybrid, filters only: every candidate has every word of the query, so words rank nothing the vector does not.
-    vectorHits.forEach((hit) => relevance.set(hit.row, hit.score));
-    ranked = vectorRows;
   } else {
-    const scores = lexical.scores;
+    const scores = (lexical as LexicalMatches).scores;
     const lexicalTop = topByScore(lexicalRows, scores, Math.max(VECTOR_WINDOW, wanted));
-    if (mode === 'lexical') {
+    if (!usesVector) {
       lexicalTop.forEach((row) => relevance.set(row, scores[row] as number));
       ranked = lexicalTop;
     } else {
@@ -240,10 +237,13 @@ function facetCounts(
       ? criteria.price !== undefined && (criteria.price.gte !== undefined || criteria.price.lte !== undefined)
       : (criteria.filters[field]?.length ?? 0) > 0;
   const filtered = index.facets.names.filter(isFiltered);
+  const shared = index.facets.countAll(
+    index.facets.names.filter((field) => !filtered.includes(field)),
+    results,
+  );
   for (const field of index.facets.names) {
     const isPrice = field === priceField;
-    const rows = filtered.includes(field) ? resultsWithin(parts.without(field)) : results;
-    const counts = index.facets.count(field, rows);
+    const counts = shared.get(field) ?? index.facets.count(field, resultsWithin(parts.without(field)));
     out[isPrice ? 'price' : field] = isPrice
       ? index.facets.bandCounts(counts)
       : index.facets.valueCounts(field, counts);
