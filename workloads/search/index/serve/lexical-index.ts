@@ -109,11 +109,14 @@ export interface LexicalMatches {
   readonly rows: readonly number[];
   /** Score per row (0 for rows that match no term); length = the index's document count. */
   readonly scores: Float32Array;
+  /** How many of the query's terms each row has (0 for rows that match none). */
+  readonly matched: Uint8Array;
 }
 
 export class LexicalIndex {
   private readonly termIds: Map<string, number>;
   private readonly scratch: Float32Array;
+  private readonly matchedScratch: Uint8Array;
   private touched: number[] = [];
 
   private constructor(
@@ -128,6 +131,7 @@ export class LexicalIndex {
   ) {
     this.termIds = new Map(terms.map((term, i) => [term, i]));
     this.scratch = new Float32Array(documents);
+    this.matchedScratch = new Uint8Array(documents);
   }
 
   get termCount(): number {
@@ -224,10 +228,15 @@ export class LexicalIndex {
   /** The scores of every product for `terms` (queryTerms), summed over the terms the index has. */
   match(terms: readonly string[]): LexicalMatches {
     const scores = this.scratch;
-    for (const row of this.touched) scores[row] = 0;
+    const matched = this.matchedScratch;
+    for (const row of this.touched) {
+      scores[row] = 0;
+      matched[row] = 0;
+    }
     const rows: number[] = [];
     this.touched = rows;
-    for (const term of terms) {
+    // At most 255 terms are counted (a query is at most 512 characters, so this is never reached by a shopper).
+    for (const term of terms.slice(0, 255)) {
       const id = this.termIds.get(term);
       if (id === undefined) continue;
       const end = this.offsets[id + 1] as number;
@@ -235,9 +244,10 @@ export class LexicalIndex {
         const row = this.rows[p] as number;
         if (scores[row] === 0) rows.push(row);
         scores[row] = (scores[row] as number) + (this.impacts[p] as number);
+        matched[row] = (matched[row] as number) + 1;
       }
     }
-    return { rows, scores };
+    return { rows, scores, matched };
   }
 
   /** Whether any product has the term. */

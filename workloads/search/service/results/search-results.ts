@@ -19,8 +19,9 @@ import { relax, relaxOrder } from './relax.js';
  *   attributes: a title that names the colour comes first) in `hybrid` and `lexical` mode, by cosine in `vector`
  *   mode. Hybrid ranks these by words alone because every candidate already has every filter word, and because it
  *   costs no embedding and no scan of thousands of candidates once a dead end was relaxed.
- * - A query with words left ("comfy seat for the living room") has as results the candidates that contain one of
- *   its words (lexical, BM25F) and the max(VECTOR_WINDOW, offset + limit) candidates nearest to it (vector), in
+ * - A query with words left ("comfy seat for the living room") has as results the candidates that contain its words
+ *   (all of them, or as many as `offset + limit` candidates have: wordsToMatch) (lexical, BM25F) and the
+ *   max(VECTOR_WINDOW, offset + limit) candidates nearest to it (vector), in
  *   `hybrid` mode both; in `lexical` mode only the first, in `vector` mode only the second. Ranked by BM25F, by
  *   cosine, or in `hybrid` by reciprocal rank fusion of the two rankings (each cut at the same window, as
  *   Elasticsearch's `rank_window_size`).
@@ -136,12 +137,18 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   const lexical: LexicalMatches | undefined =
     mode !== 'vector' ? index.lexical.match(isTextEmpty ? allTerms : textTerms) : undefined;
   // Which rows are results: a list, so that counting them is a tight loop (undefined: every product).
+  const minMatched =
+    lexical && !isTextEmpty && hasCandidates ? wordsToMatch(lexical, mask, textTerms.length, wanted) : 1;
   const lexicalRows: number[] = [];
-  if (lexical && hasCandidates) for (const row of lexical.rows) if (!mask || mask[row] === 1) lexicalRows.push(row);
+  if (lexical && hasCandidates)
+    for (const row of lexical.rows)
+      if ((!mask || mask[row] === 1) && (lexical.matched[row] as number) >= minMatched) lexicalRows.push(row);
   const vectorRows = vectorHits.map((hit) => hit.row);
-  /** Vector rows that are not already results by a word: the window's extra results, when words decide. */
+  /** Vector rows that are not already results by their words: the window's extra results, when words decide. */
   const extraRows =
-    isTextEmpty || !lexical ? vectorRows : vectorRows.filter((row) => !((lexical.scores[row] as number) > 0));
+    isTextEmpty || !lexical
+      ? vectorRows
+      : vectorRows.filter((row) => !((lexical.matched[row] as number) >= minMatched));
   /** The results under other candidates (`inside`, undefined: every product passes). */
   const resultsWithin = (
     rows: Uint32Array | undefined,
@@ -149,7 +156,9 @@ export async function searchResults(request: ResultsRequest, deps: ResultsDeps):
   ): ArrayLike<number> | undefined => {
     if (isTextEmpty) return rows;
     const out: number[] = [];
-    if (lexical) for (const row of lexical.rows) if (!inside || inside[row] === 1) out.push(row);
+    if (lexical)
+      for (const row of lexical.rows)
+        if ((!inside || inside[row] === 1) && (lexical.matched[row] as number) >= minMatched) out.push(row);
     for (const row of extraRows) out.push(row);
     return out;
   };
@@ -249,6 +258,26 @@ function facetCounts(
       : index.facets.valueCounts(field, counts);
   }
   return out;
+}
+
+/**
+ * How many of a query's words a product must have to be a result by its words: all of them, fewer only while fewer
+ * than `wanted` candidates have that many (Meilisearch's default drops words while too few documents have them all;
+ * here the words a product lacks count, not their order). Never fewer than one.
+ */
+function wordsToMatch(lexical: LexicalMatches, mask: Uint8Array | undefined, terms: number, wanted: number): number {
+  const histogram = new Uint32Array(Math.min(terms, 255) + 1);
+  for (const row of lexical.rows) {
+    if (mask && mask[row] !== 1) continue;
+    const count = lexical.matched[row] as number;
+    histogram[count] = (histogram[count] as number) + 1;
+  }
+  let atLeast = 0;
+  for (let m = histogram.length - 1; m >= 1; m -= 1) {
+    atLeast += histogram[m] as number;
+    if (atLeast >= wanted) return m;
+  }
+  return 1;
 }
 
 /** The normalised query with each corrected word replaced: what a filters-only query is ranked by. */
