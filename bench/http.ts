@@ -1,5 +1,5 @@
 /**
- * `npm run bench:http -- [--n 65536] [--dim 768] [--connections 32] [--duration 10] [--queries 200] [--json]`
+ * `npm run bench:http -- [--n 65536] [--dim 768] [--connections 32] [--duration 10] [--queries 200] [--mode m] [--json]`
  *
  * /search end to end. Builds (once, cached under ~/.cache/roleplane-bench/http-…) a `--dim`-dimension variant of
  * the project's tiny model, the `--n`-product demo catalog and its index (embeddings + HNSW graph), then:
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     duration: { type: 'string', default: '10' },
     queries: { type: 'string', default: '200' },
+    mode: { type: 'string' },
     dir: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -46,6 +47,8 @@ const CONNECTIONS = positiveIntArg('connections', args.connections);
 const DURATION = positiveIntArg('duration', args.duration);
 const QUERIES = positiveIntArg('queries', args.queries);
 const LIMIT = 10;
+/** `--mode vector|lexical|hybrid` adds `&mode=` to every request; without it the service's default (hybrid). */
+const MODE_PARAM = args.mode ? `&mode=${encodeURIComponent(args.mode)}` : '';
 
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
@@ -169,7 +172,7 @@ interface HttpResult {
 async function wrkRow(base: string, set: QuerySet, connections: number, scriptDir: string): Promise<HttpResult> {
   const result = await runWrk({
     base,
-    paths: set.queries.map((q) => `/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`),
+    paths: set.queries.map((q) => `/search?q=${encodeURIComponent(q)}&limit=${LIMIT}${MODE_PARAM}`),
     connections,
     seconds: DURATION,
     scriptPath: join(scriptDir, `${set.name.replace(/\W+/g, '-')}.lua`),
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
     for (const set of sets) {
       // Warm the embedding cache: every query embedded once.
       for (const q of set.queries) {
-        const response = await fetch(`${service.base}/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`);
+        const response = await fetch(`${service.base}/search?q=${encodeURIComponent(q)}&limit=${LIMIT}${MODE_PARAM}`);
         if (!response.ok) throw new Error(`GET /search?q=${q}: ${response.status} ${await response.text()}`);
         await response.arrayBuffer();
       }

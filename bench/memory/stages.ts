@@ -80,10 +80,16 @@ mark(`vector graph (${opened.source}), after 2000 searches`);
 const { loadRules } = await import('../../workloads/search/query/rules.js');
 const { ProductFilterIndex } = await import('../../workloads/search/index/serve/product-filter-index.js');
 const { buildApp } = await import('../../workloads/search/service/app.js');
+const { openLexicalIndex } = await import('../../workloads/search/index/serve/open-lexical-index.js');
+const { FacetIndex } = await import('../../workloads/search/index/serve/facet-index.js');
+const { popularityOrder } = await import('../../workloads/search/index/serve/load-index.js');
+const { spellerFor } = await import('../../workloads/search/query/rules-speller.js');
+const { DEFAULT_PRICE_BANDS } = await import('../../workloads/search/query/rules.js');
 const { MemoryCache } = await import('../../workloads/search/service/cache/memory-cache.js');
 // The index as loadSearchIndex assembles it, from the parts above.
 const rules = loadRules(join(indexDir, INDEX_FILES.rules));
 const { index: vectors, ...vectorSource } = opened;
+const { index: lexical, ...lexicalSource } = await openLexicalIndex({ dir: indexDir, manifest, products });
 const index = {
   dir: indexDir,
   manifest,
@@ -93,6 +99,16 @@ const index = {
   vectorSource,
   filters: new ProductFilterIndex(products, Object.keys(rules.rules.fields), rules.price?.field),
   rules,
+  lexical,
+  lexicalSource,
+  speller: spellerFor(rules, lexical.words),
+  facets: new FacetIndex(
+    products,
+    rules.rules.facets ?? Object.keys(rules.rules.fields),
+    rules.price?.field,
+    rules.rules.price?.bands ?? DEFAULT_PRICE_BANDS,
+  ),
+  popularRows: popularityOrder(products, rules.rules.popularity),
   embeddingsIn: residence,
   close: () => (data instanceof PageCacheRows ? data.close() : undefined),
 };

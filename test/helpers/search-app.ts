@@ -64,7 +64,16 @@ export interface SearchBody {
   text: string;
   filters: Record<string, string[] | { gte?: number; lte?: number }>;
   exclude: Record<string, string[]>;
+  corrections: Array<{ from: string; to: string }>;
+  relaxed: string[];
+  fallback?: 'popular';
+  mode: string;
+  sort: string;
+  total: number;
+  offset: number;
+  limit: number;
   results: Array<{ id: string; score: number; title: string; price?: number; [field: string]: unknown }>;
+  facets: Record<string, Array<{ value?: string; gte?: number; lt?: number; count: number }>>;
   cache: { embedding: 'hit' | 'miss' | 'off' };
   tookMs: number;
 }

@@ -1,8 +1,9 @@
 import { extractPrice, type PriceBounds } from './price.js';
 import type { CompiledRules, PhraseTarget } from './rules.js';
 import type { TrieMatch } from './phrase-trie.js';
-import { tokenize, type Token } from './tokenize.js';
+import { matchKey, singularize, tokenize, type Token } from './tokenize.js';
 import { normalizeText } from './normalize.js';
+import { brandLikeWords, type Correction, type Speller } from './spelling.js';
 
 /**
  * Query understanding: turns the words of a search query into structured filters using the compiled rules,
@@ -39,6 +40,13 @@ export interface FilterExtraction {
   /** Present only when the query has a price bound. */
   readonly price?: PriceFilter;
   readonly exclude: FieldFilters;
+  /** Words typo-corrected before extraction (spelling.ts), in query order; empty without a speller. */
+  readonly corrections: readonly Correction[];
+}
+
+export interface ExtractOptions {
+  /** Corrects words that are not known (spelling.ts). @default - no typo tolerance */
+  readonly speller?: Speller;
 }
 
 /** The JSON shape printed by `roleplane search filters` and returned by /search: empty parts omitted. */
@@ -46,11 +54,14 @@ export interface FilterJson {
   text: string;
   filters?: Record<string, string[] | PriceBounds>;
   exclude?: Record<string, string[]>;
+  corrections?: Correction[];
 }
 
 const NEGATORS = new Set(['without', 'no', 'not', 'non', 'excluding', 'except', 'neither']);
 const ARTICLES = new Set(['the', 'a', 'an', 'any']);
 const CONJUNCTIONS = new Set(['or', 'nor', 'and']);
+/** The extractor's own grammar words: never typo-corrected. */
+export const GRAMMAR_WORDS: readonly string[] = [...NEGATORS, ...ARTICLES, ...CONJUNCTIONS];
 
 class ValueSet {
   private readonly byField = new Map<string, string[]>();
@@ -76,8 +87,9 @@ class ValueSet {
   }
 }
 
-export function extractFilters(query: string, rules: CompiledRules): FilterExtraction {
-  const tokens = tokenize(normalizeText(query));
+export function extractFilters(query: string, rules: CompiledRules, options: ExtractOptions = {}): FilterExtraction {
+  const corrections: Correction[] = [];
+  const tokens = correctTokens(tokenize(normalizeText(query)), query, options.speller, corrections);
   const consumed = tokens.map(() => false);
   const isWordLike = (token: Token | undefined): boolean => token?.kind === 'word' || token?.kind === 'number';
 
@@ -164,7 +176,21 @@ export function extractFilters(query: string, rules: CompiledRules): FilterExtra
     filters: filters.toRecord((target) => !exclude.has(target)),
     ...(price ? { price } : {}),
     exclude: exclude.toRecord(),
+    corrections,
   };
+}
+
+/** Tokens with unknown words replaced by their correction (spelling.ts); the corrections go to `out`. */
+function correctTokens(tokens: Token[], query: string, speller: Speller | undefined, out: Correction[]): Token[] {
+  if (!speller) return tokens;
+  const brandLike = brandLikeWords(query);
+  return tokens.map((token) => {
+    if (token.kind !== 'word' || token.numberPrefix || speller.has(singularize(token.raw))) return token;
+    const to = speller.correct(token.raw, brandLike.has(token.raw));
+    if (to === undefined) return token;
+    out.push({ from: token.raw, to });
+    return { ...token, raw: to, key: matchKey(to) };
+  });
 }
 
 /**
@@ -214,5 +240,6 @@ export function toJsonOutput(result: FilterExtraction): FilterJson {
     text: result.text,
     ...(filterEntries.length > 0 ? { filters: Object.fromEntries(filterEntries) } : {}),
     ...(excludeEntries.length > 0 ? { exclude: Object.fromEntries(excludeEntries) } : {}),
+    ...(result.corrections.length > 0 ? { corrections: [...result.corrections] } : {}),
   };
 }

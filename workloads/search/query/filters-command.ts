@@ -1,6 +1,7 @@
 import { type CommandResult, EXIT_BAD_INPUT, EXIT_OK } from '../command-result.js';
 import { extractFilters, toJsonOutput } from './extract-filters.js';
 import { loadRules, RulesError } from './rules.js';
+import { spellerFor } from './rules-speller.js';
 
 export interface FiltersCommandOptions {
   /** Path of the rules file (filters.json). */
@@ -22,7 +23,8 @@ export function runFiltersCommand(options: FiltersCommandOptions): CommandResult
   if (options.query.trim() === '') return fail('query: must not be empty');
   try {
     const rules = loadRules(options.rules);
-    const output = toJsonOutput(extractFilters(options.query, rules));
+    // Typo tolerance against the rules' words only: the catalog's words are known to an index (search serve).
+    const output = toJsonOutput(extractFilters(options.query, rules, { speller: spellerFor(rules) }));
     return { stdout: `${JSON.stringify(output)}\n`, stderr: '', exitCode: EXIT_OK };
   } catch (err) {
     // Only a bad rules file is the user's input problem; anything else is a bug and should surface as one.

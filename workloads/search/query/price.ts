@@ -64,6 +64,9 @@ const KEYWORDS: ReadonlyArray<readonly [string, KeywordKind]> = [
   ['costing', 'context'],
 ];
 
+/** Every word of the price grammar's keywords: never typo-corrected (spelling.ts). */
+export const PRICE_WORDS: readonly string[] = [...new Set(KEYWORDS.flatMap(([phrase]) => phrase.split(' ')))];
+
 /** Words that, right after a bare number, say it counts something other than money. */
 const UNITS = new Set(
   [

@@ -11,10 +11,22 @@ import { tokenizePhrase, type Token } from './tokenize.js';
  *    "price": {"field": "price", "currency": ["$", "usd", "dollars"]}}
  *
  * Without a "price" section no price filters are extracted (the catalog has nothing to compare them with).
+ *
+ * Optional, for the results page (service/results/):
+ *   "facets": ["category", "color"]     product fields counted per value in /search (default: every rules field)
+ *   "relax": ["price", "color", …]      the order in which filters are dropped when they leave nothing, least
+ *                                        important first (default: price, then the fields from the last listed to
+ *                                        the first: list the fields most important first)
+ *   "popularity": "reviewCount"         a numeric product field: the order of "popular products" shown for a query
+ *                                        with no usable words (default: catalog order)
+ *   "price": {…, "bands": [100, 250]}   price facet band edges, ascending (default: 50, 100, 250, 500, 1000)
  */
 export interface FilterRules {
   readonly fields: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
   readonly price?: PriceRules;
+  readonly facets?: readonly string[];
+  readonly relax?: readonly string[];
+  readonly popularity?: string;
 }
 
 export interface PriceRules {
@@ -22,7 +34,11 @@ export interface PriceRules {
   readonly field: string;
   /** Symbols or words written before or after an amount ("$20", "20 usd", "€ 20", "20dollars"). */
   readonly currency: readonly string[];
+  /** Edges of the price facet's bands, ascending. @default DEFAULT_PRICE_BANDS */
+  readonly bands?: readonly number[];
 }
+
+export const DEFAULT_PRICE_BANDS: readonly number[] = [50, 100, 250, 500, 1000];
 
 export interface PhraseTarget {
   readonly field: string;
@@ -89,8 +105,10 @@ function validateRules(json: unknown, source: string): FilterRules {
     throw new RulesError(source, formatPath(parts), reason);
   };
   if (!isPlainObject(json)) return fail([], `must be a JSON object with "fields" (got ${describeValue(json)})`);
+  const TOP_KEYS = ['fields', 'price', 'facets', 'relax', 'popularity'];
   for (const key of Object.keys(json)) {
-    if (key !== 'fields' && key !== 'price') fail([key], 'unknown key (expected "fields" or "price")');
+    if (!TOP_KEYS.includes(key))
+      fail([key], 'unknown key (expected "fields", "price", "facets", "relax" or "popularity")');
   }
 
   let price: PriceRules | undefined;
@@ -99,7 +117,8 @@ function validateRules(json: unknown, source: string): FilterRules {
     if (!isPlainObject(raw))
       return fail(['price'], `must be an object {"field", "currency"} (got ${describeValue(raw)})`);
     for (const key of Object.keys(raw)) {
-      if (key !== 'field' && key !== 'currency') fail(['price', key], 'unknown key (expected "field" or "currency")');
+      if (key !== 'field' && key !== 'currency' && key !== 'bands')
+        fail(['price', key], 'unknown key (expected "field", "currency" or "bands")');
     }
     if (typeof raw.field !== 'string' || raw.field.trim() === '')
       return fail(['price', 'field'], `must be a non-empty string (got ${describeValue(raw.field)})`);
@@ -113,7 +132,22 @@ function validateRules(json: unknown, source: string): FilterRules {
       if (tokens.some((t) => /\d/.test(t.raw))) fail(['price', 'currency', i], `"${entry}" must not contain a number`);
       return entry;
     });
-    price = { field: raw.field, currency };
+    let bands: number[] | undefined;
+    if (raw.bands !== undefined) {
+      if (!Array.isArray(raw.bands) || raw.bands.length === 0)
+        return fail(
+          ['price', 'bands'],
+          `must be a non-empty array of ascending amounts (got ${describeValue(raw.bands)})`,
+        );
+      bands = raw.bands.map((edge: unknown, i: number) => {
+        if (typeof edge !== 'number' || !Number.isFinite(edge) || edge <= 0)
+          return fail(['price', 'bands', i], `must be a positive number (got ${describeValue(edge)})`);
+        if (i > 0 && edge <= (raw.bands as number[])[i - 1]!)
+          fail(['price', 'bands', i], `must be greater than the band edge before it (got ${edge})`);
+        return edge;
+      });
+    }
+    price = bands ? { field: raw.field, currency, bands } : { field: raw.field, currency };
   }
 
   if (json.fields === undefined) return fail(['fields'], 'is required');
@@ -162,7 +196,47 @@ function validateRules(json: unknown, source: string): FilterRules {
     fields.push([field, Object.fromEntries(canonicals)]);
   }
 
-  return price ? { fields: Object.fromEntries(fields), price } : { fields: Object.fromEntries(fields) };
+  const fieldNames = fields.map(([field]) => field);
+  const names = (
+    key: 'facets' | 'relax',
+    allowed: (name: string) => boolean,
+    expected: string,
+  ): string[] | undefined => {
+    const list = json[key];
+    if (list === undefined) return undefined;
+    if (!Array.isArray(list)) return fail([key], `must be an array of field names (got ${describeValue(list)})`);
+    const seen = new Set<string>();
+    return list.map((name: unknown, i: number) => {
+      if (typeof name !== 'string' || name.trim() === '')
+        return fail([key, i], `must be a non-empty string (got ${describeValue(name)})`);
+      if (!allowed(name)) fail([key, i], `"${name}" is not ${expected}`);
+      if (seen.has(name)) fail([key, i], `"${name}" is listed twice`);
+      seen.add(name);
+      return name;
+    });
+  };
+  const facets = names('facets', () => true, 'a field');
+  const relax = names(
+    'relax',
+    (name) => fieldNames.includes(name) || (price !== undefined && name === 'price'),
+    `a rules field${price ? ' or "price"' : ''} (fields: ${fieldNames.join(', ')})`,
+  );
+  let popularity: string | undefined;
+  if (json.popularity !== undefined) {
+    if (typeof json.popularity !== 'string' || json.popularity.trim() === '')
+      return fail(
+        ['popularity'],
+        `must be the name of a numeric product field (got ${describeValue(json.popularity)})`,
+      );
+    popularity = json.popularity;
+  }
+  return {
+    fields: Object.fromEntries(fields),
+    ...(price ? { price } : {}),
+    ...(facets ? { facets } : {}),
+    ...(relax ? { relax } : {}),
+    ...(popularity !== undefined ? { popularity } : {}),
+  };
 }
 
 /**

@@ -135,6 +135,7 @@ describe('workloads/search/query/extract-filters', () => {
         filters: { color: ['red'], category: ['boots'] },
         price: { field: 'price', lte: 80 },
         exclude: { material: ['wool'] },
+        corrections: [],
       });
     });
 
@@ -144,6 +145,7 @@ describe('workloads/search/query/extract-filters', () => {
         text: 'under $50',
         filters: { color: ['red'] },
         exclude: {},
+        corrections: [],
       });
     });
 
@@ -165,7 +167,9 @@ describe('workloads/search/query/extract-filters', () => {
 
   describe('toJsonOutput', () => {
     it('omits empty filters and exclude, keeps text', () => {
-      assert.deepEqual(toJsonOutput({ text: 'warm coat', filters: {}, exclude: {} }), { text: 'warm coat' });
+      assert.deepEqual(toJsonOutput({ text: 'warm coat', filters: {}, exclude: {}, corrections: [] }), {
+        text: 'warm coat',
+      });
     });
 
     it('puts the price bounds under the price field, after the other filters', () => {
@@ -174,6 +178,7 @@ describe('workloads/search/query/extract-filters', () => {
         filters: { color: ['red'] },
         price: { field: 'cost', gte: 20 },
         exclude: {},
+        corrections: [],
       });
       assert.equal(JSON.stringify(json), '{"text":"","filters":{"color":["red"],"cost":{"gte":20}}}');
     });

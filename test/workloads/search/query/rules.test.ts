@@ -58,7 +58,7 @@ describe('workloads/search/query/rules', () => {
       [
         'an unknown top-level key',
         () => ({ ...valid(), feilds: {} }),
-        'filters.json: feilds: unknown key (expected "fields" or "price")',
+        'filters.json: feilds: unknown key (expected "fields", "price", "facets", "relax" or "popularity")',
       ],
       [
         'fields that is not an object',
@@ -128,7 +128,7 @@ describe('workloads/search/query/rules', () => {
       [
         'an unknown price key',
         () => ({ ...valid(), price: { ...valid().price, symbol: '$' } }),
-        'filters.json: price.symbol: unknown key (expected "field" or "currency")',
+        'filters.json: price.symbol: unknown key (expected "field", "currency" or "bands")',
       ],
       [
         'currency that is not an array',
@@ -185,6 +185,50 @@ describe('workloads/search/query/rules', () => {
 
     it('allows the same phrase twice for one value', () => {
       assert.doesNotThrow(() => parseRules({ fields: { color: { red: ['red', 'Red', 'reds'] } } }, 'filters.json'));
+    });
+  });
+
+  describe('parseRules: results page settings', () => {
+    it('keeps facets, relax, popularity and price bands', () => {
+      const rules = parseRules(
+        {
+          ...valid(),
+          facets: ['color', 'department'],
+          relax: ['price', 'color', 'brand'],
+          popularity: 'reviewCount',
+          price: { field: 'price', currency: ['$'], bands: [25, 100] },
+        },
+        'filters.json',
+      );
+      assert.deepEqual(rules.facets, ['color', 'department']);
+      assert.deepEqual(rules.relax, ['price', 'color', 'brand']);
+      assert.equal(rules.popularity, 'reviewCount');
+      assert.deepEqual(rules.price?.bands, [25, 100]);
+    });
+
+    it('rejects a relax entry that is not a rules field or price, naming the JSON path', () => {
+      rejects(
+        { ...valid(), relax: ['price', 'size'] },
+        'filters.json: relax[1]: "size" is not a rules field or "price" (fields: color, brand)',
+      );
+    });
+
+    it('rejects a facet listed twice, naming the JSON path', () => {
+      rejects({ ...valid(), facets: ['color', 'color'] }, 'filters.json: facets[1]: "color" is listed twice');
+    });
+
+    it('rejects price bands that do not ascend, naming the JSON path', () => {
+      rejects(
+        { ...valid(), price: { field: 'price', currency: ['$'], bands: [100, 50] } },
+        'filters.json: price.bands[1]: must be greater than the band edge before it (got 50)',
+      );
+    });
+
+    it('rejects a popularity that is not a field name, naming the JSON path', () => {
+      rejects(
+        { ...valid(), popularity: 3 },
+        'filters.json: popularity: must be the name of a numeric product field (got number 3)',
+      );
     });
   });
 

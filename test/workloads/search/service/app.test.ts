@@ -103,8 +103,8 @@ describe('search service (buildApp + inject)', () => {
   });
 
   describe('GET /search', () => {
-    it('returns the nearest products, sorted by score, 10 by default', async () => {
-      const { status, body } = await get<SearchBody>(app, '/search?q=rugged%20hiking%20gear');
+    it('returns the nearest products, sorted by score, 10 by default (mode=vector)', async () => {
+      const { status, body } = await get<SearchBody>(app, '/search?q=rugged%20hiking%20gear&mode=vector');
       assert.equal(status, 200);
       assert.equal(body.query, 'rugged hiking gear');
       assert.equal(body.text, 'rugged hiking gear');
@@ -125,7 +125,10 @@ describe('search service (buildApp + inject)', () => {
 
     for (const [query, expected] of filtered) {
       it(`honours every filter and exclusion exactly: "${query}"`, async () => {
-        const { status, body } = await get<SearchBody>(app, `/search?q=${encodeURIComponent(query)}&limit=25`);
+        const { status, body } = await get<SearchBody>(
+          app,
+          `/search?q=${encodeURIComponent(query)}&limit=25&mode=vector`,
+        );
         assert.equal(status, 200);
         for (const [key, value] of Object.entries(expected))
           assert.deepEqual(body[key as keyof SearchBody], value, key);
@@ -142,18 +145,28 @@ describe('search service (buildApp + inject)', () => {
       });
     }
 
-    it('ranks a filters-only query by similarity to the whole query, over everything that passes', async () => {
-      const { body } = await get<SearchBody>(app, '/search?q=red%20boots&limit=100');
+    it('ranks a filters-only query by similarity to the whole query, over everything that passes (mode=vector)', async () => {
+      const { body } = await get<SearchBody>(app, '/search?q=red%20boots&limit=100&mode=vector');
       assert.equal(body.text, '');
       const passing = fixture.products.filter((p) => passes(p, body));
       assert.equal(body.results.length, Math.min(100, passing.length));
       assertExactTop(body.results, expectedTop(fixture, body, 100));
     });
 
-    it('answers an impossible combination with no results', async () => {
+    it('drops an impossible price rather than answer nothing, and says so', async () => {
       const { status, body } = await get<SearchBody>(app, '/search?q=boots%20over%20200%20under%2010');
       assert.equal(status, 200);
+      assert.deepEqual(body.relaxed, ['price']);
+      assert.deepEqual(body.filters, { category: ['boots'], price: { gte: 200, lte: 10 } });
+      assert.ok(body.results.length > 0);
+      assert.ok(body.results.every((r) => r.category === 'boots'));
+    });
+
+    it('answers nothing, without consulting the embedding cache, when no product passes even without filters', async () => {
+      const { status, body } = await get<SearchBody>(app, '/search?q=qqqqq%20xyzzy&mode=lexical');
+      assert.equal(status, 200);
       assert.deepEqual(body.results, []);
+      assert.equal(body.total, 0);
       assert.equal(body.cache.embedding, 'off');
     });
 
@@ -366,8 +379,8 @@ describe('search service (buildApp + inject)', () => {
     });
 
     it('does not count queries that found nothing', async () => {
-      await get(app, '/search?q=boots%20over%20200%20under%2010');
-      const { body } = await get<{ suggestions: Array<{ source: string }> }>(app, '/autocomplete?q=boots%20over');
+      await get(app, '/search?q=boots%20xyzzy&mode=lexical');
+      const { body } = await get<{ suggestions: Array<{ source: string }> }>(app, '/autocomplete?q=boots%20x');
       assert.ok(body.suggestions.every((s) => s.source !== 'popular'));
     });
   });
@@ -433,8 +446,9 @@ describe('search service (buildApp + inject)', () => {
     });
 
     it('exposes latency per route, cache hits and misses, and cache availability', async () => {
-      await get(app, '/search?q=boots');
-      await get(app, '/search?q=boots');
+      // Words left after the filters: the query is embedded (a filters-only query is ranked by its words alone).
+      await get(app, '/search?q=rugged%20boots');
+      await get(app, '/search?q=rugged%20boots');
       const { status, body } = await get<string>(app, '/metrics');
       assert.equal(status, 200);
       const text = String(body);
@@ -537,7 +551,7 @@ describe('search service (buildApp + inject)', () => {
         await hanging.ready();
         const timings: number[] = [];
         const readsBefore: number[] = [];
-        for (const q of ['boots', 'wool', 'red mug', 'tan shorts']) {
+        for (const q of ['rugged boots', 'cozy wool', 'vintage red mug', 'slim tan shorts']) {
           readsBefore.push(cache.reads);
           const { status, body, ms } = await get<SearchBody>(hanging, `/search?q=${encodeURIComponent(q)}`);
           assert.equal(status, 200);
@@ -589,7 +603,7 @@ describe('search service (buildApp + inject)', () => {
 
     for (const [query] of filtered) {
       it(`still answers filtered searches exactly: "${query}"`, async () => {
-        const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(query)}&limit=25`);
+        const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(query)}&limit=25&mode=vector`);
         assert.ok(body.results.length > 0);
         assertExactTop(body.results, expectedTop(fixture, body, 25));
       });
@@ -609,7 +623,7 @@ describe('search service (buildApp + inject)', () => {
       let hit = 0;
       let total = 0;
       for (const q of queries) {
-        const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(q)}`);
+        const { body } = await get<SearchBody>(graphApp, `/search?q=${encodeURIComponent(q)}&mode=vector`);
         const expected = expectedTop(fixture, body, 10);
         const exactScores = new Map(expectedTop(fixture, body, fixture.products.length).map((e) => [e.id, e.score]));
         for (const result of body.results)

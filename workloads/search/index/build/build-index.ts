@@ -8,6 +8,7 @@ import { ProductsFileError, readLines, readProducts, type Product } from '../for
 import { INDEX_FILES } from '../format/files.js';
 import { describeFile, INDEX_FORMAT_VERSION, type Manifest, type ModelSection } from '../format/manifest.js';
 import { writeGraphFile } from './write-graph.js';
+import { writeLexicalFile } from './write-lexical.js';
 import type { HnswParams } from '../serve/ann/hnsw-index.js';
 import { createNpyWriter, readNpy } from '../format/npy.js';
 import { openProductEmbeddings, type ProductEmbeddingsFile } from './product-embeddings.js';
@@ -20,6 +21,7 @@ import { isUnitLength, vectorNorm } from '../format/unit-length.js';
  *   products.jsonl   the N products, normalised (see catalog.ts), in catalog order
  *   filters.json     the validated rules
  *   vectors.usearch  the HNSW graph over the embeddings (write-graph.ts), so the service need not build it
+ *   lexical.bin      the BM25F index over titles, attributes and descriptions (write-lexical.ts)
  *   manifest.json    model id, dimensions, count, size and SHA-256 of every file (written last)
  *
  * Two passes over the catalog, so memory stays flat whatever its size: the first validates every line and
@@ -332,6 +334,9 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
       onProgress: (done, total) => options.onProgress?.({ stage: 'graph', done, total }),
     });
 
+    const productsEntry = await describeFile(productsPath);
+    const lexical = await writeLexicalFile(buildDir, await readBuiltProducts(productsPath), productsEntry.sha256);
+
     const manifest: Manifest = {
       formatVersion: INDEX_FORMAT_VERSION,
       modelId: embedder.modelId,
@@ -341,11 +346,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
       createdAt: (options.now?.() ?? new Date()).toISOString(),
       files: {
         [INDEX_FILES.embeddings]: embeddings,
-        [INDEX_FILES.products]: await describeFile(productsPath),
+        [INDEX_FILES.products]: productsEntry,
         [INDEX_FILES.rules]: await describeFile(join(buildDir, INDEX_FILES.rules)),
       },
       ...(input ? { productEmbeddings: await input.describe() } : {}),
       ann,
+      lexical,
     };
     // Last, so a directory with a manifest is a complete one.
     await writeSyncedFile(join(buildDir, INDEX_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -358,6 +364,13 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
   } finally {
     await input?.close();
   }
+}
+
+/** products.jsonl as written by pass 1 (every line a validated product). */
+async function readBuiltProducts(path: string): Promise<Product[]> {
+  const products: Product[] = [];
+  for await (const { text } of readLines(path)) if (text.trim() !== '') products.push(JSON.parse(text) as Product);
+  return products;
 }
 
 /** The manifest's `model` section: the files behind the model id, so a service with another model can say which differ. */

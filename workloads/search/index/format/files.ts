@@ -13,6 +13,8 @@ export const INDEX_FILES = {
   rules: 'filters.json',
   /** The HNSW graph over the embeddings; used only when the manifest vouches for it. */
   graph: 'vectors.usearch',
+  /** The lexical (BM25F) index over the products; used only when the manifest vouches for it. */
+  lexical: 'lexical.bin',
 } as const;
 
 /** The files the manifest lists with size and SHA-256, in the order they are checked. */

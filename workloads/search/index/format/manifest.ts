@@ -75,6 +75,9 @@ export const manifestSchema = z.object({
   // Checked apart (annSectionSchema, by serve/open-vector-index.ts): a bad section means "rebuild the graph", not
   // "refuse the index".
   ann: z.unknown().optional(),
+  // Checked apart too (lexicalSectionSchema, by serve/open-lexical-index.ts): a bad section means "rebuild the
+  // lexical index from products.jsonl".
+  lexical: z.unknown().optional(),
 });
 
 /** The graph engine, distance and row quantisation of vectors.usearch; a section with others is not used. */
@@ -111,6 +114,23 @@ export const annSectionSchema = z.object({
   embeddingsSha256: sha256,
 });
 export type AnnSection = z.infer<typeof annSectionSchema>;
+
+/**
+ * The manifest section that vouches for the lexical index beside products.jsonl:
+ *
+ *   "lexical": {"file": "lexical.bin", "sha256": "…", "bytes": 18874368, "formatVersion": 1, "terms": 5120,
+ *               "postings": 2300000, "productsSha256": "<sha256 of the products.jsonl it was built from>"}
+ */
+export const lexicalSectionSchema = z.object({
+  file: z.literal(INDEX_FILES.lexical),
+  sha256,
+  bytes: z.number().int().nonnegative(),
+  formatVersion: z.number().int().positive(),
+  terms: z.number().int().nonnegative(),
+  postings: z.number().int().nonnegative(),
+  productsSha256: sha256,
+});
+export type LexicalSection = z.infer<typeof lexicalSectionSchema>;
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type FileEntry = z.infer<typeof fileEntrySchema>;

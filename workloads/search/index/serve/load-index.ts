@@ -12,6 +12,12 @@ import { isUnitLength, vectorNorm } from '../format/unit-length.js';
 import { PageCacheRows, type VectorIndex, type VectorRows } from './vector-index.js';
 import type { EmbeddingsResidence } from './embeddings-residence.js';
 import { ProductFilterIndex } from './product-filter-index.js';
+import { FacetIndex } from './facet-index.js';
+import type { LexicalIndex } from './lexical-index.js';
+import { openLexicalIndex, type OpenedLexicalIndex } from './open-lexical-index.js';
+import { DEFAULT_PRICE_BANDS } from '../../query/rules.js';
+import { spellerFor } from '../../query/rules-speller.js';
+import type { Speller } from '../../query/spelling.js';
 
 /**
  * Loads an index directory written by the index build, checking everything the service relies on before it
@@ -22,6 +28,7 @@ import { ProductFilterIndex } from './product-filter-index.js';
  *   products.jsonl   count products, validated as the build validates a catalog (format/products.ts)
  *   filters.json     the filter rules
  *   vectors.usearch  the vector graph, used if the manifest vouches for it, else rebuilt here (open-vector-index.ts)
+ *   lexical.bin      the BM25F index, used if the manifest vouches for it, else rebuilt here (open-lexical-index.ts)
  *
  * Structural checks (shape, dtype, counts) run before the checksums, so a truncated or mismatched file is
  * reported for what it is rather than as a bare checksum difference.
@@ -38,6 +45,15 @@ export interface SearchIndex {
   readonly vectorSource: Omit<OpenedVectorIndex, 'index'>;
   readonly filters: ProductFilterIndex;
   readonly rules: CompiledRules;
+  /** BM25F over titles, attributes and descriptions (lexical-index.ts). */
+  readonly lexical: LexicalIndex;
+  readonly lexicalSource: Omit<OpenedLexicalIndex, 'index'>;
+  /** Typo tolerance towards the rules' and the catalog's words (query/spelling.ts). */
+  readonly speller: Speller;
+  /** Counts per value of the rules' `facets` (default: every rules field) and price bands. */
+  readonly facets: FacetIndex;
+  /** Every row, most popular first (the rules' `popularity` field, descending; then catalog order). */
+  readonly popularRows: Uint32Array;
   /** Where the float32 rows live: this process's memory, or the page cache of embeddings.npy. */
   readonly embeddingsIn: EmbeddingsResidence;
   /** Releases embeddings.npy's file descriptor (page-cache rows); a no-op for rows in memory. */
@@ -123,6 +139,12 @@ export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptio
       ...(options.vectorIndex ? { mode: options.vectorIndex } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
+    const { index: lexical, ...lexicalSource } = await openLexicalIndex({
+      dir,
+      manifest,
+      products,
+      ...(options.log ? { log: options.log } : {}),
+    });
     return {
       dir,
       manifest,
@@ -132,6 +154,16 @@ export async function loadSearchIndex(dir: string, options: LoadSearchIndexOptio
       vectorSource,
       filters: new ProductFilterIndex(products, fields, rules.price?.field),
       rules,
+      lexical,
+      lexicalSource,
+      speller: spellerFor(rules, lexical.words),
+      facets: new FacetIndex(
+        products,
+        rules.rules.facets ?? fields,
+        rules.price?.field,
+        rules.rules.price?.bands ?? DEFAULT_PRICE_BANDS,
+      ),
+      popularRows: popularityOrder(products, rules.rules.popularity),
       embeddingsIn,
       close,
     };
@@ -191,6 +223,17 @@ async function guard<T>(dir: string, what: string, load: () => Promise<T>): Prom
     const isSelfDescribing = err instanceof NpyError || err instanceof RulesError || err instanceof ManifestError;
     throw new IndexLoadError(dir, isSelfDescribing ? message : `${what}: ${message}`);
   }
+}
+
+/** Rows by the popularity field, descending (a product without a number there comes after), then catalog order. */
+export function popularityOrder(products: readonly Product[], field: string | undefined): Uint32Array {
+  const rows = Uint32Array.from(products.keys());
+  if (field === undefined) return rows;
+  const value = (row: number): number => {
+    const v = products[row]?.[field];
+    return typeof v === 'number' ? v : Number.NEGATIVE_INFINITY;
+  };
+  return rows.sort((a, b) => value(b) - value(a) || a - b);
 }
 
 /** products.jsonl, validated as the build validated the catalog it came from. */

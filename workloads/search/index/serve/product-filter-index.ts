@@ -7,6 +7,14 @@ import type { PriceBounds } from '../../query/price.js';
  * built once when the index loads.
  */
 
+/** A search's constraints, each looked up once (ProductFilterIndex.parts). */
+export interface FilterParts {
+  /** The rows that pass every constraint, ascending; undefined when nothing constrains. */
+  rows(): Uint32Array | undefined;
+  /** The rows that pass every constraint but `name`'s (a filter field, or the price field for the price bounds). */
+  without(name: string): Uint32Array | undefined;
+}
+
 /** What a search asks of a product: the filter extractor's output. */
 export interface RowCriteria {
   /** Field → accepted values: a product passes a field if it has any of them; it must pass every field. */
@@ -58,6 +66,11 @@ export class ProductFilterIndex {
     this.priceRows = Uint32Array.from(priced, ([, row]) => row);
   }
 
+  /** Every row with a numeric price, cheapest first (ties in row order): the order of a price sort. */
+  get rowsByPrice(): Uint32Array {
+    return this.priceRows;
+  }
+
   /** The rows that pass, in row order; `undefined` when nothing constrains the search (every row passes). */
   candidates(criteria: RowCriteria): Uint32Array | undefined {
     const filterFields = Object.entries(criteria.filters).filter(([, values]) => values.length > 0);
@@ -84,6 +97,39 @@ export class ProductFilterIndex {
       }
     }
     return bits ? bitsToRows(bits, this.products.length) : undefined;
+  }
+
+  /**
+   * Each constraint of `criteria` looked up once: the rows that pass all of them, and the rows that pass all but
+   * one (what facet counts need: each field counted without its own filter).
+   */
+  parts(criteria: RowCriteria): FilterParts {
+    const parts: Array<{ name: string; bits: Uint32Array }> = [];
+    for (const [field, values] of Object.entries(criteria.filters)) {
+      if (values.length === 0) continue;
+      const bits = new Uint32Array(this.words);
+      for (const value of values) setRows(bits, this.rowsWith(field, value));
+      parts.push({ name: field, bits });
+    }
+    const { gte, lte } = criteria.price ?? {};
+    if (this.priceField !== undefined && (gte !== undefined || lte !== undefined))
+      parts.push({ name: this.priceField, bits: this.priceBits(criteria.price as PriceBounds) });
+    let kept: Uint32Array | undefined;
+    for (const [field, values] of Object.entries(criteria.exclude)) {
+      for (const value of values) {
+        kept ??= this.allRows();
+        clearRows(kept, this.rowsWith(field, value));
+      }
+    }
+    const combine = (skip: string | undefined): Uint32Array | undefined => {
+      let bits: Uint32Array | undefined;
+      for (const part of [...parts.filter((p) => p.name !== skip).map((p) => p.bits), ...(kept ? [kept] : [])]) {
+        if (!bits) bits = Uint32Array.from(part);
+        else for (let w = 0; w < this.words; w += 1) bits[w] = (bits[w] as number) & (part[w] as number);
+      }
+      return bits ? bitsToRows(bits, this.products.length) : undefined;
+    };
+    return { rows: () => combine(undefined), without: (name) => combine(name) };
   }
 
   /** The same decision for one product, without the lookups: the reference the tests check candidates against. */

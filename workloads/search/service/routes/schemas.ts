@@ -147,6 +147,8 @@ function describeError(error: FastifySchemaValidationError, dataVar: string): st
       return `${name}: must be at least ${String(params.limit)}${got}`;
     case 'maximum':
       return `${name}: must be at most ${String(params.limit)}${got}`;
+    case 'enum':
+      return `${name}: must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}${got}`;
     default:
       return `${name}: ${error.message ?? 'is invalid'}${got}`;
   }

@@ -1,12 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { normalizeQuery } from '../../query/normalize.js';
-import { extractFilters, toJsonOutput } from '../../query/extract-filters.js';
+import { toJsonOutput } from '../../query/extract-filters.js';
 import { errorResponses, limitParameter, QUERY_PARAMETER, SCHEMA_IDS } from './schemas.js';
 import { clientIdentity } from '../popular/popularity.js';
 import { type RouteOptions, toResult } from '../service-state.js';
+import {
+  SEARCH_MODES,
+  SEARCH_SORTS,
+  searchResults,
+  type SearchMode,
+  type SearchSort,
+} from '../results/search-results.js';
 
 /**
- * GET /search?q=&limit= — filter extraction, then exact nearest neighbours among the products that pass.
+ * GET /search?q=&limit=&offset=&mode=&sort= — typo correction and filter extraction, then the products that pass
+ * the filters (relaxed when they leave none), ranked lexically, by vector or both (results/search-results.ts says
+ * what a result is), with the total and facet counts.
  *
  * - Every result satisfies the extracted filters (any listed value per field, every field), the price range and
  *   the exclusions; `ProductFilterIndex` computes that set and the scan sees nothing else.
@@ -22,6 +31,8 @@ import { type RouteOptions, toResult } from '../service-state.js';
 
 export const SEARCH_DEFAULT_LIMIT = 10;
 export const SEARCH_MAX_LIMIT = 100;
+/** Deepest page start: as Meilisearch's `maxTotalHits` and Algolia's `paginationLimitedTo` (1,000), nobody pages further. */
+export const SEARCH_MAX_OFFSET = 1000;
 
 const filterValues = {
   anyOf: [
@@ -34,18 +45,71 @@ const schema = {
   querystring: {
     type: 'object',
     required: ['q'],
-    properties: { q: QUERY_PARAMETER, limit: limitParameter(SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT) },
+    properties: {
+      q: QUERY_PARAMETER,
+      limit: limitParameter(SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT),
+      offset: { type: 'integer', minimum: 0, maximum: SEARCH_MAX_OFFSET, default: 0 },
+      mode: { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' },
+      sort: { type: 'string', enum: [...SEARCH_SORTS], default: 'relevance' },
+    },
   },
   response: {
     200: {
       type: 'object',
-      required: ['query', 'text', 'filters', 'exclude', 'results', 'cache', 'tookMs'],
+      required: [
+        'query',
+        'text',
+        'filters',
+        'exclude',
+        'corrections',
+        'relaxed',
+        'mode',
+        'sort',
+        'total',
+        'offset',
+        'limit',
+        'results',
+        'facets',
+        'cache',
+        'tookMs',
+      ],
       properties: {
         query: { type: 'string' },
         text: { type: 'string' },
         filters: { type: 'object', additionalProperties: filterValues },
         exclude: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+        corrections: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['from', 'to'],
+            properties: { from: { type: 'string' }, to: { type: 'string' } },
+          },
+        },
+        relaxed: { type: 'array', items: { type: 'string' } },
+        fallback: { type: 'string', enum: ['popular'] },
+        mode: { type: 'string' },
+        sort: { type: 'string' },
+        total: { type: 'integer' },
+        offset: { type: 'integer' },
+        limit: { type: 'integer' },
         results: { type: 'array', items: { $ref: `${SCHEMA_IDS.result}#` } },
+        facets: {
+          type: 'object',
+          additionalProperties: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['count'],
+              properties: {
+                value: { type: 'string' },
+                gte: { type: 'number' },
+                lt: { type: 'number' },
+                count: { type: 'integer' },
+              },
+            },
+          },
+        },
         cache: {
           type: 'object',
           required: ['embedding'],
@@ -61,39 +125,47 @@ const schema = {
 interface SearchQuery {
   q: string;
   limit: number;
+  offset: number;
+  mode: SearchMode;
+  sort: SearchSort;
 }
 
 export const searchRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context }) => {
   app.get<{ Querystring: SearchQuery }>('/search', { schema }, async (request) => {
     const started = performance.now();
     const { index, embeddings, vectorSearch } = context.state.require();
-    const { q, limit } = request.query;
-
-    const extraction = extractFilters(q, index.rules);
-    const json = toJsonOutput(extraction);
-    const candidates = index.filters.candidates(extraction);
+    const { q, limit, offset, mode, sort } = request.query;
+    const session = context.cache.session();
+    const outcome = await searchResults(
+      { q, mode, sort, offset, limit },
+      {
+        index,
+        embed: async (text) => {
+          const { vectors, outcome: cached } = await embeddings.embed([text], session);
+          const vector = vectors[0];
+          if (!vector) throw new Error(`no embedding for ${JSON.stringify(text)}`);
+          return { vector, outcome: cached };
+        },
+        vectorSearch: (vector, k, filter) => vectorSearch.search(vector, k, filter),
+      },
+    );
+    const json = toJsonOutput(outcome.extraction);
     const normalizedQuery = normalizeQuery(q);
-
-    let results: ReturnType<typeof toResult>[] = [];
-    let cacheOutcome: 'hit' | 'miss' | 'off' = 'off';
-    if (candidates === undefined || candidates.length > 0) {
-      const text = extraction.text !== '' ? extraction.text : normalizedQuery;
-      const { vectors, outcome } = await embeddings.embed([text], context.cache.session());
-      cacheOutcome = outcome;
-      const vector = vectors[0];
-      if (!vector) throw new Error(`no embedding for ${JSON.stringify(text)}`);
-      const hits = await vectorSearch.search(vector, limit, candidates);
-      results = hits.map(({ row, score }) => toResult(index.products[row]!, score));
-    }
+    const results = outcome.page.map(({ row, score }) => toResult(index.products[row]!, score));
+    const cacheOutcome = outcome.embedding;
     // HEAD is a GET without the body (fastify serves it from this route): a probe, not a shopper's search.
-    if (results.length > 0 && request.method === 'GET') {
+    if (results.length > 0 && outcome.fallback === undefined && request.method === 'GET') {
       context.popularity.record(normalizedQuery, clientIdentity(request.headers, request.ip, context.clientIdHeader));
     }
 
     request.log.debug(
       {
-        text: extraction.text,
-        candidates: candidates?.length ?? index.products.length,
+        text: outcome.extraction.text,
+        candidates: outcome.candidates,
+        total: outcome.total,
+        corrections: outcome.corrections.length,
+        relaxed: outcome.relaxed,
+        mode,
         results: results.length,
         cache: cacheOutcome,
       },
@@ -104,7 +176,16 @@ export const searchRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       text: json.text,
       filters: json.filters ?? {},
       exclude: json.exclude ?? {},
+      corrections: outcome.corrections,
+      relaxed: outcome.relaxed,
+      ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
+      mode,
+      sort,
+      total: outcome.total,
+      offset,
+      limit,
       results,
+      facets: outcome.facets,
       cache: { embedding: cacheOutcome },
       tookMs: Math.round((performance.now() - started) * 1000) / 1000,
     };

@@ -24,7 +24,14 @@ import { FIXTURE_CATALOG, FIXTURE_CATALOG_COUNT, FIXTURE_RULES } from '../../../
 const CATALOG = FIXTURE_CATALOG;
 const RULES = FIXTURE_RULES.pathname;
 const FIXTURE_COUNT = FIXTURE_CATALOG_COUNT;
-const INDEX_FILES = ['embeddings.npy', 'filters.json', 'manifest.json', 'products.jsonl', 'vectors.usearch'];
+const INDEX_FILES = [
+  'embeddings.npy',
+  'filters.json',
+  'lexical.bin',
+  'manifest.json',
+  'products.jsonl',
+  'vectors.usearch',
+];
 const FIXED_NOW = new Date('2026-11-27T12:00:00.000Z');
 
 function snapshot(dir: string): Map<string, Buffer> {
@@ -88,6 +95,14 @@ describe('workloads/search/index/build/build-index', () => {
           expansionSearch: 16,
           calibration: { recallAt10: 1, targetRecall: 0.99, sample: 12 },
           embeddingsSha256: (await describeFile(join(out, 'embeddings.npy'))).sha256,
+        },
+        lexical: {
+          file: 'lexical.bin',
+          ...(await describeFile(join(out, 'lexical.bin'))),
+          formatVersion: 1,
+          terms: (manifest.lexical as { terms: number }).terms,
+          postings: (manifest.lexical as { postings: number }).postings,
+          productsSha256: (await describeFile(join(out, 'products.jsonl'))).sha256,
         },
       });
       assert.deepEqual(await readManifest(out), manifest);
