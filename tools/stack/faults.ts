@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { containerName, podman } from './podman.js';
 import { runLoad, type Sample, type Summary, summarize, type Target } from './load.js';
+import type { AlertState, StackPrometheus } from './prometheus.js';
 import type { RunningStack } from './stack.js';
 
 export interface FaultRow {
@@ -20,6 +21,18 @@ export interface FaultRow {
   readonly expected: string;
   /** Empty when the expectation held. */
   readonly violations: string[];
+  /** What Prometheus said about the fault's alert (on the fault's first row), when one watched. */
+  readonly alert?: AlertOutcome;
+  /** With nothing broken: the alerts active at the end of the row (none expected). */
+  readonly activeAlerts?: string[];
+}
+
+/** When the fault's alert went pending and firing (seconds after the break) and resolved (after the restore). */
+export interface AlertOutcome {
+  readonly name: string;
+  readonly pendingAfter?: number;
+  readonly firingAfter?: number;
+  readonly resolvedAfter?: number;
 }
 
 export interface FaultOptions {
@@ -31,6 +44,10 @@ export interface FaultOptions {
   readonly failFastMs: number;
   /** Longest a search may take while Valkey is down or hung. */
   readonly searchBoundMs: number;
+  /** A Prometheus scraping the stack with the synthesized rules: each fault's alert is watched. */
+  readonly prometheus?: StackPrometheus;
+  /** Longest wait for an alert to fire while the fault lasts, and to resolve once restored. */
+  readonly alertTimeoutMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -97,6 +114,8 @@ interface Fault {
   readonly pod: string;
   readonly containers: readonly string[];
   readonly how: 'kill' | 'hang';
+  /** The alert the fault must raise (README "Alerts"). */
+  readonly alert: string;
   readonly measure: ReadonlyArray<{
     target: string;
     expected: string;
@@ -119,6 +138,21 @@ async function restoreRole(stack: RunningStack, fault: Fault): Promise<void> {
     else await podman(['unpause', containerName(pod, c)]);
   }
   await stack.waitReady(fault.pod);
+}
+
+/** Polls Prometheus until the alert's state satisfies `want`: when it did (performance.now()), or undefined. */
+async function awaitAlert(
+  prometheus: StackPrometheus,
+  name: string,
+  want: (state: AlertState | undefined) => boolean,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (want((await prometheus.alerts()).get(name))) return performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
 }
 
 /** Waits until search uses Valkey again after a Valkey fault (it reconnects by itself). */
@@ -158,6 +192,7 @@ function faults(options: FaultOptions): Fault[] {
   return [
     {
       name: 'search killed',
+      alert: 'RoleplaneSearchDown',
       pod: 'search',
       containers: ['search'],
       how: 'kill',
@@ -169,6 +204,7 @@ function faults(options: FaultOptions): Fault[] {
     },
     {
       name: 'search hung',
+      alert: 'RoleplaneSearchDown',
       pod: 'search',
       containers: ['search'],
       how: 'hang',
@@ -179,6 +215,7 @@ function faults(options: FaultOptions): Fault[] {
     },
     {
       name: 'Valkey killed',
+      alert: 'RoleplaneValkeyDown',
       pod: 'valkey-0',
       containers: ['valkey'],
       how: 'kill',
@@ -189,6 +226,7 @@ function faults(options: FaultOptions): Fault[] {
     },
     {
       name: 'Valkey hung',
+      alert: 'RoleplaneValkeyDown',
       pod: 'valkey-0',
       containers: ['valkey'],
       how: 'hang',
@@ -199,6 +237,7 @@ function faults(options: FaultOptions): Fault[] {
     },
     {
       name: 'web killed',
+      alert: 'RoleplaneWebDown',
       pod: 'web',
       containers: ['nginx', 'app'],
       how: 'kill',
@@ -233,23 +272,56 @@ export async function runFaultTable(stack: RunningStack, options: FaultOptions):
   const log = options.log ?? (() => undefined);
   await warmPageCache(stack, options.productIds);
   const rows: FaultRow[] = [];
-  rows.push(
-    ...(await measure(stack, options, 'nothing broken', [
-      { target: 'cached page', expected: 'all served', check: allOk },
-      { target: 'uncached page', expected: 'all served', check: allOk },
-      { target: 'search API', expected: 'all served', check: allOk },
-      { target: 'ERP', expected: 'all served', check: allOk },
-    ])),
-  );
+  const baseline = await measure(stack, options, 'nothing broken', [
+    { target: 'cached page', expected: 'all served', check: allOk },
+    { target: 'uncached page', expected: 'all served', check: allOk },
+    { target: 'search API', expected: 'all served', check: allOk },
+    { target: 'ERP', expected: 'all served', check: allOk },
+  ]);
+  const active = options.prometheus ? [...(await options.prometheus.alerts()).keys()].sort() : undefined;
+  rows.push(...baseline.map((row, i) => (i === 0 && active ? { ...row, activeAlerts: active } : row)));
   for (const fault of faults(options)) {
     log(`faults: ${fault.name}`);
     const started = performance.now();
+    const seconds = (from: number, at: number | undefined): number | undefined =>
+      at === undefined ? undefined : Math.round((at - from) / 100) / 10;
+    const prometheus = options.prometheus;
+    const alertTimeoutMs = options.alertTimeoutMs ?? 60_000;
     await breakRole(stack, fault);
+    let pendingAfter: number | undefined;
+    let firingAfter: number | undefined;
+    let resolvedAfter: number | undefined;
     try {
-      rows.push(...(await measure(stack, options, fault.name, fault.measure)));
+      const pending = prometheus
+        ? awaitAlert(prometheus, fault.alert, (s) => s !== undefined, options.seconds * 1000 + alertTimeoutMs)
+        : Promise.resolve(undefined);
+      const measured = await measure(stack, options, fault.name, fault.measure);
+      if (prometheus) {
+        // The fault lasts until its alert fires (or the deadline): `for:` is part of what is measured.
+        pendingAfter = seconds(started, await pending);
+        firingAfter = seconds(
+          started,
+          await awaitAlert(prometheus, fault.alert, (s) => s === 'firing', alertTimeoutMs),
+        );
+      }
+      rows.push(
+        ...measured.map((row, i) =>
+          i === 0 && prometheus ? { ...row, alert: { name: fault.alert, pendingAfter, firingAfter } } : row,
+        ),
+      );
     } finally {
       await restoreRole(stack, fault);
       if (fault.pod === 'valkey-0') await searchCacheBack(stack);
+    }
+    if (prometheus) {
+      const restored = performance.now();
+      resolvedAfter = seconds(
+        restored,
+        await awaitAlert(prometheus, fault.alert, (s) => s === undefined, alertTimeoutMs),
+      );
+      const first = rows.findIndex((r) => r.fault === fault.name);
+      const row = rows[first];
+      if (row?.alert) rows[first] = { ...row, alert: { ...row.alert, resolvedAfter } };
     }
     log(`faults: ${fault.name} done, restored in ${Math.round(performance.now() - started)} ms`);
   }
@@ -392,21 +464,29 @@ function cell(n: number): string {
   return n >= 100 ? String(Math.round(n)) : n.toFixed(1);
 }
 
+function alertCell(alert: AlertOutcome | undefined, active: string[] | undefined): string {
+  if (active) return active.length === 0 ? 'none active' : `**active: ${active.join(', ')}**`;
+  if (!alert) return '';
+  const at = (label: string, s: number | undefined, after: string): string =>
+    s === undefined ? `**not ${label}**` : `${label} ${s} s ${after}`;
+  return `${alert.name}: ${at('pending', alert.pendingAfter, 'in')}, ${at('firing', alert.firingAfter, 'in')}, ${at('resolved', alert.resolvedAfter, 'after the restore')}`;
+}
+
 /** The table as the README shows it. */
 export function formatFaultTable(rows: readonly FaultRow[], operator?: OperatorRow): string {
   const lines = [
-    '| fault | requests to | requests | ok | from page cache | stale | failed | p50 ms | p99 ms | expected | held |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    '| fault | requests to | requests | ok | from page cache | stale | failed | p50 ms | p99 ms | expected | held | alert |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
   ];
   for (const r of rows) {
     const s = r.summary;
     lines.push(
-      `| ${r.fault} | ${r.target} | ${s.requests} | ${s.ok} | ${s.fromCache} | ${s.stale} | ${s.failed} | ${cell(s.p50)} | ${cell(s.p99)} | ${r.expected} | ${r.violations.length === 0 ? 'yes' : `**no**: ${r.violations.join('; ')}`} |`,
+      `| ${r.fault} | ${r.target} | ${s.requests} | ${s.ok} | ${s.fromCache} | ${s.stale} | ${s.failed} | ${cell(s.p50)} | ${cell(s.p99)} | ${r.expected} | ${r.violations.length === 0 ? 'yes' : `**no**: ${r.violations.join('; ')}`} | ${alertCell(r.alert, r.activeAlerts)} |`,
     );
   }
   if (operator) {
     lines.push(
-      `| operator killed mid-sleep | the namespace's ${operator.workloads} workloads | — | ${operator.restoredExactly} restored exactly | — | — | ${operator.lost.length} lost | — | — | asleep after restart, woken exactly | ${operator.lost.length === 0 && operator.asleepAfterRestart === operator.workloads ? 'yes' : `**no**: ${operator.lost.join('; ')}`} |`,
+      `| operator killed mid-sleep | the namespace's ${operator.workloads} workloads | — | ${operator.restoredExactly} restored exactly | — | — | ${operator.lost.length} lost | — | — | asleep after restart, woken exactly | ${operator.lost.length === 0 && operator.asleepAfterRestart === operator.workloads ? 'yes' : `**no**: ${operator.lost.join('; ')}`} | — |`,
     );
   }
   return lines.join('\n');

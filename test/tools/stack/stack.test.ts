@@ -15,6 +15,7 @@ import { prepareControlPlane, SLEEP_NAMESPACE } from '../../../tools/stack/contr
 import { type FaultRow, operatorKilledMidSleep, runFaultTable } from '../../../tools/stack/faults.js';
 import { catalogIds, fixtureIndexInputs } from '../../../tools/stack/inputs.js';
 import { containerName, run } from '../../../tools/stack/podman.js';
+import { type StackPrometheus, startPrometheus } from '../../../tools/stack/prometheus.js';
 import type { KubeObject } from '../../../tools/stack/pods.js';
 import { readManifests, type RunningStack, startStack } from '../../../tools/stack/stack.js';
 import { useCluster } from '../../integration/cluster.js';
@@ -43,8 +44,8 @@ async function requireStackParts(ctx: Context, prodDist: string): Promise<void> 
   ctx.skip();
 }
 
-function synthInto(dir: string): { prod: string; dev: string } {
-  const [prod, dev] = synth({ environments: ['prod', 'dev'], outDir: dir });
+function synthInto(dir: string, valuesFile?: string): { prod: string; dev: string } {
+  const [prod, dev] = synth({ environments: ['prod', 'dev'], outDir: dir, ...(valuesFile ? { valuesFile } : {}) });
   assert.ok(prod && dev);
   return { prod, dev };
 }
@@ -132,18 +133,23 @@ describe('tools/stack: a container spec that cannot run as synthesized fails', f
   });
 });
 
-describe('tools/stack: the prod stack as real containers, with the operator on the local control plane', function () {
+describe('tools/stack: the prod stack as real containers, the operator on the local control plane, a Prometheus', function () {
   this.timeout(20 * 60_000);
   let work: string;
   let dists: { prod: string; dev: string };
   let stack: RunningStack | undefined;
+  let prometheus: StackPrometheus | undefined;
   let objects: KubeObject[];
   let kubectl: (args: readonly string[], input?: string) => Promise<string>;
 
   before(async function () {
     work = makeTempDir('stack');
-    dists = synthInto(join(work, 'dist'));
+    // As demo:faults: scrape every second and page after 5 s, so each fault's alert fires within the test.
+    const valuesFile = join(work, 'values.yaml');
+    writeFileSync(valuesFile, 'prod:\n  monitoring:\n    scrapeInterval: 1s\n    alerts: { downFor: 5s }\n');
+    dists = synthInto(join(work, 'dist'), valuesFile);
     await requireStackParts(this, dists.prod);
+    requireBinary(this, ['prometheus'], 'a real Prometheus watches the stack for the fault table’s alerts');
     const cluster = await useCluster(this);
     kubectl = (args, input) => cluster.kubectl.must(args, input);
     await prepareControlPlane(kubectl, dists.prod, dists.dev);
@@ -154,8 +160,10 @@ describe('tools/stack: the prod stack as real containers, with the operator on t
       indexInputs: fixtureIndexInputs(),
       controlPlane: { kubeconfigPath: cluster.kubeconfigPath, kubectl },
     });
+    prometheus = await startPrometheus(stack, objects, join(work, 'prometheus'));
   });
   after(async () => {
+    await prometheus?.stop();
     await stack?.stop();
     removeDir(work);
   });
@@ -250,6 +258,7 @@ describe('tools/stack: the prod stack as real containers, with the operator on t
       concurrency: 4,
       failFastMs: 5000,
       searchBoundMs: 2500,
+      prometheus,
     });
     const broken = rows.filter((r) => r.violations.length > 0);
     assert.deepEqual(
@@ -261,6 +270,18 @@ describe('tools/stack: the prod stack as real containers, with the operator on t
         rows.some((r) => r.fault === fault && r.summary.requests > 0),
         `no requests measured for ${fault}`,
       );
+    // Each fault raised its alert in the real Prometheus, which resolved once the role was back; none with nothing broken.
+    assert.deepEqual(rows[0]!.activeAlerts, []);
+    const alerts = rows
+      .filter((r) => r.alert)
+      .map((r) => [r.fault, r.alert!.name, r.alert!.firingAfter !== undefined, r.alert!.resolvedAfter !== undefined]);
+    assert.deepEqual(alerts, [
+      ['search killed', 'RoleplaneSearchDown', true, true],
+      ['search hung', 'RoleplaneSearchDown', true, true],
+      ['Valkey killed', 'RoleplaneValkeyDown', true, true],
+      ['Valkey hung', 'RoleplaneValkeyDown', true, true],
+      ['web killed', 'RoleplaneWebDown', true, true],
+    ]);
     const operator = await operatorKilledMidSleep(stack!, { kubectl, namespace: SLEEP_NAMESPACE, timeoutMs: 90_000 });
     assert.deepEqual(operator.lost, []);
     assert.equal(operator.asleepAfterRestart, operator.workloads);
