@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { runPreflightCommand } from '../../cli/preflight-command.js';
 import { runChecks, type CheckResult } from '../../cli/preflight/checks.js';
 import { renderEnvironment } from '../../charts/synth.js';
@@ -54,8 +54,11 @@ describe('roleplane preflight on the real control plane', function () {
 
   /** Objects this test makes, deleted after it whatever happens. */
   const made: string[][] = [];
+  /** Puts back CRDs a case took away from the shared control plane. */
+  let restoreCrds: (() => Promise<void>) | undefined;
   after(async function () {
     this.timeout(120_000);
+    await restoreCrds?.();
     for (const args of made.reverse())
       await cluster.kubectl.run(['delete', '--ignore-not-found', '--wait=false', ...args]);
   });
@@ -89,6 +92,27 @@ describe('roleplane preflight on the real control plane', function () {
 
   it("fails a kind no CRD serves (the Prometheus Operator's), naming what installs it", async function () {
     this.timeout(120_000);
+    // The shared control plane may have the Prometheus Operator's CRDs from an earlier suite (the manifests are
+    // applied with monitoring on): take them away for this case and put them back after it.
+    const crds = ['servicemonitors', 'podmonitors', 'prometheusrules'].map((p) => `${p}.monitoring.coreos.com`);
+    const installed = (
+      await cluster.kubectl.run(['get', 'crd', ...crds, '--ignore-not-found', '-o', 'name'])
+    ).stdout.trim();
+    if (installed !== '') {
+      const saved = await cluster.kubectl.must(['get', 'crd', ...crds, '--ignore-not-found', '-o', 'yaml']);
+      await cluster.kubectl.must(['delete', 'crd', ...crds, '--ignore-not-found', '--wait=true']);
+      restoreCrds = async () => {
+        const items = (parse(saved) as { items: Array<{ metadata: Record<string, unknown> }> }).items.map((crd) => ({
+          ...crd,
+          metadata: { name: crd.metadata.name, labels: crd.metadata.labels, annotations: crd.metadata.annotations },
+          status: undefined,
+        }));
+        await cluster.kubectl.must(
+          ['apply', '--server-side', '--force-conflicts', '-f', '-'],
+          items.map((i) => stringify(i)).join('---\n'),
+        );
+      };
+    }
     const values = [loadValues({ environment: 'prod', file: valuesFile })];
     const objects = [
       ...renderEnvironment(values[0]!).flatMap((f) => [...f.objects]),

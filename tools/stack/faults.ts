@@ -140,6 +140,27 @@ async function restoreRole(stack: RunningStack, fault: Fault): Promise<void> {
   await stack.waitReady(fault.pod);
 }
 
+/**
+ * Waits until the operator holds its leader Lease: a new operator waits out a lease an earlier one left (15 s), and
+ * until then it is rightly not ready (RoleplaneOperatorNotReady would be pending in the first row).
+ */
+export async function operatorLeads(stack: RunningStack, timeoutMs = 60_000): Promise<void> {
+  const operator = stack.pods.find((p) => p.plan.name === 'roleplane-operator');
+  if (!operator) return;
+  const port = operator.plan.hostPorts.find((p) => p.name === 'metrics')?.containerPort ?? 8082;
+  const url = `http://${operator.plan.ip}:${port}/metrics`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await fetch(url).then(
+      (r) => r.text(),
+      () => '',
+    );
+    if (/^roleplane_operator_is_leader(\{[^}]*\})? 1$/m.test(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the operator did not take its leader lease within ${timeoutMs / 1000} s`);
+}
+
 /** Polls Prometheus until the alert's state satisfies `want`: when it did (performance.now()), or undefined. */
 async function awaitAlert(
   prometheus: StackPrometheus,
@@ -155,8 +176,8 @@ async function awaitAlert(
   return undefined;
 }
 
-/** Waits until search uses Valkey again after a Valkey fault (it reconnects by itself). */
-async function searchCacheBack(stack: RunningStack, timeoutMs = 30_000): Promise<void> {
+/** Waits until search uses Valkey (at start, and again after a Valkey fault: it reconnects by itself). */
+export async function searchCacheBack(stack: RunningStack, timeoutMs = 30_000): Promise<void> {
   const url = `${roles(stack).search}/metrics`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -270,6 +291,9 @@ async function measure(
 /** The baseline and one row group per fault; the stack is whole again afterwards. */
 export async function runFaultTable(stack: RunningStack, options: FaultOptions): Promise<FaultRow[]> {
   const log = options.log ?? (() => undefined);
+  // The first row is a baseline: Valkey in use and the operator leading, as in a settled stack.
+  await searchCacheBack(stack);
+  await operatorLeads(stack);
   await warmPageCache(stack, options.productIds);
   const rows: FaultRow[] = [];
   const baseline = await measure(stack, options, 'nothing broken', [

@@ -6,13 +6,20 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { Context } from 'mocha';
 import { parseAllDocuments, stringify } from 'yaml';
 import { synth } from '../../../cli/synth.js';
 import { prepareControlPlane, SLEEP_NAMESPACE } from '../../../tools/stack/control-plane.js';
-import { type FaultRow, operatorKilledMidSleep, runFaultTable } from '../../../tools/stack/faults.js';
+import {
+  type FaultRow,
+  operatorKilledMidSleep,
+  operatorLeads,
+  runFaultTable,
+  searchCacheBack,
+} from '../../../tools/stack/faults.js';
 import { catalogIds, fixtureIndexInputs } from '../../../tools/stack/inputs.js';
 import { containerName, run } from '../../../tools/stack/podman.js';
 import { type StackPrometheus, startPrometheus } from '../../../tools/stack/prometheus.js';
@@ -21,6 +28,7 @@ import { readManifests, type RunningStack, startStack } from '../../../tools/sta
 import { useCluster } from '../../integration/cluster.js';
 import { IN_CI, requireBinary } from '../../helpers/binaries.js';
 import { makeTempDir, removeDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const STACK_IMAGES = ['docker.io/valkey/valkey:8.1.4', 'docker.io/odoo:18.0', 'ghcr.io/example/storefront:1.0.0'];
 
@@ -161,6 +169,9 @@ describe('tools/stack: the prod stack as real containers, the operator on the lo
       controlPlane: { kubeconfigPath: cluster.kubeconfigPath, kubectl },
     });
     prometheus = await startPrometheus(stack, objects, join(work, 'prometheus'));
+    // Settled before any assertion: search reconnects to Valkey by itself, the operator waits out an earlier lease.
+    await searchCacheBack(stack);
+    await operatorLeads(stack);
   });
   after(async () => {
     await prometheus?.stop();
@@ -249,6 +260,72 @@ describe('tools/stack: the prod stack as real containers, the operator on the lo
         .embedding;
     await ask();
     assert.equal(await ask(), 'hit', 'the second identical search reads its embedding from Valkey');
+  });
+
+  it('wakes a sleeping site on a page view: the waker in its container annotates, the operator in its own wakes it', async () => {
+    // dev, managed by one schedule that is never awake (its office-hours label, if an earlier test left one, removed
+    // so that the time of day cannot decide), with the dev environment's web Deployment in it.
+    await kubectl(['label', 'namespace', 'dev', 'roleplane.io/power-schedule-']).catch(() =>
+      kubectl(['create', 'namespace', 'dev']),
+    );
+    const web = readManifests(dists.dev).find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!;
+    const replicas = (web.spec as { replicas?: number }).replicas ?? 1;
+    const schedule = {
+      apiVersion: 'roleplane.io/v1alpha1',
+      kind: 'PowerSchedule',
+      metadata: { name: 'stack-dev-never' },
+      spec: { namespaces: ['dev'], uptime: 'never', timeZone: 'UTC' },
+    };
+    await kubectl(
+      ['apply', '--server-side', '--force-conflicts', '--field-manager=stack-test', '-f', '-'],
+      [schedule, web].map((d) => stringify(d)).join('---\n'),
+    );
+    const webReplicas = async (): Promise<number> =>
+      Number(await kubectl(['get', 'deployment', 'web', '-n', 'dev', '-o', 'jsonpath={.spec.replicas}']));
+    try {
+      await waitFor('dev asleep', 60_000, async () => ((await webReplicas()) === 0 ? true : undefined), 250);
+      const waker = stack!.pod('roleplane-waker').plan;
+      const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: waker.ip,
+            port: 8090,
+            path: '/',
+            headers: {
+              host: 'dev.shop.example.com',
+              accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+              'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+            },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(page.status, 503);
+      assert.match(page.body, /http-equiv="refresh"/i);
+      await waitFor(
+        'dev awake again',
+        60_000,
+        async () => ((await webReplicas()) === replicas ? true : undefined),
+        250,
+      );
+      const annotation = await kubectl([
+        'get',
+        'namespace',
+        'dev',
+        '-o',
+        'jsonpath={.metadata.annotations.roleplane\\.io/awake-until}',
+      ]);
+      assert.ok(Date.parse(annotation) > Date.now() + 3600_000, `awake-until ${annotation}`);
+    } finally {
+      await kubectl(['delete', 'powerschedule', 'stack-dev-never', '--ignore-not-found']);
+      await kubectl(['annotate', 'namespace', 'dev', 'roleplane.io/awake-until-']);
+    }
   });
 
   it('keeps the seed’s promises under faults (generous bounds) and loses nothing when the operator dies mid-sleep', async () => {
