@@ -249,27 +249,41 @@ async function waitUntil(
   }
 }
 
+/** How long a container may keep restarting while its pod starts: a start-up race settles well within it. */
+const CRASH_LOOP_GRACE_MS = 15_000;
+
 /**
- * The pod's probes, but a container that keeps exiting fails at once instead of at the deadline (a spec that
- * cannot run, e.g. a path the read-only root forbids, crashes at start).
+ * The pod's probes, but a container that keeps exiting fails before the deadline (a spec that cannot run, e.g. a
+ * path the read-only root forbids, crashes at every start). podman restarts at once, without the kubelet's back-off,
+ * so a few restarts are a start-up race the pod survives (Debian's nginx exporter exits while nginx is not up yet);
+ * a container that has given up, or that is still restarting after the grace, cannot run.
  */
-async function readyOrCrashed(plan: PodPlan): Promise<{ ok: boolean; detail: string }> {
-  const outcome = await podReady(plan);
-  if (outcome.ok) return outcome;
-  for (const c of plan.pod.spec?.containers ?? []) {
-    const state = await run('podman', [
-      'inspect',
-      '--format',
-      '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
-      containerName(plan.name, c.name),
-    ]);
-    const [status, restarts, exitCode] = state.stdout.trim().split(' ');
-    if (Number(restarts) >= 2 || status === 'exited' || status === 'stopped')
-      throw new Error(
-        `${plan.source}: container ${c.name} ${status} with exit code ${exitCode} after ${restarts} restarts; it cannot run as synthesized`,
-      );
-  }
-  return outcome;
+function readyOrCrashed(plan: PodPlan): () => Promise<{ ok: boolean; detail: string }> {
+  const started = Date.now();
+  const seen = new Map<string, number>();
+  return async () => {
+    const outcome = await podReady(plan);
+    if (outcome.ok) return outcome;
+    for (const c of plan.pod.spec?.containers ?? []) {
+      const state = await run('podman', [
+        'inspect',
+        '--format',
+        '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}',
+        containerName(plan.name, c.name),
+      ]);
+      const [status, restartText, exitCode] = state.stdout.trim().split(' ');
+      const restarts = Number(restartText);
+      const before = seen.get(c.name);
+      seen.set(c.name, restarts);
+      // Between two restarts a container shows as exited too: only after the grace does either count.
+      const down = (before !== undefined && restarts > before) || status === 'exited' || status === 'stopped';
+      if (down && Date.now() - started > CRASH_LOOP_GRACE_MS)
+        throw new Error(
+          `${plan.source}: container ${c.name} ${status} with exit code ${exitCode} after ${restarts} restarts; it cannot run as synthesized`,
+        );
+    }
+    return outcome;
+  };
 }
 
 async function podLogs(plan: PodPlan): Promise<string> {
@@ -436,7 +450,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     for (const plan of serving) {
-      await waitUntil(`${plan.source}`, readyTimeoutMs, () => readyOrCrashed(plan)).catch(async (error: Error) => {
+      await waitUntil(`${plan.source}`, readyTimeoutMs, readyOrCrashed(plan)).catch(async (error: Error) => {
         throw new Error(`${error.message}\n${await podLogs(plan)}`);
       });
       log(`stack: ${plan.source} ready`);
