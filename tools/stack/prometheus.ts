@@ -6,14 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from '../../charts/synth.js';
 import { ruleGroupsOf } from '../prometheus/rule-file.js';
 import { type EndpointRef, prometheusConfig, scrapeConfigs } from '../prometheus/scrape-configs.js';
 import type { KubeObject } from './pods.js';
-import type { RunningStack } from './stack.js';
+import { freePort, type RunningStack } from './stack.js';
 
 export type AlertState = 'pending' | 'firing';
 
@@ -22,19 +21,6 @@ export interface StackPrometheus {
   /** Every active alert by name, with its strongest state. */
   alerts(): Promise<Map<string, AlertState>>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Where a monitor's endpoint is in the stack: its Service's pod, or its workload's pod. */

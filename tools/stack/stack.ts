@@ -95,7 +95,8 @@ export function readManifests(distDir: string): KubeObject[] {
   );
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on at this moment (the kernel picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
