@@ -5,8 +5,8 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { runMigrateKubeDownscaler } from '../../operator/migrate/migrate-command.js';
 import { synth } from '../../cli/synth.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { waitUntil } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
+import { installCrds } from '../../tools/cluster/kubectl.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
 
@@ -78,21 +78,7 @@ describe('roleplane migrate kube-downscaler on a real control plane', function (
     this.timeout(120_000);
     const out = tempDir();
     synth({ outDir: out, environments: ['prod'] });
-    await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
-    await cluster.kubectl.must([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      join(out, 'prod', 'crds'),
-    ]);
-    // Established is not yet servable: a list answers 429 "storage is (re)initializing" for a moment.
-    await waitUntil(
-      'PowerSchedules listable',
-      30_000,
-      async () => (await cluster.kubectl.run(['get', 'powerschedules'])).status === 0,
-      100,
-    );
+    await installCrds((args) => cluster.kubectl.must(args), join(out, 'prod', 'crds'), ['powerschedules']);
     await apply(
       namespace('mig-ops'),
       namespace('mig-team-a'),

@@ -27,6 +27,7 @@ import { freePort } from '../helpers/ports.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor, waitUntil } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
+import { installCrds } from '../../tools/cluster/kubectl.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'roleplane.js');
 const SA = { namespace: 'roleplane-system', name: 'roleplane-operator' };
@@ -148,14 +149,7 @@ describe('the power-schedule operator on a real control plane', function () {
     // The CRD and the operator's own RBAC, exactly as synthesized.
     const out = tempDir();
     synth({ outDir: out, environments: ['prod'] });
-    await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
-    await cluster.kubectl.must([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      join(out, 'prod', 'crds'),
-    ]);
+    await installCrds((args) => cluster.kubectl.must(args), join(out, 'prod', 'crds'), ['powerschedules']);
     await cluster.kubectl.must([
       'apply',
       '--server-side',

@@ -11,8 +11,9 @@ import { type RunningOperator, startOperator } from '../../operator/operator.js'
 import { type RunningWaker, startWaker } from '../../operator/waker/main.js';
 import { synth } from '../../cli/synth.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { waitFor, waitUntil } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { type TestCluster, useCluster } from './cluster.js';
+import { installCrds } from '../../tools/cluster/kubectl.js';
 
 const BROWSER = {
   accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
@@ -95,21 +96,7 @@ describe('the waker on a real control plane, with the real operator', function (
     const values = join(out, 'values.yaml');
     writeFileSync(values, `prod:\n  platform:\n    waker:\n      hosts: ${JSON.stringify(ALLOWED)}\n`);
     synth({ outDir: out, environments: ['prod'], valuesFile: values });
-    await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', 'crds')]);
-    await cluster.kubectl.must([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      join(out, 'prod', 'crds'),
-    ]);
-    // Established is not yet servable: a list answers 429 "storage is (re)initializing" for a moment.
-    await waitUntil(
-      'PowerSchedules listable',
-      30_000,
-      async () => (await cluster.kubectl.run(['get', 'powerschedules'])).status === 0,
-      100,
-    );
+    await installCrds((args) => cluster.kubectl.must(args), join(out, 'prod', 'crds'), ['powerschedules']);
     for (const file of ['01-namespaces.yaml', '20-operator.yaml', '21-waker.yaml'])
       await cluster.kubectl.must(['apply', '--server-side', '-f', join(out, 'prod', file)]);
 

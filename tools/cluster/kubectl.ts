@@ -44,3 +44,33 @@ export function kubectl(binDir: string, kubeconfigPath: string): Kubectl {
     },
   };
 }
+
+/**
+ * Applies the CRDs in `dir` server-side and waits until each listed kind can be listed. Established is not yet
+ * servable: right after it a list answers 429 "storage is (re)initializing" for a moment, so a create or a list
+ * straight after `kubectl wait` fails now and then.
+ */
+export async function installCrds(
+  must: (args: readonly string[]) => Promise<string>,
+  dir: string,
+  plurals: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  await must(['apply', '--server-side', '--force-conflicts', '-f', dir]);
+  await must(['wait', '--for=condition=Established', `--timeout=${Math.round(timeoutMs / 1000)}s`, '-f', dir]);
+  const deadline = Date.now() + timeoutMs;
+  for (const plural of plurals) {
+    for (;;) {
+      const listed = await must(['get', plural, '-A', '-o', 'name']).then(
+        () => true,
+        (error: Error) => {
+          if (Date.now() > deadline)
+            throw new Error(`${plural} not listable after the CRD was established: ${error.message}`);
+          return false;
+        },
+      );
+      if (listed) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

@@ -5,9 +5,10 @@
  * Deployments, StatefulSet and CronJob as synthesized, moved into it) and is managed by a PowerSchedule that is
  * always awake, so that only the overrides the fault table sets decide, whatever the time of day of the run.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { installCrds } from '../cluster/kubectl.js';
 import { readManifests } from './stack.js';
 
 export const SLEEP_NAMESPACE = 'stack-sleep';
@@ -21,11 +22,7 @@ async function apply(kubectl: Kubectl, yaml: string): Promise<void> {
 }
 
 export async function prepareControlPlane(kubectl: Kubectl, prodDist: string, devDist: string): Promise<void> {
-  const crdDir = join(prodDist, 'crds');
-  for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-    await apply(kubectl, readFileSync(join(crdDir, file), 'utf8'));
-  }
-  await kubectl(['wait', '--for=condition=established', '--timeout=60s', 'crd', '--all']);
+  await installCrds(kubectl, join(prodDist, 'crds'), ['powerschedules']);
   // The install of each pod that talks to the API server: the operator's and the waker's (RBAC, ServiceAccounts).
   for (const file of ['01-namespaces.yaml', '20-operator.yaml', '21-waker.yaml'])
     if (existsSync(join(prodDist, file))) await apply(kubectl, readFileSync(join(prodDist, file), 'utf8'));
