@@ -1,6 +1,6 @@
 /**
  * `npm run bench:vectors -- [--data clustered|anisotropic|families[,…]] [--n 65536] [--dim 768] [--queries 1000]
- *   [--engines numpy,roleplane,exact-js] [--json]`, or on your own embeddings:
+ *   [--engines numpy,roleplane,roleplane-full-width,exact-js] [--json]`, or on your own embeddings:
  * `npm run bench:vectors -- --embeddings rows.npy --queries queries.npy`
  *
  * The vector stage alone, one query at a time, per data set: synthetic embeddings (fixed seeds, L2-normalised; the
@@ -93,6 +93,7 @@ interface EngineRun {
   sweep?: Array<{ expansionSearch: number; latenciesMs: number[]; ids: number[][]; tieRecallAt10?: number }>;
   expansionSearch?: number;
   connectivity?: number;
+  graph?: string;
 }
 
 interface EngineResult {
@@ -114,6 +115,8 @@ interface EngineResult {
   /** The graph's breadth as calibrated by the build, its links, and recall/latency at every breadth (200 queries). */
   expansionSearch?: number;
   connectivity?: number;
+  /** What the graph navigates in (engine.ts, graphShape). */
+  graph?: string;
   sweep?: Array<{ expansionSearch: number; p50Ms: number; p99Ms: number; recallAt10: number; tieRecallAt10?: number }>;
 }
 
@@ -259,7 +262,7 @@ async function runDataSet(
     ...(run.filtered ? { filtered: run.filtered } : {}),
     ...(run.loadS !== undefined ? { loadS: run.loadS } : {}),
     ...(run.expansionSearch !== undefined
-      ? { expansionSearch: run.expansionSearch, connectivity: run.connectivity }
+      ? { expansionSearch: run.expansionSearch, connectivity: run.connectivity, graph: run.graph }
       : {}),
     ...(run.sweep
       ? {
@@ -370,7 +373,7 @@ function printDataSet({ data, shape, engines }: DataSetResult): void {
       );
     if (e.sweep && e.sweep.length > 0) {
       process.stdout.write(
-        `\n${e.name}, search breadth (ef) vs recall, first ${Math.min(200, data.queries)} queries; M ${e.connectivity}, the build calibrated ef ${e.expansionSearch}\n`,
+        `\n${e.name}, search breadth (ef) vs recall, first ${Math.min(200, data.queries)} queries; graph ${e.graph ?? '-'}, M ${e.connectivity}, the build calibrated ef ${e.expansionSearch}\n`,
       );
       printTable([
         ['ef', 'p50 ms', 'p99 ms', `recall@${K}`, 'tie-aware'],
@@ -411,6 +414,7 @@ function printSummary(results: readonly DataSetResult[]): void {
       'mean cos',
       'gap<0.002',
       'engine',
+      'graph',
       'ef',
       'promised',
       `recall@${K}`,
@@ -426,6 +430,7 @@ function printSummary(results: readonly DataSetResult[]): void {
         shape ? shape.meanCosine.toFixed(3) : '-',
         shape?.gapUnder002 !== undefined ? `${(shape.gapUnder002 * 100).toFixed(0)}%` : '-',
         e.name,
+        e.graph ?? '-',
         e.expansionSearch !== undefined ? String(e.expansionSearch) : '-',
         e.promisedRecallAt10 !== undefined ? e.promisedRecallAt10.toFixed(4) : '-',
         e.recallAt10.toFixed(4),

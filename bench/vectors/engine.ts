@@ -9,8 +9,10 @@
  * result counts when its score reaches the k-th exact score (both computed here with the same float32 dot
  * product), so of several rows tied at the k-th score any one is a right answer.
  *
- * Engines: `roleplane` is the service's vector index (HNSW graph over int8 rows, exact float32 re-scoring,
- * concurrent searches batched); `exact-js` is the plain exact scan it replaced. For engines with a batch path the
+ * Engines: `roleplane` is the service's vector index (HNSW graph over int8 rows, or over the rows' principal
+ * directions where the data has few, exact float32 re-scoring, concurrent searches batched);
+ * `roleplane-full-width` is the same never projected (to compare the two in one run); `exact-js` is the plain exact
+ * scan it replaced. For engines with a batch path the
  * child also measures throughput with CONCURRENCY searches in flight through the service's batcher, filtered
  * searches at several selectivities (recall against the exact filtered answer), and the time to load the graph
  * back from a file — after RSS is read, so the second copy does not count.
@@ -48,7 +50,7 @@ async function buildEngine(
   sweep: Sweep,
 ): Promise<Engine> {
   if (name === 'exact-js') return { index: new ExactVectorIndex(data, dim), buildS: 0 };
-  if (name === 'roleplane') {
+  if (name === 'roleplane' || name === 'roleplane-full-width') {
     const inspect = (built: HnswVectorIndex): void => {
       for (const expansion of EXPANSION_STEPS) {
         const latencies: number[] = [];
@@ -64,13 +66,29 @@ async function buildEngine(
         sweep.push({ expansionSearch: expansion, latenciesMs: latencies, ids: found, scores });
       }
     };
-    const { index: hnsw, calibration, buildSeconds, openSeconds } = await buildServing(data, dim, { inspect });
+    const {
+      index: hnsw,
+      calibration,
+      buildSeconds,
+      openSeconds,
+    } = await buildServing(data, dim, {
+      inspect,
+      ...(name === 'roleplane-full-width' ? { projection: false } : {}),
+    });
     process.stderr.write(
-      `bench:   roleplane: calibrated ef ${calibration.expansionSearch} (promised recall@10 ${calibration.recallAt10.toFixed(4)}; held-out rows ${JSON.stringify(calibration.heldOut)}, moves on the served graph ${JSON.stringify(calibration.moves)})\n`,
+      `bench:   ${name}: ${graphShape(hnsw, dim)}, calibrated ef ${calibration.expansionSearch} (promised recall@10 ${calibration.recallAt10.toFixed(4)}; held-out rows ${JSON.stringify(calibration.heldOut)}, moves on the served graph ${JSON.stringify(calibration.moves)})\n`,
     );
     return { index: hnsw, hnsw, buildS: buildSeconds, loadS: openSeconds, calibration };
   }
-  throw new Error(`unknown engine ${JSON.stringify(name)} (engines: numpy, roleplane, exact-js)`);
+  throw new Error(`unknown engine ${JSON.stringify(name)} (engines: numpy, roleplane, roleplane-full-width, exact-js)`);
+}
+
+/** What the graph navigates in: `f32 64 of 768 (91%)` (a projection, with the variance it keeps), or `i8 768`. */
+function graphShape(hnsw: HnswVectorIndex, dim: number): string {
+  const { projection } = hnsw;
+  return projection
+    ? `f32 ${projection.width} of ${dim} (${(projection.retainedVariance * 100).toFixed(0)}%)`
+    : `i8 ${dim}`;
 }
 
 function statusMiB(field: string): number | undefined {
@@ -229,6 +247,7 @@ async function main(): Promise<void> {
       loadS,
       sweep,
       expansionSearch: hnsw?.expansionSearch,
+      graph: hnsw ? graphShape(hnsw, shape[1]) : undefined,
       connectivity: hnsw?.params.connectivity,
     }),
   );

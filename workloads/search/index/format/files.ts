@@ -13,6 +13,8 @@ export const INDEX_FILES = {
   rules: 'filters.json',
   /** The HNSW graph over the embeddings; used only when the manifest vouches for it. */
   graph: 'vectors.usearch',
+  /** The principal directions the graph navigates in, float32 [width, D], when it has a projection (ann.projection). */
+  projection: 'vectors.projection.npy',
   /** The lexical (BM25F) index over the products; used only when the manifest vouches for it. */
   lexical: 'lexical.bin',
 } as const;

@@ -84,6 +84,9 @@ export const manifestSchema = z.object({
 export const ANN_ENGINE = 'usearch-hnsw';
 export const HNSW_METRIC = 'cos';
 export const HNSW_QUANTIZATION = 'i8';
+/** Distance and storage of a graph over projected rows (serve/ann/projection.ts). */
+export const PROJECTED_METRIC = 'l2sq';
+export const PROJECTED_QUANTIZATION = 'f32';
 
 /**
  * The manifest section that vouches for the graph file beside embeddings.npy:
@@ -93,26 +96,49 @@ export const HNSW_QUANTIZATION = 'i8';
  *           "expansionSearch": 64, "calibration": {"recallAt10": 0.995, "targetRecall": 0.99, "sample": 100},
  *           "embeddingsSha256": "<sha256 of the embeddings.npy it was built from>"}
  *
+ * A graph that navigates in the embeddings' principal directions (serve/ann/projection.ts) has "metric": "l2sq",
+ * "quantization": "f32" and "projection": {"file": "vectors.projection.npy", "sha256": "…", "bytes": …,
+ * "width": 64, "retainedVariance": 0.91}: the directions, checked like the graph file.
+ *
  * expansionSearch is the search breadth the build measured to be enough for this data (serve/ann/calibrate.ts).
  */
-export const annSectionSchema = z.object({
-  file: z.literal(INDEX_FILES.graph),
-  sha256,
-  bytes: z.number().int().nonnegative(),
-  engine: z.literal(ANN_ENGINE),
-  usearch: z.string().min(1),
-  metric: z.literal(HNSW_METRIC),
-  quantization: z.literal(HNSW_QUANTIZATION),
-  connectivity: positiveInt,
-  expansionAdd: positiveInt,
-  expansionSearch: positiveInt,
-  calibration: z.object({
-    recallAt10: z.number().min(0).max(1),
-    targetRecall: z.number().min(0).max(1),
-    sample: z.number().int().nonnegative(),
-  }),
-  embeddingsSha256: sha256,
-});
+export const annSectionSchema = z
+  .object({
+    file: z.literal(INDEX_FILES.graph),
+    sha256,
+    bytes: z.number().int().nonnegative(),
+    engine: z.literal(ANN_ENGINE),
+    usearch: z.string().min(1),
+    metric: z.enum([HNSW_METRIC, PROJECTED_METRIC]),
+    quantization: z.enum([HNSW_QUANTIZATION, PROJECTED_QUANTIZATION]),
+    projection: z
+      .object({
+        file: z.literal(INDEX_FILES.projection),
+        sha256,
+        bytes: z.number().int().nonnegative(),
+        width: positiveInt,
+        retainedVariance: z.number().min(0).max(1),
+      })
+      .optional(),
+    connectivity: positiveInt,
+    expansionAdd: positiveInt,
+    expansionSearch: positiveInt,
+    calibration: z.object({
+      recallAt10: z.number().min(0).max(1),
+      targetRecall: z.number().min(0).max(1),
+      sample: z.number().int().nonnegative(),
+    }),
+    embeddingsSha256: sha256,
+  })
+  .refine(
+    (section) =>
+      section.projection
+        ? section.metric === PROJECTED_METRIC && section.quantization === PROJECTED_QUANTIZATION
+        : section.metric === HNSW_METRIC && section.quantization === HNSW_QUANTIZATION,
+    {
+      message: `a graph with a projection compares ${PROJECTED_QUANTIZATION} rows by ${PROJECTED_METRIC}, one without ${HNSW_QUANTIZATION} rows by ${HNSW_METRIC}`,
+    },
+  );
 export type AnnSection = z.infer<typeof annSectionSchema>;
 
 /**

@@ -2,8 +2,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INDEX_FILES } from '../format/files.js';
 import { annSectionSchema, type AnnSection, describeFile, type Manifest } from '../format/manifest.js';
+import { readNpy } from '../format/npy.js';
 import { buildServing } from './ann/build-graph.js';
 import { HnswVectorIndex } from './ann/hnsw-index.js';
+import { projectionFromBasis, type Projection } from './ann/projection.js';
 import { ExactVectorIndex, PageCacheRows, type VectorIndex, type VectorRows } from './vector-index.js';
 import type { VectorIndexMode } from './vector-index-mode.js';
 
@@ -11,8 +13,8 @@ import type { VectorIndexMode } from './vector-index-mode.js';
  * The vector index a loaded index directory is searched with: the exact scan for small indexes, else the HNSW graph
  * stored beside embeddings.npy (vectors.usearch, vouched for by the manifest's `ann` section).
  *
- * The service uses the graph file only if the section parses, the file has its size and SHA-256, it was built from
- * the embeddings.npy beside it, and usearch loads it with one node per row. Anything else — no section (an index
+ * The service uses the graph file only if the section parses, the file (and its projection, when it has one) has
+ * its size and SHA-256, it was built from the embeddings.npy beside it, and usearch loads it with one node per row. Anything else — no section (an index
  * from before the graph existed), a copy gone stale, a truncated file — and the graph is rebuilt in memory
  * from embeddings.npy, with a warning that says why: slower start, never a wrong answer.
  */
@@ -60,10 +62,14 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
   const checked = await checkAnnFile(dir, manifest);
   if (checked.ok) {
     try {
-      const { connectivity, expansionAdd } = checked.section;
-      const { expansionSearch } = checked.section;
-      const index = HnswVectorIndex.open(path, data, dimensions, { connectivity, expansionAdd, expansionSearch });
-      log?.info({ file: path, rows, expansionSearch, seconds: seconds() }, 'vector graph loaded');
+      const { connectivity, expansionAdd, expansionSearch } = checked.section;
+      const projection = await readProjection(dir, checked.section, dimensions);
+      const params = { connectivity, expansionAdd, expansionSearch };
+      const index = HnswVectorIndex.open(path, data, dimensions, params, projection);
+      log?.info(
+        { file: path, rows, expansionSearch, projectedWidth: projection?.width, seconds: seconds() },
+        'vector graph loaded',
+      );
       return { index, source: 'file', seconds: seconds() };
     } catch (err) {
       return rebuild(`usearch could not use it: ${err instanceof Error ? err.message : String(err)}`);
@@ -82,7 +88,16 @@ export async function openVectorIndex(options: OpenVectorIndexOptions): Promise<
       data instanceof PageCacheRows ? data.read(0, data.count, new Float32Array(data.count * dimensions)) : data,
       dimensions,
     );
-    log?.info({ rows, calibration, expansionSearch: index.expansionSearch, seconds: seconds() }, 'vector graph built');
+    log?.info(
+      {
+        rows,
+        calibration,
+        expansionSearch: index.expansionSearch,
+        projectedWidth: index.projection?.width,
+        seconds: seconds(),
+      },
+      'vector graph built',
+    );
     return { index, source: 'rebuilt', reason, seconds: seconds() };
   }
 }
@@ -105,18 +120,41 @@ export async function checkAnnFile(dir: string, manifest: Manifest): Promise<Ann
   if (section.embeddingsSha256 !== manifest.files[INDEX_FILES.embeddings].sha256) {
     return { ok: false, reason: 'stale: it was built from another embeddings.npy than the one beside it' };
   }
-  const path = join(dir, section.file);
+  const graph = await fileProblem(dir, section);
+  if (graph !== undefined) return { ok: false, reason: graph };
+  if (section.projection) {
+    const projection = await fileProblem(dir, section.projection);
+    if (projection !== undefined)
+      return { ok: false, reason: `its projection ${section.projection.file} ${projection}` };
+  }
+  return { ok: true, section };
+}
+
+/** What is wrong with a file the manifest vouches for (size, then SHA-256), or undefined. */
+async function fileProblem(
+  dir: string,
+  entry: { readonly file: string; readonly bytes: number; readonly sha256: string },
+): Promise<string | undefined> {
+  const path = join(dir, entry.file);
   let bytes: number;
   try {
     bytes = (await stat(path)).size;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? String(err)})` };
+    return code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? String(err)})`;
   }
-  if (bytes !== section.bytes)
-    return { ok: false, reason: `has ${bytes} bytes, manifest.json says ${section.bytes} (truncated or replaced)` };
+  if (bytes !== entry.bytes) return `has ${bytes} bytes, manifest.json says ${entry.bytes} (truncated or replaced)`;
   const { sha256: digest } = await describeFile(path);
-  if (digest !== section.sha256)
-    return { ok: false, reason: `SHA-256 ${digest} does not match manifest.json (${section.sha256})` };
-  return { ok: true, section };
+  if (digest !== entry.sha256) return `SHA-256 ${digest} does not match manifest.json (${entry.sha256})`;
+  return undefined;
+}
+
+/** The projection a checked section names, read and checked to be `width` unit directions of `dimensions`. */
+async function readProjection(dir: string, section: AnnSection, dimensions: number): Promise<Projection | undefined> {
+  if (!section.projection) return undefined;
+  const path = join(dir, section.projection.file);
+  const { data, shape } = await readNpy(path);
+  if (shape[0] !== section.projection.width || shape[1] !== dimensions)
+    throw new Error(`${path}: ${shape[0]} × ${shape[1]}, expected ${section.projection.width} × ${dimensions}`);
+  return projectionFromBasis(data, shape[0], shape[1], section.projection.retainedVariance);
 }

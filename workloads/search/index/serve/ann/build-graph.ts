@@ -11,6 +11,7 @@ import {
   type CalibrationProbes,
 } from './calibrate.js';
 import { HnswVectorIndex, type HnswParams } from './hnsw-index.js';
+import { fitProjection, type Projection } from './projection.js';
 
 /**
  * A graph built from float32 rows and set to the search breadth its own data needs (calibrate.ts): the index build
@@ -24,11 +25,18 @@ export interface GraphBuildOptions {
   /** Native threads for insertion (more than one: a different graph each build). @default 0 - every core */
   readonly threads?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * The projection to navigate in (projection.ts), or false for none. @default fitted to the data, when it has
+   * one worth using
+   */
+  readonly projection?: Projection | false;
 }
 
 /**
  * Builds the graph with calibrate.ts's held-out rows left out, measures the breadth they need, adds them, and
  * measures the breadth the moves need; the index comes back set to the wider, with the probes for verifyServed.
+ * A graph in a projection that cannot reach the target at any breadth (the dropped directions decide too many
+ * rankings) is dropped for a full-width one.
  */
 export async function buildCalibrated(
   data: Float32Array,
@@ -37,15 +45,25 @@ export async function buildCalibrated(
 ): Promise<{ index: HnswVectorIndex; calibration: Calibration; probes: CalibrationProbes }> {
   const threads = options.threads ?? 0;
   const heldOut = heldOutRows(dimensions > 0 ? data.length / dimensions : 0, options.calibration);
-  const index = await HnswVectorIndex.build(data, dimensions, {
-    ...(options.params ? { params: options.params } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    threads,
-    heldOut,
-  });
   const probes = calibrationProbes(data, dimensions, heldOut, options.calibration);
-  const calibration = await calibrateExpansion(index, probes, () => index.addRows(heldOut, threads));
-  return { index, calibration, probes };
+  const projection =
+    options.projection === undefined ? fitProjection(data, dimensions) : options.projection || undefined;
+  const attempt = async (
+    chosen: Projection | undefined,
+  ): Promise<{ index: HnswVectorIndex; calibration: Calibration; probes: CalibrationProbes }> => {
+    const index = await HnswVectorIndex.build(data, dimensions, {
+      ...(options.params ? { params: options.params } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(chosen ? { projection: chosen } : {}),
+      threads,
+      heldOut,
+    });
+    const calibration = await calibrateExpansion(index, probes, () => index.addRows(heldOut, threads));
+    return { index, calibration, probes };
+  };
+  const built = await attempt(projection);
+  if (projection === undefined || built.calibration.recallAt10 >= built.calibration.targetRecall) return built;
+  return attempt(undefined);
 }
 
 /**
@@ -72,6 +90,7 @@ export async function buildServing(
   const buildSeconds = (performance.now() - started) / 1000;
   options.inspect?.(built);
   const params = { ...built.params, expansionSearch: calibration.expansionSearch };
+  const { projection } = built;
   const scratch = join(options.scratchDir ?? tmpdir(), `roleplane-graph-${process.pid}-${Date.now()}.usearch`);
   try {
     try {
@@ -82,7 +101,7 @@ export async function buildServing(
     built = undefined;
     await collectGarbage();
     const opened = performance.now();
-    const index = HnswVectorIndex.open(scratch, data, dimensions, params);
+    const index = HnswVectorIndex.open(scratch, data, dimensions, params, projection);
     const openSeconds = (performance.now() - opened) / 1000;
     return { index, calibration: verifyServed(index, probes, calibration), buildSeconds, openSeconds };
   } finally {

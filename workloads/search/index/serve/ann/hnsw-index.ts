@@ -1,11 +1,13 @@
-import { HNSW_METRIC, HNSW_QUANTIZATION } from '../../format/manifest.js';
+import { HNSW_METRIC, HNSW_QUANTIZATION, PROJECTED_METRIC, PROJECTED_QUANTIZATION } from '../../format/manifest.js';
 import { ExactVectorIndex, type Hit, type RowFilter, type VectorIndex, type VectorRows } from '../vector-index.js';
-import { quantizeRows, quantizeVector } from './quantize.js';
+import { projectRow, type Projection } from './projection.js';
+import { quantizeRows } from './quantize.js';
 import { checkUsearchFile } from './usearch-file.js';
 import { createNativeIndex, loadUsearchNative, type NativeIndex, type NativeIndexConfig } from './usearch-native.js';
 
 /**
- * The approximate index behind `VectorIndex`: a usearch HNSW graph over int8-quantised rows (cosine), whose
+ * The approximate index behind `VectorIndex`: a usearch HNSW graph over int8-quantised rows (cosine), or over the
+ * rows projected onto their principal directions (float32, L2; projection.ts) where the embeddings have few, whose
  * candidates are re-scored exactly against the float32 rows, so scores and tie order are ExactVectorIndex's and
  * only recall is approximate. Measured at 65,536 × 768 on 2 cores (npm run bench:vectors): p50 ~0.3 ms,
  * recall@10 ~0.998 with 2k candidates; the int8 copy is a quarter of the float32 size, which keeps a 1M-row
@@ -48,25 +50,42 @@ const BUILD_CHUNK_ROWS = 2048;
  * over 1M × 768 ≈ 1 ms ≈ 900 row scans). It decides between the two for filtered searches.
  */
 export const GRAPH_COST_PER_CANDIDATE = 14;
+/**
+ * The same for a graph in a projection: a 64-wide float32 distance costs about a third of a 768-wide int8 one
+ * (npm run bench:vectors -- --data anisotropic: ef 1024 in ~1.5 ms over 65,536 rows, ~1,500 row scans).
+ */
+export const PROJECTED_GRAPH_COST_PER_CANDIDATE = 5;
 
 /**
  * Whether a filtered search should scan the `passing` rows exactly rather than post-filter the graph's answer:
  * the graph must be asked for about k / selectivity candidates (with margin) to leave k that pass, and when
  * that breadth costs more than scanning the passing rows, the scan — exact, too — wins.
  */
-export function prefersExactScan(passing: number, count: number, k: number, expansion: number): boolean {
+export function prefersExactScan(
+  passing: number,
+  count: number,
+  k: number,
+  expansion: number,
+  projected = false,
+): boolean {
   if (passing === 0) return true;
-  const breadth = Math.max(graphBreadthForFilter(passing, count, k), expansion);
-  return breadth >= count || passing <= breadth * GRAPH_COST_PER_CANDIDATE;
+  const breadth = Math.max(graphBreadthForFilter(passing, count, k, projected), expansion);
+  const cost = projected ? PROJECTED_GRAPH_COST_PER_CANDIDATE : GRAPH_COST_PER_CANDIDATE;
+  return breadth >= count || passing <= breadth * cost;
 }
 
-function graphBreadthForFilter(passing: number, count: number, k: number): number {
-  return Math.ceil((graphCandidates(k) * count) / passing) + k;
+function graphBreadthForFilter(passing: number, count: number, k: number, projected = false): number {
+  return Math.ceil((graphCandidates(k, projected) * count) / passing) + k;
 }
 
-/** Graph candidates re-scored per result: 2k (at least 20) lifts recall@10 from ~0.98 to ~0.998 here. */
-export function graphCandidates(k: number): number {
-  return Math.max(2 * k, 20);
+/**
+ * Graph candidates re-scored per result. Full width: 2k (at least 20) lifts recall@10 from ~0.98 to ~0.998 here.
+ * Projected: the graph ranks without the dropped directions, so near-equal rows come in a different order: 10k (at
+ * least 100); at 65,536 × 768 anisotropic, 20 candidates capped recall@10 at 0.94 whatever the breadth, 50 reached
+ * 0.998 and 100 0.999 (re-scoring 100 rows costs ~0.1 ms).
+ */
+export function graphCandidates(k: number, projected = false): number {
+  return projected ? Math.max(10 * k, 100) : Math.max(2 * k, 20);
 }
 
 export interface BuildOptions {
@@ -78,6 +97,8 @@ export interface BuildOptions {
   readonly threads?: number;
   /** Rows to leave out until `addRows` (calibrate.ts's held-out probes). @default none */
   readonly heldOut?: readonly number[];
+  /** Navigate in this projection of the rows (projection.ts). @default full width */
+  readonly projection?: Projection;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -95,6 +116,8 @@ export class HnswVectorIndex implements VectorIndex {
     readonly params: HnswParams,
     /** The breadth the native object was created with; searches narrower than it still search this wide. */
     private readonly nativeExpansion: number,
+    /** The projection the graph navigates in; undefined: full width, int8. */
+    readonly projection: Projection | undefined,
   ) {
     this.exact = new ExactVectorIndex(data, dimensions);
     this.count = this.exact.count;
@@ -110,8 +133,8 @@ export class HnswVectorIndex implements VectorIndex {
     const exact = new ExactVectorIndex(data, dimensions);
     const params = options.params ?? defaultHnswParams(exact.count);
     // Breadth 1: each search's `wanted` sets it, so calibrate.ts can try every breadth on the one graph.
-    const graph = createNativeIndex(nativeConfig(dimensions, params, 1));
-    const index = new HnswVectorIndex(data, dimensions, graph, params, 1);
+    const graph = createNativeIndex(nativeConfig(dimensions, params, 1, options.projection));
+    const index = new HnswVectorIndex(data, dimensions, graph, params, 1, options.projection);
     const held = new Set(options.heldOut ?? []);
     const chunk: number[] = [];
     for (let from = 0; from < exact.count; from += BUILD_CHUNK_ROWS) {
@@ -129,12 +152,8 @@ export class HnswVectorIndex implements VectorIndex {
   addRows(rows: readonly number[], threads = 0): void {
     if (rows.length === 0) return;
     const keys = new BigUint64Array(rows.length);
-    const packed = new Int8Array(rows.length * this.dimensions);
-    rows.forEach((row, i) => {
-      keys[i] = BigInt(row);
-      quantizeRows(this.vector(row), this.dimensions, 0, 1, packed.subarray(i * this.dimensions));
-    });
-    this.graph.add(keys, packed, threads);
+    rows.forEach((row, i) => (keys[i] = BigInt(row)));
+    this.graph.add(keys, this.encode(rows.map((row) => this.vector(row))), threads);
   }
 
   /**
@@ -149,22 +168,26 @@ export class HnswVectorIndex implements VectorIndex {
     data: VectorRows,
     dimensions: number,
     params: HnswParams = DEFAULT_HNSW_PARAMS,
+    projection?: Projection,
   ): HnswVectorIndex {
     const exact = new ExactVectorIndex(data, dimensions);
+    if (projection !== undefined && projection.dimensions !== dimensions)
+      throw new RangeError(`projection is from ${projection.dimensions} dimensions, the rows have ${dimensions}`);
+    const width = projection?.width ?? dimensions;
+    const metric = projection ? PROJECTED_METRIC : HNSW_METRIC;
     // The native loader trusts the file's first bytes; a file that is not this shape must never reach it.
-    const header = checkUsearchFile(path, exact.count, dimensions);
-    if (header.metric !== HNSW_METRIC)
-      throw new Error(`${path}: graph compares by ${header.metric}, expected ${HNSW_METRIC}`);
+    const header = checkUsearchFile(path, exact.count, width, projection ? PROJECTED_QUANTIZATION : HNSW_QUANTIZATION);
+    if (header.metric !== metric) throw new Error(`${path}: graph compares by ${header.metric}, expected ${metric}`);
     // The serving breadth goes into the native object: searches then ask for just the candidates they re-score,
     // which is what lets a batch use both cores (asking for ef results instead scaled 1.2x on 2 threads, this 2x).
-    const graph = createNativeIndex(nativeConfig(dimensions, params, params.expansionSearch));
+    const graph = createNativeIndex(nativeConfig(dimensions, params, params.expansionSearch, projection));
     graph.view(path);
-    if (graph.dimensions() !== dimensions || graph.size() !== exact.count) {
+    if (graph.dimensions() !== width || graph.size() !== exact.count) {
       throw new Error(
-        `${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${dimensions}`,
+        `${path}: usearch loaded ${graph.size()} nodes of ${graph.dimensions()} dimensions, expected ${exact.count} × ${width}`,
       );
     }
-    return new HnswVectorIndex(data, dimensions, graph, params, params.expansionSearch);
+    return new HnswVectorIndex(data, dimensions, graph, params, params.expansionSearch, projection);
   }
 
   save(path: string): void {
@@ -190,18 +213,20 @@ export class HnswVectorIndex implements VectorIndex {
     const want = Math.max(0, Math.min(Math.floor(k), this.count));
     if (want === 0) return [];
     if (filter === undefined) {
-      const found = this.graphSearch(quantizeVector(query), graphCandidates(want), expansion, 1)[0] as Uint32Array;
+      const found = this.graphSearch(this.encode([query]), this.candidates(want), expansion, 1)[0] as Uint32Array;
       // A graph can in principle leave rows unreachable; never answer with fewer results than there are.
       return found.length >= want ? this.rescore(query, want, found) : this.exact.search(query, want);
     }
 
     // A predicate's selectivity is unknown (the related-products one passes all rows but one): assume all pass.
     const passing = typeof filter === 'function' ? this.count : filter.length;
-    if (prefersExactScan(passing, this.count, want, expansion)) return this.exact.search(query, want, filter);
-    const candidates = graphBreadthForFilter(passing, this.count, want);
+    const projected = this.projection !== undefined;
+    if (prefersExactScan(passing, this.count, want, expansion, projected))
+      return this.exact.search(query, want, filter);
+    const candidates = graphBreadthForFilter(passing, this.count, want, projected);
 
     const isAllowed = typeof filter === 'function' ? filter : membership(filter);
-    const found = this.graphSearch(quantizeVector(query), candidates, expansion, 1)[0] as Uint32Array;
+    const found = this.graphSearch(this.encode([query]), candidates, expansion, 1)[0] as Uint32Array;
     let kept = 0;
     for (let i = 0; i < found.length; i += 1) if (isAllowed(found[i] as number)) found[kept++] = found[i] as number;
     if (kept < want) return this.exact.search(query, want, filter);
@@ -216,13 +241,11 @@ export class HnswVectorIndex implements VectorIndex {
     const want = Math.max(0, Math.min(Math.floor(k), this.count));
     if (queries.length === 0) return [];
     if (want === 0) return queries.map(() => []);
-    const packed = new Int8Array(queries.length * this.dimensions);
     queries.forEach((query, q) => {
       if (query.length !== this.dimensions)
         throw new RangeError(`query ${q} has ${query.length} dimensions, the index ${this.dimensions}`);
-      quantizeRows(query, this.dimensions, 0, 1, packed.subarray(q * this.dimensions, (q + 1) * this.dimensions));
     });
-    const found = this.graphSearch(packed, graphCandidates(want), this.expansionSearch, threads);
+    const found = this.graphSearch(this.encode(queries), this.candidates(want), this.expansionSearch, threads);
     return queries.map((query, q) => {
       const rows = found[q] as Uint32Array;
       return rows.length >= want ? this.rescore(query, want, rows) : this.exact.search(query, want);
@@ -234,7 +257,12 @@ export class HnswVectorIndex implements VectorIndex {
    * searches max(its own ef, wanted) wide and returns the best first, so when `expansion` exceeds the native
    * breadth, asking for more and keeping the head is the same as a wider ef (calibrate.ts relies on it).
    */
-  private graphSearch(packed: Int8Array, candidates: number, expansion: number, threads: number): Uint32Array[] {
+  private graphSearch(
+    packed: Int8Array | Float32Array,
+    candidates: number,
+    expansion: number,
+    threads: number,
+  ): Uint32Array[] {
     const keep = Math.min(candidates, this.count);
     const wanted = Math.min(
       expansion > this.nativeExpansion ? Math.max(candidates, expansion) : candidates,
@@ -251,17 +279,39 @@ export class HnswVectorIndex implements VectorIndex {
     return results;
   }
 
+  /** Vectors as the graph stores them, packed: projected (float32), or int8-quantised at full width. */
+  private encode(vectors: readonly Float32Array[]): Int8Array | Float32Array {
+    const { projection, dimensions } = this;
+    if (projection) {
+      const packed = new Float32Array(vectors.length * projection.width);
+      vectors.forEach((vector, i) => projectRow(projection, vector, 0, packed, i * projection.width));
+      return packed;
+    }
+    const packed = new Int8Array(vectors.length * dimensions);
+    vectors.forEach((vector, i) => quantizeRows(vector, dimensions, 0, 1, packed.subarray(i * dimensions)));
+    return packed;
+  }
+
+  private candidates(k: number): number {
+    return graphCandidates(k, this.projection !== undefined);
+  }
+
   /** Exact float32 scores for the candidates; the best `k`, best first, ties to the lower row. */
   private rescore(query: Float32Array, k: number, rows: Uint32Array): Hit[] {
     return this.exact.search(query, k, rows);
   }
 }
 
-function nativeConfig(dimensions: number, params: HnswParams, expansionSearch: number): NativeIndexConfig {
+function nativeConfig(
+  dimensions: number,
+  params: HnswParams,
+  expansionSearch: number,
+  projection: Projection | undefined,
+): NativeIndexConfig {
   return {
-    dimensions,
-    metric: HNSW_METRIC,
-    quantization: HNSW_QUANTIZATION,
+    dimensions: projection?.width ?? dimensions,
+    metric: projection ? PROJECTED_METRIC : HNSW_METRIC,
+    quantization: projection ? PROJECTED_QUANTIZATION : HNSW_QUANTIZATION,
     connectivity: params.connectivity,
     expansionAdd: params.expansionAdd,
     expansionSearch,

@@ -28,7 +28,7 @@ export interface NativeIndex {
   view(path: string): void;
 }
 
-export type Metric = 'cos' | 'ip';
+export type Metric = 'cos' | 'ip' | 'l2sq';
 export type Quantization = 'i8' | 'f32';
 
 interface NativeModule {
