@@ -17,8 +17,9 @@ import { defaultHnswParams, HnswVectorIndex } from '../serve/ann/hnsw-index.js';
 
 /**
  * Builds the graph for `data` and writes it to `<dir>/vectors.usearch` (and its projection, when it has one, to
- * `<dir>/vectors.projection.npy`) through temporary names, so a reader never sees half a file. Returns the manifest section to record: its breadth and recall are checked on the file
- * as the service opens it (calibrate.ts, verifyServed), so the manifest promises what the service will get.
+ * `<dir>/vectors.projection.npy`) through temporary names, so a reader never sees half a file. Returns the manifest
+ * section to record: its breadth and recall are checked on the file as the service opens it (calibrate.ts,
+ * verifyServed), so the manifest promises what the service will get.
  */
 export async function writeGraphFile(
   dir: string,
