@@ -111,7 +111,16 @@ go_version="$(go env GOVERSION)"
 # buildDate is the module's publication time so the binaries do not change from build to build.
 # gitCommit is left empty: the module proxy does not tell the commit, and the in-tree default is
 # the placeholder "$Format:%H$".
-k8s_build_date="$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$k8s_version.info" 2>/dev/null || true)"
+# The date is part of the cache key (through the ldflags), so it must be read the same way on every run: on a cold
+# module cache the .info file appears only once the build downloads the module, and a key computed before that
+# (with the 1970 fallback) made the next run rebuild everything. Fetching it first costs nothing the build would
+# not download anyway.
+k8s_info="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$k8s_version.info"
+if [[ ! -f "$k8s_info" ]]; then
+  in_dir "$k8s_mod" go mod download k8s.io/kubernetes \
+    || log "could not download k8s.io/kubernetes $k8s_version to read its date; the binaries' build date will be 1970"
+fi
+k8s_build_date="$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$k8s_info" 2>/dev/null || true)"
 k8s_build_date="${k8s_build_date:-1970-01-01T00:00:00Z}"
 k8s_ldflags="-s -w"
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
