@@ -7,6 +7,7 @@ import { productText } from './product-text.js';
 import { ProductsFileError, readLines, readProducts, type Product } from '../format/products.js';
 import { INDEX_FILES } from '../format/files.js';
 import { describeFile, INDEX_FORMAT_VERSION, type Manifest, type ModelSection } from '../format/manifest.js';
+import { embedQueryProbes } from './query-probes.js';
 import { writeGraphFile } from './write-graph.js';
 import { writeLexicalFile } from './write-lexical.js';
 import type { HnswParams } from '../serve/ann/hnsw-index.js';
@@ -329,13 +330,15 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
     const embeddings = await describeFile(join(buildDir, INDEX_FILES.embeddings));
     // Read back from the file just written: the graph is built from exactly the bytes the service will load.
     const { data } = await readNpy(join(buildDir, INDEX_FILES.embeddings));
+    const products = await readBuiltProducts(productsPath);
     const ann = await writeGraphFile(buildDir, data, embedder.dimensions, embeddings.sha256, {
       ...(options.graphParams ? { params: options.graphParams } : {}),
+      queryProbes: await embedQueryProbes(embedder, products),
       onProgress: (done, total) => options.onProgress?.({ stage: 'graph', done, total }),
     });
 
     const productsEntry = await describeFile(productsPath);
-    const lexical = await writeLexicalFile(buildDir, await readBuiltProducts(productsPath), productsEntry.sha256);
+    const lexical = await writeLexicalFile(buildDir, products, productsEntry.sha256);
 
     const manifest: Manifest = {
       formatVersion: INDEX_FORMAT_VERSION,

@@ -78,6 +78,7 @@ export async function writeGraphFile(
       recallAt10: calibration.recallAt10,
       targetRecall: calibration.targetRecall,
       sample: calibration.sample,
+      ...(calibration.queries ? { queryProbes: calibration.queries.probes } : {}),
     },
     embeddingsSha256,
   };

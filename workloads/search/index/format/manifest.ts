@@ -127,6 +127,8 @@ export const annSectionSchema = z
       recallAt10: z.number().min(0).max(1),
       targetRecall: z.number().min(0).max(1),
       sample: z.number().int().nonnegative(),
+      /** Embedded query texts calibrated on as well (serve/ann/calibrate.ts); absent: rows only. */
+      queryProbes: z.number().int().nonnegative().optional(),
     }),
     embeddingsSha256: sha256,
   })

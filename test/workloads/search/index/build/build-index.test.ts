@@ -10,6 +10,7 @@ import {
   type BuildProgress,
 } from '../../../../../workloads/search/index/build/build-index.js';
 import { productText } from '../../../../../workloads/search/index/build/product-text.js';
+import { queryProbeTexts } from '../../../../../workloads/search/index/build/query-probes.js';
 import { ProductsFileError, type Product } from '../../../../../workloads/search/index/format/products.js';
 import { checkAnnFile } from '../../../../../workloads/search/index/serve/open-vector-index.js';
 import { DEFAULT_HNSW_PARAMS } from '../../../../../workloads/search/index/serve/ann/hnsw-index.js';
@@ -93,7 +94,8 @@ describe('workloads/search/index/build/build-index', () => {
           expansionAdd: DEFAULT_HNSW_PARAMS.expansionAdd,
           // 12 products: any query's 10 neighbours are nearly all of them, found at the smallest breadth.
           expansionSearch: 16,
-          calibration: { recallAt10: 1, targetRecall: 0.99, sample: 12 },
+          // The 12 products give 12 distinct title fragments as query probes (query-probes.ts).
+          calibration: { recallAt10: 1, targetRecall: 0.99, sample: 12, queryProbes: 12 },
           embeddingsSha256: (await describeFile(join(out, 'embeddings.npy'))).sha256,
         },
         lexical: {
@@ -393,7 +395,12 @@ describe('workloads/search/index/build/build-index', () => {
         batchSize: 5,
         onProgress: (p) => progress.push(p),
       });
-      assert.equal(embedder.calls, 0, 'no product was embedded');
+      // The query model embeds only the calibration's shopper-like texts (query-probes.ts), never a product.
+      const products = readFileSync(join(out, 'products.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Product);
+      assert.deepEqual(embedder.texts, queryProbeTexts(products), 'no product was embedded');
       assert.equal(manifest.modelId, embedder.modelId);
       assert.deepEqual(manifest.productEmbeddings, {
         from: 'npy',

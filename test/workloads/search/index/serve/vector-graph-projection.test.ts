@@ -10,7 +10,7 @@ import { HnswVectorIndex } from '../../../../../workloads/search/index/serve/ann
 import { loadSearchIndex } from '../../../../../workloads/search/index/serve/load-index.js';
 import { type AnnLog } from '../../../../../workloads/search/index/serve/open-vector-index.js';
 import { ExactVectorIndex } from '../../../../../workloads/search/index/serve/vector-index.js';
-import { HashEmbedder } from '../../../../helpers/hash-embedder.js';
+import type { Embedder } from '../../../../../workloads/search/embedder/embedder.js';
 import { FIXTURE_RULES, generateProducts, productText } from '../../../../helpers/fixture-index.js';
 import { useTempDir } from '../../../../helpers/temp-dir.js';
 
@@ -25,6 +25,31 @@ function recordingLog(): AnnLog & { warnings: Array<{ details: object; message: 
     warn: (details: object, message: string) => void log.warnings.push({ details, message }),
   };
   return log;
+}
+
+/**
+ * A query model for embeddings of this shape: each new text gets the next held-out query of the same distribution
+ * (the same text, the same vector), as a real model's queries land among its own products.
+ */
+function syntheticQueryModel(pool: Float32Array, dims: number): Embedder {
+  const seen = new Map<string, Float32Array>();
+  return {
+    modelId: 'synthetic-anisotropic@000000000000',
+    dimensions: dims,
+    embed(texts) {
+      return Promise.resolve(
+        texts.map((text) => {
+          let vector = seen.get(text);
+          if (!vector) {
+            const at = seen.size % (pool.length / dims);
+            vector = pool.slice(at * dims, (at + 1) * dims);
+            seen.set(text, vector);
+          }
+          return vector;
+        }),
+      );
+    },
+  };
 }
 
 /**
@@ -60,7 +85,11 @@ describe('workloads/search/index/serve/open-vector-index (a graph in a projectio
       catalogPath: catalog,
       rulesPath: FIXTURE_RULES.pathname,
       outDir: pristine,
-      embedder: new HashEmbedder(DIMS),
+      // Queries of the same stream as the held-out ones below, after them: the build never sees those.
+      embedder: syntheticQueryModel(
+        syntheticRows('anisotropic', 2 * QUERIES, { ...shape, queries: true }).slice(QUERIES * DIMS),
+        DIMS,
+      ),
       productEmbeddingsPath: embeddings,
     });
   });

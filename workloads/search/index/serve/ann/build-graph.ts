@@ -30,13 +30,15 @@ export interface GraphBuildOptions {
    * one worth using
    */
   readonly projection?: Projection | false;
+  /** Embedded shopper-like query texts to calibrate on too (calibrate.ts, `queries`). @default none */
+  readonly queryProbes?: readonly Float32Array[];
 }
 
 /**
  * Builds the graph with calibrate.ts's held-out rows left out, measures the breadth they need, adds them, and
  * measures the breadth the moves need; the index comes back set to the wider, with the probes for verifyServed.
  * A graph in a projection that cannot reach the target at any breadth (the dropped directions decide too many
- * rankings) is dropped for a full-width one.
+ * rankings) is built again at full width, and the one that promises more is kept.
  */
 export async function buildCalibrated(
   data: Float32Array,
@@ -45,7 +47,7 @@ export async function buildCalibrated(
 ): Promise<{ index: HnswVectorIndex; calibration: Calibration; probes: CalibrationProbes }> {
   const threads = options.threads ?? 0;
   const heldOut = heldOutRows(dimensions > 0 ? data.length / dimensions : 0, options.calibration);
-  const probes = calibrationProbes(data, dimensions, heldOut, options.calibration);
+  const probes = calibrationProbes(data, dimensions, heldOut, options.calibration, options.queryProbes);
   const projection =
     options.projection === undefined ? fitProjection(data, dimensions) : options.projection || undefined;
   const attempt = async (
@@ -63,7 +65,9 @@ export async function buildCalibrated(
   };
   const built = await attempt(projection);
   if (projection === undefined || built.calibration.recallAt10 >= built.calibration.targetRecall) return built;
-  return attempt(undefined);
+  // Neither may reach the target (queries far from every product): serve the one that promises more.
+  const fullWidth = await attempt(undefined);
+  return fullWidth.calibration.recallAt10 > built.calibration.recallAt10 ? fullWidth : built;
 }
 
 /**

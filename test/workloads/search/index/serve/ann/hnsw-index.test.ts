@@ -211,6 +211,28 @@ describe('workloads/search/index/serve/ann/hnsw-index', () => {
       assert.ok(unreachable.recallAt10 < 1.01);
     });
 
+    it('calibrates on embedded query texts too: queries far from every row get the breadth they need, or a smaller promise', async function () {
+      this.timeout(60_000);
+      // Unit vectors in random directions: far from every cluster, as short texts can land from a model's products.
+      const far = (seed: number): Float32Array[] =>
+        Array.from({ length: 200 }, (_, q) => {
+          const v = clusteredVectors(1, DIMS, { clusters: 1, seed: seed + q, noise: 1 });
+          return v.slice(0, DIMS);
+        });
+      const rowsOnly = await buildCalibrated(data, DIMS, { threads: 1 });
+      const withQueries = await buildCalibrated(data, DIMS, { threads: 1, queryProbes: far(1000) });
+      const { calibration } = withQueries;
+      assert.equal(calibration.queries?.probes, 200, JSON.stringify(calibration));
+      assert.ok(calibration.expansionSearch >= rowsOnly.calibration.expansionSearch, JSON.stringify(calibration));
+      // What it promises holds for other queries of that kind, on the graph as it serves.
+      const others = far(5000);
+      const reached = tieAwareRecall(withQueries.index, others, exact);
+      assert.ok(
+        reached >= calibration.recallAt10 - 0.015,
+        `promised ${calibration.recallAt10} at ef ${calibration.expansionSearch}, served ${reached}`,
+      );
+    });
+
     it('counts a tied result as a hit: any row whose exact score reaches the true 10th is a right answer', () => {
       const probes = { queries: [queries[0] as Float32Array], truth: [{ rows: [1, 2], tenth: 0.5 }] };
       const tie = measureRecall(probes, () => [
