@@ -58,6 +58,11 @@ export interface BuildIndexOptions {
   /** Graph parameters (tests use small ones). @default defaultHnswParams(rows) */
   readonly graphParams?: HnswParams;
   /**
+   * Threads inserting into the graph. More than one gives a different graph each build (insertion order races), so
+   * tests that depend on which graph the build keeps use 1. @default 0 - every core
+   */
+  readonly graphThreads?: number;
+  /**
    * A float .npy matrix of the products' embeddings (row i = the catalog's i-th product), used instead of
    * embedding the products with `embedder`. @default - the products are embedded with `embedder`
    */
@@ -333,6 +338,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<Manifest> 
     const products = await readBuiltProducts(productsPath);
     const ann = await writeGraphFile(buildDir, data, embedder.dimensions, embeddings.sha256, {
       ...(options.graphParams ? { params: options.graphParams } : {}),
+      ...(options.graphThreads !== undefined ? { threads: options.graphThreads } : {}),
       queryProbes: await embedQueryProbes(embedder, products),
       onProgress: (done, total) => options.onProgress?.({ stage: 'graph', done, total }),
     });
