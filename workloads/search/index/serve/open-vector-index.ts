@@ -14,9 +14,10 @@ import type { VectorIndexMode } from './vector-index-mode.js';
  * stored beside embeddings.npy (vectors.usearch, vouched for by the manifest's `ann` section).
  *
  * The service uses the graph file only if the section parses, the file (and its projection, when it has one) has
- * its size and SHA-256, it was built from the embeddings.npy beside it, and usearch loads it with one node per row. Anything else — no section (an index
- * from before the graph existed), a copy gone stale, a truncated file — and the graph is rebuilt in memory
- * from embeddings.npy, with a warning that says why: slower start, never a wrong answer.
+ * its size and SHA-256, it was built from the embeddings.npy beside it, and usearch loads it with one node per row.
+ * Anything else — no section (an index from before the graph existed), a copy gone stale, a truncated file — and
+ * the graph is rebuilt in memory from embeddings.npy, with a warning that says why: slower start, never a wrong
+ * answer.
  */
 
 /** rows × dimensions below which `auto` scans exactly (~1 ms in JS; 8,192 rows at 128 dimensions). */

@@ -251,11 +251,9 @@ export async function calibrateExpansion(
       Math.max(QUERY_BREADTH_CAP, moves.expansionSearch),
     );
     // The moves at the breadth the queries need (a wider one finds at least as much, so they still pass).
-    if (queries.expansionSearch > moves.expansionSearch)
-      moves = {
-        expansionSearch: queries.expansionSearch,
-        estimate: measureRecall(probes.moves, (query) => search(query, queries?.expansionSearch ?? 0)),
-      };
+    const breadth = queries.expansionSearch;
+    if (breadth > moves.expansionSearch)
+      moves = { expansionSearch: breadth, estimate: measureRecall(probes.moves, (query) => search(query, breadth)) };
   }
   index.expansionSearch = moves.expansionSearch;
   const estimates = [heldOut.estimate, moves.estimate, ...(queries ? [queries.estimate] : [])];
@@ -288,7 +286,8 @@ export function verifyServed(
     const estimate = measureRecall(probes.moves, (query) => served.search(query, K));
     const queries = probes.queries ? measureRecall(probes.queries, (query) => served.search(query, K)) : undefined;
     const wider = EXPANSION_STEPS.find((step) => step > expansionSearch);
-    // Only the moves widen it here: the queries' breadth was capped at build time, and they are measured for the promise.
+    // Only the moves widen it here: the queries' breadth was capped at build time; here they are measured for the
+    // promise.
     if (meetsTarget(estimate, targetRecall) || wider === undefined) {
       return {
         ...calibration,
