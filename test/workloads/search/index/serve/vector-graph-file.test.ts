@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
 import { cp, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkAnnFile, type AnnLog } from '../../../../../workloads/search/index/serve/open-vector-index.js';
+import { checkAnnFile } from '../../../../../workloads/search/index/serve/open-vector-index.js';
 import { buildIndex } from '../../../../../workloads/search/index/build/build-index.js';
 import { loadSearchIndex, type SearchIndex } from '../../../../../workloads/search/index/serve/load-index.js';
 import { describeFile, readManifest } from '../../../../../workloads/search/index/format/manifest.js';
 import { readNpy, writeNpy } from '../../../../../workloads/search/index/format/npy.js';
 import { HashEmbedder } from '../../../../helpers/hash-embedder.js';
 import { FIXTURE_RULES, generateProducts, productText } from '../../../../helpers/fixture-index.js';
+import { recordingAnnLog } from '../../../../helpers/recording-ann-log.js';
 import { useTempDir } from '../../../../helpers/temp-dir.js';
 import { INDEX_FILES } from '../../../../../workloads/search/index/format/files.js';
 
 const PRODUCTS = 800;
-
-/** Records what the loader logged, for asserting on the warning. */
-function recordingLog(): AnnLog & { warnings: Array<{ details: object; message: string }>; infos: string[] } {
-  const log = {
-    warnings: [] as Array<{ details: object; message: string }>,
-    infos: [] as string[],
-    info: (_details: object, message: string) => void log.infos.push(message),
-    warn: (details: object, message: string) => void log.warnings.push({ details, message }),
-  };
-  return log;
-}
 
 describe('workloads/search/index/serve/open-vector-index (the stored vector graph, as build/write-graph writes it)', () => {
   const embedder = new HashEmbedder(32);
@@ -84,7 +74,7 @@ describe('workloads/search/index/serve/open-vector-index (the stored vector grap
   };
 
   it('is written by the index build and opened as it is, without rebuilding', async () => {
-    const log = recordingLog();
+    const log = recordingAnnLog();
     const index = await loadSearchIndex(dir, { vectorIndex: 'hnsw', log });
     assert.equal(index.vectorSource.source, 'file');
     assert.deepEqual(log.warnings, []);
@@ -97,7 +87,7 @@ describe('workloads/search/index/serve/open-vector-index (the stored vector grap
   });
 
   const rebuildsBecause = async (reason: RegExp, reference = exact): Promise<void> => {
-    const log = recordingLog();
+    const log = recordingAnnLog();
     const index = await loadSearchIndex(dir, { vectorIndex: 'hnsw', log });
     assert.equal(index.vectorSource.source, 'rebuilt');
     assert.match(index.vectorSource.reason ?? '', reason);

@@ -8,24 +8,15 @@ import { annSectionSchema, readManifest } from '../../../../../workloads/search/
 import { writeNpy } from '../../../../../workloads/search/index/format/npy.js';
 import { HnswVectorIndex } from '../../../../../workloads/search/index/serve/ann/hnsw-index.js';
 import { loadSearchIndex } from '../../../../../workloads/search/index/serve/load-index.js';
-import { type AnnLog } from '../../../../../workloads/search/index/serve/open-vector-index.js';
 import { ExactVectorIndex } from '../../../../../workloads/search/index/serve/vector-index.js';
 import type { Embedder } from '../../../../../workloads/search/embedder/embedder.js';
 import { FIXTURE_RULES, generateProducts, productText } from '../../../../helpers/fixture-index.js';
+import { recordingAnnLog } from '../../../../helpers/recording-ann-log.js';
 import { useTempDir } from '../../../../helpers/temp-dir.js';
 
 const ROWS = 6000;
 const DIMS = 384;
 const QUERIES = 200;
-
-function recordingLog(): AnnLog & { warnings: Array<{ details: object; message: string }> } {
-  const log = {
-    warnings: [] as Array<{ details: object; message: string }>,
-    info: () => undefined,
-    warn: (details: object, message: string) => void log.warnings.push({ details, message }),
-  };
-  return log;
-}
 
 /**
  * A query model for embeddings of this shape: each new text gets the next held-out query of the same distribution
@@ -120,7 +111,7 @@ describe('workloads/search/index/serve/open-vector-index (a graph in a projectio
     assert.ok(section.projection.width <= 64, `width ${section.projection.width}`);
     assert.ok(section.projection.retainedVariance >= 0.9);
 
-    const log = recordingLog();
+    const log = recordingAnnLog();
     const index = await loadSearchIndex(dir, { vectorIndex: 'auto', log });
     assert.deepEqual(log.warnings, []);
     assert.ok(index.vectors instanceof HnswVectorIndex);
@@ -139,7 +130,7 @@ describe('workloads/search/index/serve/open-vector-index (a graph in a projectio
   });
 
   const assertRebuilt = async (reason: RegExp): Promise<void> => {
-    const log = recordingLog();
+    const log = recordingAnnLog();
     const index = await loadSearchIndex(dir, { vectorIndex: 'auto', log });
     assert.equal(log.warnings.length, 1, JSON.stringify(log.warnings));
     assert.match(String((log.warnings[0]?.details as { reason?: string }).reason), reason);
